@@ -1,0 +1,396 @@
+"""Tests for engine.formats.
+
+The check characters used below are computed with the algorithms written out
+independently of the module (weights derived as powers, not copied tables).
+"""
+
+from datetime import date, datetime
+
+import pytest
+
+from engine import formats as f
+
+TODAY = date(2025, 6, 1)
+
+
+# --- independent reference implementations ----------------------------------
+
+def id_check_char(first17: str) -> str:
+    # GB 11643: weight of position i (1-based, of 18) is 2**(18-i) mod 11 and the
+    # full weighted sum including the check value (X = 10, weight 1) is ≡ 1 (mod 11).
+    assert len(first17) == 17 and first17.isdigit()
+    s = sum(int(c) * pow(2, 18 - i, 11) for i, c in enumerate(first17, start=1))
+    value = (1 - s) % 11
+    return "X" if value == 10 else str(value)
+
+
+def make_id(area: str, birth: str, seq: str) -> str:
+    first17 = area + birth + seq
+    return first17 + id_check_char(first17)
+
+
+CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+def credit_check_char(first17: str) -> str:
+    # GB 32100: weight of position i is 3**(i-1) mod 31; check value = -sum mod 31.
+    s = sum(CREDIT_ALPHABET.index(c) * pow(3, i - 1, 31) for i, c in enumerate(first17, start=1))
+    return CREDIT_ALPHABET[-s % 31]
+
+
+def test_reference_implementations_match_published_values():
+    assert credit_check_char("91110108551385082") == "Q"
+    assert credit_check_char("91110000600037341") == "L"
+    assert [pow(2, 18 - i, 11) for i in range(1, 18)] == [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+
+
+# --- normalisers ---------------------------------------------------------------
+
+def test_to_halfwidth():
+    assert f.to_halfwidth("１２３ＡＢＣａｂｃ！～\u3000－") == "123ABCabc!~ -"
+    assert f.to_halfwidth("中文，（）") == "中文,()"  # U+FF0C, U+FF08/09 are full-width ASCII
+    assert f.to_halfwidth("中文。、【】") == "中文。、【】"  # CJK punctuation outside U+FF01..FF5E kept
+
+
+def test_normalize_text():
+    assert f.normalize_text("\u3000\u00a0\u200b ＡＢ Ｃ\ufeff\t\n") == "AB C"
+    assert f.normalize_text("") == ""
+    assert f.normalize_text(None) is None
+    assert f.normalize_text(123) == 123
+
+
+def test_normalize_code():
+    assert f.normalize_code(" 9111 0108 5513 8508 2q ") == "91110108551385082Q"
+    assert f.normalize_code("１４０１０５１９９００１０１１２３ｘ") == "14010519900101123X"
+    assert f.normalize_code(None) is None
+
+
+@pytest.mark.parametrize("raw", [
+    "13812345678", "+8613812345678", "+86 138 1234 5678", "0086-138-1234-5678",
+    "8613812345678", "＋８６\u3000１３８１２３４５６７８", " 138-1234-5678 ",
+])
+def test_normalize_mobile(raw):
+    assert f.normalize_mobile(raw) == "13812345678"
+
+
+def test_normalize_mobile_keeps_other_numbers():
+    assert f.normalize_mobile("86123") == "86123"
+    assert f.normalize_mobile("0351-1234567") == "03511234567"
+    assert f.normalize_mobile(None) is None
+
+
+def test_normalize_digits():
+    assert f.normalize_digits(" 6222 0212 3456 7890\u00a0") == "6222021234567890"
+    assert f.normalize_digits("６２２２０２１２３４") == "6222021234"
+
+
+# --- 统一社会信用代码 ------------------------------------------------------------
+
+@pytest.mark.parametrize("code", ["91110108551385082Q", "91110000600037341L"])
+def test_credit_code_valid(code):
+    assert f.check_credit_code(code) is None
+
+
+def test_credit_code_letter_prefixed_valid():
+    for first17 in ("YA1401050000000" + "12", "5N140105MA0K2B3C4", "N2140100123456789"):
+        code = first17 + credit_check_char(first17)
+        assert f.check_credit_code(code) is None, code
+
+
+def test_credit_code_wrong_check_digit():
+    assert f.check_credit_code("91110108551385082R") == "校验位错误，请核对第18位"
+    first17 = "YA1401050000000" + "12"
+    good = credit_check_char(first17)
+    bad = CREDIT_ALPHABET[(CREDIT_ALPHABET.index(good) + 1) % 31]
+    assert f.check_credit_code(first17 + bad) == "校验位错误，请核对第18位"
+
+
+@pytest.mark.parametrize("code,pos,ch", [
+    ("91110108551385O82Q", 15, "O"),
+    ("9I110108551385082Q", 2, "I"),
+    ("91110108551385082Z", 18, "Z"),
+    ("911101085513850-2Q", 16, "-"),
+])
+def test_credit_code_illegal_char(code, pos, ch):
+    assert f.check_credit_code(code) == f"第{pos}位字符“{ch}”不合法（不使用I、O、Z、S、V）"
+
+
+@pytest.mark.parametrize("code,n", [("9111010855138508", 16), ("91110108551385082QQ", 19), ("", 0), (None, 0)])
+def test_credit_code_wrong_length(code, n):
+    assert f.check_credit_code(code) == f"应为18位，当前为{n}位"
+
+
+def test_credit_code_lower_case_normalised_then_valid():
+    assert f.check_credit_code("91110108551385082q") is not None
+    assert f.check_credit_code(f.normalize_code("９１１１０１０８５５１３８５０８２ｑ")) is None
+
+
+# --- 身份证号 --------------------------------------------------------------------
+
+VALID_IDS = [
+    make_id("140105", "20030517", "123"),   # 太原小店区, born 2003-05-17
+    make_id("140107", "19900101", "002"),
+    make_id("110101", "19491001", "001"),
+    make_id("140302", "20000229", "456"),   # leap day is fine in 2000
+]
+
+
+def id_ending_in_x() -> str:
+    for seq in range(1000):
+        candidate = make_id("140105", "20030517", f"{seq:03d}")
+        if candidate.endswith("X"):
+            return candidate
+    raise AssertionError("no X check char found")
+
+
+@pytest.mark.parametrize("idn", VALID_IDS)
+def test_id_valid(idn):
+    assert f.check_id_number(idn, today=TODAY) is None
+
+
+def test_id_valid_ending_in_x_and_lower_x():
+    idn = id_ending_in_x()
+    assert f.check_id_number(idn, today=TODAY) is None
+    lower = idn[:-1] + "x"
+    assert f.check_id_number(lower, today=TODAY) is None  # accepted even before normalising
+    assert f.normalize_code(" " + lower + " ") == idn
+    assert f.check_id_number(f.normalize_code(lower), today=TODAY) is None
+
+
+def test_id_fullwidth_normalised():
+    idn = VALID_IDS[0]
+    full = "".join(chr(ord(c) + 0xFEE0) for c in idn)
+    assert f.check_id_number(full, today=TODAY) is not None
+    assert f.check_id_number(f.normalize_code(full), today=TODAY) is None
+
+
+def test_id_wrong_check_digit():
+    idn = VALID_IDS[0]
+    bad = idn[:17] + ("0" if idn[17] != "0" else "1")
+    assert f.check_id_number(bad, today=TODAY) == "校验位错误，请核对第18位"
+
+
+def test_id_wrong_length():
+    assert f.check_id_number("14010520030517123", today=TODAY).startswith("应为18位")
+    assert f.check_id_number("140105030517123", today=TODAY) == "应为18位，当前为15位"
+
+
+def test_id_impossible_birth_date():
+    idn = make_id("140105", "19900229", "123")  # 1990 is not a leap year
+    msg = f.check_id_number(idn, today=TODAY)
+    assert msg.startswith("出生日期“19900229”不是有效日期")
+
+
+def test_id_future_birth_date():
+    idn = make_id("140105", "20250602", "123")
+    assert f.check_id_number(idn, today=TODAY).startswith("出生日期不能晚于今天")
+    assert f.check_id_number(make_id("140105", "20250601", "123"), today=TODAY) is None
+    assert f.check_id_number(make_id("140105", "20990101", "123")).startswith("出生日期不能晚于今天")
+
+
+@pytest.mark.parametrize("area", ["000000", "100000", "160000", "990000", "720000"])
+def test_id_bad_region(area):
+    assert "地区码不正确" in f.check_id_number(make_id(area, "19900101", "123"), today=TODAY)
+
+
+def test_id_illegal_chars():
+    assert "前17位只能是数字" in f.check_id_number("1401052003051712X3", today=TODAY)
+    assert "只能是数字或X" in f.check_id_number("14010520030517123Y", today=TODAY)
+
+
+def test_id_birth_date_and_gender():
+    idn = VALID_IDS[0]  # seq "123": 17th digit 3 -> male
+    assert f.id_birth_date(idn) == date(2003, 5, 17)
+    assert f.id_gender(idn) == "男"
+    female = make_id("140105", "20030517", "124")
+    assert f.id_gender(female) == "女"
+    assert f.id_birth_date(id_ending_in_x().lower()) == date(2003, 5, 17)
+    assert f.id_birth_date(make_id("140105", "19900229", "123")) is None
+    assert f.id_birth_date("garbage") is None
+    assert f.id_gender("garbage") is None
+    assert f.id_birth_date(None) is None
+    assert f.id_gender(None) is None
+    # legacy 15-digit: YYMMDD at 7-12, gender from 15th digit
+    assert f.id_birth_date("140105900101123") == date(1990, 1, 1)
+    assert f.id_gender("140105900101123") == "男"
+
+
+def test_mask_id():
+    assert f.mask_id("140105199001011234") == "1401**********1234"
+    assert f.mask_id(" 14010519900101123x ") == "1401**********123X"
+    for short in ["12345678", "1234", "123", "12", "1", "abcdefghij"]:
+        masked = f.mask_id(short)
+        assert len(masked) == len(short)
+        assert masked != short
+        assert "*" in masked
+    assert f.mask_id("12345678") == "12****78"
+    assert f.mask_id("") == ""
+    assert f.mask_id(None) == ""
+
+
+def test_mask_mobile():
+    assert f.mask_mobile("13812345678") == "138****5678"
+    assert f.mask_mobile("+86 138 1234 5678") == "138****5678"
+    assert f.mask_mobile("1381234") != "1381234"
+    assert f.mask_mobile(None) == ""
+
+
+# --- phones, dates, bank ---------------------------------------------------------
+
+def test_check_mobile():
+    assert f.check_mobile("13812345678") is None
+    assert f.check_mobile(f.normalize_mobile("+86 138 1234 5678")) is None
+    for bad in ["12812345678", "1381234567", "138123456789", "+8613812345678", "", None]:
+        assert f.check_mobile(bad) == "应为11位手机号码，如13812345678"
+
+
+def test_check_landline():
+    for ok in ["0351-1234567", "03511234567", "010-12345678", "01012345678"]:
+        assert f.check_landline(ok) is None
+    for bad in ["351-1234567", "0351-123456", "0351-123456789", "0351 1234567"]:
+        assert "0351-1234567" in f.check_landline(bad)
+
+
+def test_check_month():
+    assert f.check_month("2025-03") is None
+    assert f.check_month("2025-12") is None
+    assert "01-12" in f.check_month("2025-13")
+    assert "01-12" in f.check_month("2025-00")
+    assert f.check_month("2025-3") == "应为“年-月”格式，如2025-03"
+    assert f.check_month("2025/03") is not None
+
+
+def test_check_date():
+    assert f.check_date("2024-02-29") is None
+    assert "不是有效日期" in f.check_date("2025-02-29")
+    assert "不是有效日期" in f.check_date("2025-13-01")
+    assert f.check_date("2025-3-1") == "应为“年-月-日”格式，如2025-03-01"
+
+
+def test_check_bank_account():
+    assert f.check_bank_account("622202") is None
+    assert f.check_bank_account(f.normalize_digits("6222 0212 3456 7890 123")) is None
+    assert f.check_bank_account("1" * 32) is None
+    assert f.check_bank_account("12345") == "应为6-32位数字，当前为5位"
+    assert f.check_bank_account("1" * 33) == "应为6-32位数字，当前为33位"
+    assert "字母或符号" in f.check_bank_account("6222-0212")
+
+
+def test_check_bank_code():
+    assert f.check_bank_code("102161000017") is None
+    assert f.check_bank_code("10216100001").startswith("应为12位数字，当前为11位")
+    assert "字母或符号" in f.check_bank_code("10216100001A")
+
+
+def test_format_tables():
+    keys = {"credit-code", "id-number", "mobile", "landline", "month", "date", "bank-account", "bank-code"}
+    assert set(f.FORMAT_CHECKS) == keys
+    assert set(f.FORMAT_NORMALIZERS) == keys
+    assert f.FORMAT_NORMALIZERS["credit-code"] is f.normalize_code
+    assert f.FORMAT_NORMALIZERS["id-number"] is f.normalize_code
+    assert f.FORMAT_NORMALIZERS["mobile"] is f.normalize_mobile
+    assert f.FORMAT_NORMALIZERS["bank-account"] is f.normalize_digits
+    assert f.FORMAT_NORMALIZERS["bank-code"] is f.normalize_digits
+    for key in ("landline", "month", "date"):
+        assert f.FORMAT_NORMALIZERS[key] is f.normalize_text
+    # normaliser then check, as the engine does it
+    pairs = {
+        "credit-code": " ９１１１０１０８５５１３８５０８２ｑ ",
+        "id-number": id_ending_in_x().lower(),
+        "mobile": "+86 138-1234-5678",
+        "landline": " ０３５１－１２３４５６７ ",
+        "month": "２０２５－０３",
+        "date": "\u3000２０２５－０３－０１",
+        "bank-account": "6222 0212 3456 7890",
+        "bank-code": "1021 6100 0017",
+    }
+    for key, raw in pairs.items():
+        assert f.FORMAT_CHECKS[key](f.FORMAT_NORMALIZERS[key](raw)) is None, key
+
+
+# --- parsing -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("raw", [
+    date(2025, 3, 1), datetime(2025, 3, 1, 14, 30),
+    "2025-03-01", "2025-3-1", "2025/3/1", "2025/03/01", "2025.3.1", "2025年3月1日", "2025年03月01日",
+    "2025年3月1号", "2025年3月1", "20250301", "２０２５年３月１日", "２０２５－０３－０１",
+    " 2025 年 3 月 1 日 ", "\u30002025/3/1\u3000", "2025-03-01 00:00:00", "2025-03-01T08:30",
+    20250301, 20250301.0,
+])
+def test_parse_date_text_forms(raw):
+    assert f.parse_date_text(raw) == date(2025, 3, 1)
+
+
+def test_parse_date_text_returns_plain_date():
+    assert type(f.parse_date_text(datetime(2025, 3, 1, 9))) is date
+
+
+@pytest.mark.parametrize("raw", [
+    "2025-02-29", "2025/2/30", "2025年13月1日", "20250230", "2025-3/1", "2025-03", "abc", "", None,
+    "  ", 45717, 2025.5, True, "2025-03-01 25:00",
+])
+def test_parse_date_text_invalid(raw):
+    assert f.parse_date_text(raw) is None
+
+
+def test_parse_date_text_leap_day():
+    assert f.parse_date_text("2024/2/29") == date(2024, 2, 29)
+
+
+@pytest.mark.parametrize("raw", [
+    "2025-03", "2025-3", "2025/3", "2025/03", "2025.3", "2025年3月", "2025年03月", "2025年3",
+    "202503", "２０２５年３月", " 2025 - 03 ", date(2025, 3, 31), datetime(2025, 3, 1, 10),
+    "2025-03-15", "2025年3月15日", 202503,
+])
+def test_parse_month_text_forms(raw):
+    assert f.parse_month_text(raw) == "2025-03"
+
+
+@pytest.mark.parametrize("raw", ["2025-13", "2025-0", "202513", "2025", "abc", "", None, "2025-02-30", True])
+def test_parse_month_text_invalid(raw):
+    assert f.parse_month_text(raw) is None
+
+
+# --- date arithmetic ---------------------------------------------------------------
+
+def test_add_months():
+    assert f.add_months(date(2025, 1, 31), 1) == date(2025, 2, 28)
+    assert f.add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
+    assert f.add_months(date(2025, 1, 31), 2) == date(2025, 3, 31)
+    assert f.add_months(date(2025, 3, 31), 1) == date(2025, 4, 30)
+    assert f.add_months(date(2025, 11, 15), 2) == date(2026, 1, 15)
+    assert f.add_months(date(2025, 12, 31), 12) == date(2026, 12, 31)
+    assert f.add_months(date(2025, 3, 31), -1) == date(2025, 2, 28)
+    assert f.add_months(date(2025, 1, 15), -1) == date(2024, 12, 15)
+    assert f.add_months(date(2024, 2, 29), 12) == date(2025, 2, 28)
+    assert f.add_months(date(2025, 5, 5), 0) == date(2025, 5, 5)
+
+
+def test_months_between_whole_months():
+    assert f.months_between(date(2025, 3, 1), date(2025, 8, 31)) == 6
+    assert f.months_between(date(2025, 1, 1), date(2025, 12, 31)) == 12
+    assert f.months_between(date(2025, 3, 15), date(2025, 9, 14)) == 6
+    assert f.months_between(date(2025, 2, 1), date(2025, 2, 28)) == 1
+    assert f.months_between(date(2025, 11, 1), date(2026, 4, 30)) == 6
+    # month-end start: Jan 31 + 1 month is clamped to Feb 28
+    assert f.months_between(date(2025, 1, 31), date(2025, 2, 27)) == 1
+    assert f.months_between(date(2025, 1, 31), date(2025, 3, 30)) == 2
+
+
+def test_months_between_partial_and_degenerate():
+    assert f.months_between(date(2025, 3, 1), date(2025, 8, 30)) < 6
+    assert f.months_between(date(2025, 3, 1), date(2025, 8, 30)) > 5.9
+    assert f.months_between(date(2025, 3, 1), date(2025, 3, 15)) == pytest.approx(15 / 31)
+    assert f.months_between(date(2025, 3, 1), date(2025, 3, 1)) == pytest.approx(1 / 31)
+    assert f.months_between(date(2025, 3, 1), date(2025, 2, 28)) == 0
+    assert f.months_between(date(2025, 3, 1), date(2025, 1, 31)) < 0
+    assert f.months_between(datetime(2025, 3, 1, 9), datetime(2025, 8, 31, 18)) == 6
+
+
+def test_age_on():
+    birth = date(2003, 5, 17)
+    assert f.age_on(birth, date(2025, 5, 16)) == 21
+    assert f.age_on(birth, date(2025, 5, 17)) == 22
+    assert f.age_on(date(2004, 2, 29), date(2022, 2, 28)) == 17
+    assert f.age_on(date(2004, 2, 29), date(2022, 3, 1)) == 18
+    assert f.age_on(f.id_birth_date(VALID_IDS[0]), TODAY) == 22
