@@ -222,14 +222,19 @@ class Catalogue:
         return [(list(path), items) for path, items in groups.items()]
 
 
-def _read_json(path: Path, problems: list[Problem]) -> dict | None:
+def _read_json(path: Path, name: str, problems: list[Problem]) -> dict | None:
     try:
-        return json.loads(path.read_text("utf-8"))
+        raw = json.loads(path.read_text("utf-8"))
     except UnicodeDecodeError:
-        problems.append(Problem(path.name, "", "文件不是 UTF-8 编码"))
+        problems.append(Problem(name, "", "文件不是 UTF-8 编码"))
+        return None
     except json.JSONDecodeError as e:
-        problems.append(Problem(path.name, "", f"JSON 语法错误：第{e.lineno}行第{e.colno}列：{e.msg}"))
-    return None
+        problems.append(Problem(name, "", f"JSON 语法错误：第{e.lineno}行第{e.colno}列：{e.msg}"))
+        return None
+    if not isinstance(raw, dict):
+        problems.append(Problem(name, "", "顶层须为 JSON 对象"))
+        return None
+    return raw
 
 
 def _meta_problems(validator: Draft202012Validator, raw: dict, name: str) -> list[Problem]:
@@ -338,7 +343,7 @@ def check_definitions(forms_dir: Path, workflows_dir: Path) -> tuple[list[Proble
     workflows: dict[str, dict] = {}
     for path in sorted(workflows_dir.glob("*.json")):
         name = f"workflows/{path.name}"
-        raw = _read_json(path, problems)
+        raw = _read_json(path, name, problems)
         if raw is None:
             continue
         found = _meta_problems(wf_meta, raw, name)
@@ -352,7 +357,7 @@ def check_definitions(forms_dir: Path, workflows_dir: Path) -> tuple[list[Proble
     items: dict[str, dict] = {}
     for path in sorted(forms_dir.glob("*.json")):
         name = f"forms/{path.name}"
-        raw = _read_json(path, problems)
+        raw = _read_json(path, name, problems)
         if raw is None:
             continue
         found = _meta_problems(item_meta, raw, name)

@@ -72,6 +72,13 @@ def normalize_text(s):
     return _EDGE_JUNK_RE.sub("", to_halfwidth(s))
 
 
+def trim(s):
+    """Trimmed only: free text keeps its Chinese punctuation (，（）) as typed."""
+    if not isinstance(s, str):
+        return s
+    return _EDGE_JUNK_RE.sub("", s)
+
+
 def normalize_code(s):
     """For credit codes and ID numbers: no spaces at all, upper-case (``x`` -> ``X``)."""
     if not isinstance(s, str):

@@ -173,7 +173,7 @@ class Position(Base):
     matched: Mapped[int] = mapped_column(Integer, default=0)
     education: Mapped[str | None] = mapped_column(String(10))
     major: Mapped[str | None] = mapped_column(String(100))
-    industry: Mapped[str | None] = mapped_column(String(10))
+    industry: Mapped[str | None] = mapped_column(String(40))
     period_months: Mapped[int] = mapped_column(Integer)
     allowance: Mapped[int] = mapped_column(Integer)
     city_code: Mapped[str] = mapped_column(String(6))

@@ -412,15 +412,6 @@ def assign_reference(case, ctx):
     assign(ctx.session, ctx.catalogue.item(case.item_key), case)
 
 
-@effect("locate_unit")
-def locate_unit(case, ctx):
-    """The unit application's county becomes the unit's 业务办理归属地."""
-    if case.unit is not None and case.data.get("county"):
-        case.unit.city_code = case.data.get("city")
-        case.unit.county_code = case.data["county"]
-        case.city_code, case.county_code = case.unit.city_code, case.unit.county_code
-
-
 @effect("publish")
 def publish(case, ctx):
     from engine.positions import publish_case
@@ -435,7 +426,7 @@ def unpublish(case, ctx):
 
 @effect("deactivate_rows")
 def deactivate_rows(case, ctx):
-    from engine.batches import deactivate_rows as deactivate
+    from engine.batch.store import deactivate_rows as deactivate
     deactivate(ctx.session, case)
 
 

@@ -1,0 +1,36 @@
+# The two commands: `make run` and `make test`. Everything else is set up on the way.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test install migrate demo check bench fuzz clean
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -e '.[testing,browser]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+check: install
+	$(BIN)/jianxi check
+
+migrate: install
+	mkdir -p var
+	$(BIN)/alembic -x ini=development.ini upgrade head
+
+demo: migrate
+	$(BIN)/jianxi-initdb development.ini
+
+run: check demo
+	$(BIN)/pserve development.ini
+
+test: check
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf var .pytest_cache tests/artifacts

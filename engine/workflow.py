@@ -1,0 +1,125 @@
+"""Per-case state machines built from workflow definitions, with roles, comments, guards and effects."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm.exc import StaleDataError
+from transitions import Machine
+
+from engine.definitions import Transition, WorkflowDefinition
+from engine.models import Case, CaseEvent
+from engine.rules import EFFECTS, GUARDS, TransitionContext
+
+
+class WorkflowError(Exception):
+    status = 400
+
+    def __init__(self, message: str, **info):
+        self.message = message
+        self.info = info
+        super().__init__(message)
+
+
+class TransitionNotAllowed(WorkflowError):
+    status = 403
+
+
+class CommentRequired(WorkflowError):
+    status = 422
+
+
+class GuardFailed(WorkflowError):
+    status = 422
+
+
+class StaleCase(WorkflowError):
+    status = 409
+
+
+@dataclass(frozen=True)
+class Actor:
+    account_id: int | None
+    role: str
+    unit_id: int | None = None
+    jurisdiction: str | None = None
+
+    @property
+    def level(self) -> str | None:
+        j = self.jurisdiction
+        if not j:
+            return None
+        if j.endswith("0000"):
+            return "province"
+        return "city" if j.endswith("00") else "county"
+
+
+class _Model:
+    """What the machine moves: a plain holder, so transitions never touch the ORM row directly."""
+
+    def __init__(self, state: str):
+        self.state = state
+
+
+def build_machine(workflow: WorkflowDefinition, state: str) -> _Model:
+    """A fresh machine per use: the stored state is the initial one, and nothing is shared between threads."""
+    model = _Model(state)
+    Machine(
+        model=model,
+        states=workflow.state_names,
+        transitions=[{"trigger": t.trigger, "source": list(t.sources), "dest": t.dest}
+                     for t in workflow.transitions],
+        initial=state,
+        auto_transitions=False,
+        ignore_invalid_triggers=False,
+    )
+    return model
+
+
+def role_allows(t: Transition, actor: Actor) -> bool:
+    if actor.role not in t.roles:
+        return False
+    if actor.role == "reviewer" and t.reviewer_levels:
+        return actor.level in t.reviewer_levels
+    return True
+
+
+def available(workflow: WorkflowDefinition, state: str, actor: Actor) -> list[Transition]:
+    """Triggers this actor may fire from this state (guards are checked on firing)."""
+    model = build_machine(workflow, state)
+    return [t for t in workflow.transitions_from(state)
+            if role_allows(t, actor) and model.may_trigger(t.trigger)]
+
+
+def fire(case: Case, workflow: WorkflowDefinition, trigger: str, actor: Actor, ctx: TransitionContext,
+         comment: str | None = None, expected_version: int | None = None,
+         event_data: dict | None = None) -> CaseEvent:
+    """Move the case, record the event, flush; raise a typed error and change nothing if not allowed."""
+    if expected_version is not None and expected_version != case.version:
+        raise StaleCase("该申请已被他人处理", state=case.state, label=workflow.label(case.state))
+    t = workflow.transition(trigger, case.state)
+    if t is None:
+        raise TransitionNotAllowed(
+            f"当前状态“{workflow.label(case.state)}”下不能执行此操作", state=case.state)
+    if not role_allows(t, actor):
+        raise TransitionNotAllowed(f"您的账号无权执行“{t.label}”", state=case.state)
+    comment = (comment or "").strip() or None
+    if t.comment == "required" and not comment:
+        raise CommentRequired(f"“{t.label}”须填写意见，请说明原因", field="comment")
+    problems = [m for m in (GUARDS[name](case, ctx) for name in t.conditions) if m]
+    if problems:
+        raise GuardFailed("；".join(problems), problems=problems)
+    model = build_machine(workflow, case.state)
+    source = case.state
+    getattr(model, t.trigger)()
+    case.state = model.state
+    for name in t.effects:
+        EFFECTS[name](case, ctx)
+    event = CaseEvent(case=case, actor_id=actor.account_id, trigger=t.trigger, from_state=source,
+                      to_state=case.state, comment=comment, data=event_data)
+    ctx.session.add(event)
+    try:
+        # The version column turns a concurrent change into a StaleDataError here, not a silent overwrite.
+        ctx.session.flush()
+    except StaleDataError:
+        raise StaleCase("该申请已被他人处理", state=source) from None
+    return event

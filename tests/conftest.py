@@ -1,0 +1,132 @@
+"""Fixtures shared by the whole suite.
+
+The database is SQLite by default; with DATABASE_URL pointing at a PostgreSQL server the suite
+creates its own database there, migrates it with Alembic, and drops it at the end. Data is
+committed for real (as in production) and every table but the reference data is emptied after
+each test.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, text
+
+from engine.db import database_url, make_engine, make_session_factory
+from engine.definitions import default_dirs, load_catalogue
+from engine.models import Base
+
+ROOT = Path(__file__).resolve().parent.parent
+KEEP = {"regions", "alembic_version"}
+
+
+@pytest.fixture(scope="session")
+def database(tmp_path_factory):
+    """URL of a fresh, migrated database for this run."""
+    given = os.environ.get("DATABASE_URL")
+    if given and given.startswith(("postgres", "postgresql")):
+        base = database_url({"sqlalchemy.url": given})
+        name = f"jx_test_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = base.rsplit("/", 1)[0] + "/" + name
+    else:
+        admin, name = None, None
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+    previous = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = url
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "alembic"))
+    cfg.attributes["url"] = url
+    command.upgrade(cfg, "head")
+    yield url
+    if previous is None:
+        os.environ.pop("DATABASE_URL", None)
+    else:
+        os.environ["DATABASE_URL"] = previous
+    if admin is not None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def db_engine(database):
+    engine = make_engine(database)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def is_postgres(database) -> bool:
+    return database.startswith("postgresql")
+
+
+def _empty_tables(engine) -> None:
+    tables = [t for t in reversed(Base.metadata.sorted_tables) if t.name not in KEEP]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(t.name for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for t in tables:
+                conn.execute(t.delete())
+
+
+@pytest.fixture
+def session_factory(db_engine):
+    yield make_session_factory(db_engine)
+    _empty_tables(db_engine)
+
+
+@pytest.fixture
+def dbsession(session_factory):
+    session = session_factory()
+    yield session
+    session.rollback()
+    session.close()
+
+
+@pytest.fixture(scope="session")
+def catalogue():
+    return load_catalogue(*default_dirs())
+
+
+@pytest.fixture(scope="session")
+def storage_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("storage")
+
+
+@pytest.fixture(scope="session")
+def app_settings(database, storage_dir):
+    return {
+        "sqlalchemy.url": database,
+        "jianxi.storage_dir": str(storage_dir),
+        "jianxi.session_secret": "testing-only-secret-0123456789abcdef0123456789",
+        "jianxi.session_idle_minutes": "30",
+        "jianxi.import_max_rows": "100000",
+        "jianxi.import_max_mb": "20",
+        "retry.attempts": "3",
+    }
+
+
+@pytest.fixture(scope="session")
+def wsgi_app(app_settings, catalogue):
+    from webapp import make_app
+    return make_app(dict(app_settings), catalogue)
+
+
+@pytest.fixture
+def testapp(wsgi_app, session_factory):
+    from webtest import TestApp
+    return TestApp(wsgi_app, extra_environ={"HTTP_HOST": "localhost", "REMOTE_ADDR": "127.0.0.1"})
+
+
+@pytest.fixture
+def storage(storage_dir):
+    from engine.storage import FileStorage
+    return FileStorage(storage_dir)

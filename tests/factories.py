@@ -1,0 +1,96 @@
+"""Real rows for tests, made through the engine's own functions and committed."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from engine import formats
+from engine.accounts import create_staff, register_individual, register_unit
+from engine.attachments import attach
+from engine.cases import save_draft, submit, transition
+
+PASSWORD = "Passw0rd2026"
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+
+
+def credit_code(base17: str) -> str:
+    return base17 + formats._credit_check_char(base17)
+
+
+def id_number(base17: str) -> str:
+    return base17 + formats._id_check_char(base17)
+
+
+_seq = iter(range(1, 10**6))
+
+
+def new_credit_code() -> str:
+    return credit_code(f"91140105MA{next(_seq):07d}")
+
+
+def new_id_number(birth: str = "20030517", area: str = "140105") -> str:
+    return id_number(f"{area}{birth}{next(_seq) % 1000:03d}")
+
+
+def unit_account(session, name="太原测试科技有限公司", code=None, mobile="13912345678"):
+    return register_unit(session, name, code or new_credit_code(), "李红", mobile, PASSWORD)
+
+
+def individual_account(session, name="张晓明", id_no=None):
+    return register_individual(session, name, id_no or new_id_number(), "13812345678", PASSWORD,
+                               profile={"education": "本科", "school": "山西大学", "major": "计算机科学与技术"})
+
+
+def reviewer(session, login="reviewer_ty", jurisdiction="140100", name="太原市审核员"):
+    return create_staff(session, login, name, "reviewer", PASSWORD, jurisdiction=jurisdiction)
+
+
+def admin(session, login="admin"):
+    return create_staff(session, login, "系统管理员", "admin", PASSWORD)
+
+
+def unit_application_data(account_name: str, **over) -> dict:
+    data = {
+        "unit_type": "企业", "industry": "信息传输、软件和信息技术服务业", "city": "140100", "county": "140105",
+        "address": "太原市小店区长治路123号", "founded_on": "2015-06-18", "legal_rep": "赵建国",
+        "contact_name": "李红", "contact_mobile": "13912345678", "landline": "0351-7654321",
+        "staff_count": 120, "insured_count": 110, "planned_posts": 10, "intro": "软件企业",
+        "account_name": account_name, "bank_name": "中国工商银行太原长治路支行", "bank_code": "102161000123",
+        "bank_account": "050212345678901234", "bank_account_confirm": "050212345678901234",
+    }
+    data.update(over)
+    return data
+
+
+def post_data(**over) -> dict:
+    data = {"position_name": "软件开发见习生", "openings": 5, "education": "本科", "major": "计算机类",
+            "period_months": 6, "allowance": 2600, "work_city": "140100", "work_county": "140105",
+            "work_address": "太原市小店区长治路123号", "description": "参与软件开发", "contact_name": "李红",
+            "contact_mobile": "13912345678", "deadline": (date.today() + timedelta(days=60)).isoformat()}
+    data.update(over)
+    return data
+
+
+def submitted_unit_application(session, catalogue, storage, account, **over):
+    item = catalogue.item("unit_application")
+    data = unit_application_data(account.unit.name, **over)
+    case = save_draft(session, catalogue, item, account, data)
+    for spec in item.attachments:
+        attach(session, storage, catalogue, case, spec["slot"], f"{spec['slot']}.pdf", PDF, account)
+    return submit(session, catalogue, item, account, data, case=case)
+
+
+def approved_unit(session, catalogue, storage, account, approver):
+    case = submitted_unit_application(session, catalogue, storage, account)
+    transition(session, catalogue, case, "approve", approver)
+    return case
+
+
+def published_position(session, catalogue, account, approver, **over):
+    case = submit(session, catalogue, catalogue.item("post_application"), account, post_data(**over))
+    transition(session, catalogue, case, "approve", approver)
+    from sqlalchemy import select
+
+    from engine.models import Position
+    return session.scalar(select(Position).where(Position.case_id == case.id))

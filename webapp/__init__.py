@@ -1,0 +1,40 @@
+"""Pyramid application factory."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from pyramid.config import Configurator
+
+from engine.definitions import DefinitionError, default_dirs, load_catalogue
+
+
+def load_settings_catalogue(settings: dict):
+    forms_default, workflows_default = default_dirs()
+    forms_dir = Path(os.environ.get("JIANXI_FORMS_DIR") or settings.get("jianxi.forms_dir") or forms_default)
+    workflows_dir = Path(os.environ.get("JIANXI_WORKFLOWS_DIR") or settings.get("jianxi.workflows_dir")
+                         or workflows_default)
+    return load_catalogue(forms_dir, workflows_dir)
+
+
+def main(global_config, **settings):
+    try:
+        catalogue = load_settings_catalogue(settings)
+    except DefinitionError as e:
+        # A broken definition stops start-up with the same report `jianxi check` prints, not a traceback.
+        print(f"事项定义有误，服务未启动：\n{e}", file=sys.stderr)
+        raise SystemExit(1) from None
+    return make_app(settings, catalogue)
+
+
+def make_app(settings: dict, catalogue):
+    with Configurator(settings=settings) as config:
+        config.registry["catalogue"] = catalogue
+        config.include("pyramid_jinja2")
+        config.include(".db")
+        config.include(".security")
+        config.include(".rendering")
+        config.include(".routes")
+        config.scan(".views")
+    return config.make_wsgi_app()

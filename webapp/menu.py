@@ -1,0 +1,31 @@
+"""The side menu: items from the catalogue plus the built-in pages listed in menu.json, by order."""
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+
+@cache
+def builtin_entries() -> list[dict]:
+    return json.loads((Path(__file__).parent / "menu.json").read_text("utf-8"))
+
+
+def side_menu(request, account) -> list[dict]:
+    """[{"path": [...], "entries": [{"title", "url", "key"}]}] for this account's role (public entries for all)."""
+    role = account.role if account else None
+    catalogue = request.registry["catalogue"]
+    entries = []
+    for item in catalogue.items.values():
+        # Anonymous visitors see every item (it leads to the login page); accounts see what their role may use.
+        if role is None or role in item.roles:
+            entries.append({"path": item.menu, "order": item.order, "title": item.title, "key": item.key,
+                            "url": request.route_path("item", key=item.key)})
+    for e in builtin_entries():
+        if e.get("public") or role in e.get("roles", []) or (role is None and "unit" in e.get("roles", [])):
+            entries.append({"path": e["path"], "order": e["order"], "title": e["title"], "key": e["route"],
+                            "url": request.route_path(e["route"])})
+    groups: dict[tuple, list] = {}
+    for e in sorted(entries, key=lambda e: (e["order"], e["title"])):
+        groups.setdefault(tuple(e["path"]), []).append(e)
+    return [{"path": list(p), "entries": es} for p, es in groups.items()]

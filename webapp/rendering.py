@@ -1,0 +1,71 @@
+"""Template globals and filters shared by every page."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pyramid.csrf import get_csrf_token
+from pyramid.events import BeforeRender
+
+from engine import formats
+from engine.regions import load_regions
+
+
+def region_label(code):
+    return load_regions().label(code) if code else ""
+
+
+def fmt_datetime(value, fmt="%Y-%m-%d %H:%M"):
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        # Stored in UTC; the department works in Beijing time.
+        from datetime import timedelta
+        return (value + timedelta(hours=8)).strftime(fmt)
+    if isinstance(value, date):
+        return value.strftime("%Y-%m-%d")
+    return str(value)
+
+
+def fmt_size(n):
+    if n is None:
+        return ""
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KB"
+    return f"{n / 1024 / 1024:.1f} MB"
+
+
+def add_globals(event: BeforeRender) -> None:
+    request = event.get("request")
+    if request is None:
+        return
+    account = getattr(request, "account", None)
+    catalogue = request.registry["catalogue"]
+    event.setdefault("account", account)
+    event.setdefault("catalogue", catalogue)
+    event.setdefault("csrf_token", get_csrf_token(request))
+    event.setdefault("nav", navigation(request, account))
+
+
+def navigation(request, account) -> dict:
+    from webapp.menu import side_menu
+    return {"side": side_menu(request, account)}
+
+
+def includeme(config):
+    config.add_jinja2_search_path("webapp:templates", name=".jinja2")
+    config.add_subscriber(add_globals, BeforeRender)
+
+    def setup_env():
+        env = config.get_jinja2_environment()
+        env.filters["region"] = region_label
+        env.filters["dt"] = fmt_datetime
+        env.filters["size"] = fmt_size
+        env.filters["mask_id"] = formats.mask_id
+        env.filters["mask_mobile"] = formats.mask_mobile
+        env.autoescape = True
+
+    config.action(None, setup_env, order=999)
+
+

@@ -1,0 +1,80 @@
+"""Every route of the app, in one place. Views attach to these names."""
+
+
+def includeme(config):
+    config.add_static_view("static", "webapp:static", cache_max_age=3600)
+    r = config.add_route
+
+    r("home", "/")
+    r("health", "/healthz")
+
+    # accounts
+    r("login", "/login")
+    r("staff_login", "/staff/login")
+    r("logout", "/logout")
+    r("register_unit", "/register/unit")
+    r("register_individual", "/register/individual")
+
+    # items and cases (unit / individual side)
+    r("item", "/items/{key}")
+    r("case_detail", "/cases/{id:\\d+}")
+    r("case_edit", "/cases/{id:\\d+}/edit")
+    r("case_done", "/cases/{id:\\d+}/done")
+    r("case_print", "/cases/{id:\\d+}/print")
+    r("attachment_upload", "/cases/{id:\\d+}/attachments/{slot}")
+    r("attachment_file", "/cases/{id:\\d+}/files/{attachment_id:\\d+}")
+    r("my_cases", "/me/cases")
+
+    # Excel batches
+    r("item_template", "/items/{key}/template.xlsx")
+    r("item_import", "/items/{key}/import")
+    r("import_errors", "/imports/{token}/errors.xlsx")
+    r("batch_rows", "/cases/{id:\\d+}/rows")
+
+    # positions
+    r("positions", "/positions")
+    r("position", "/positions/{id:\\d+}")
+    r("position_intent", "/positions/{id:\\d+}/intent")
+    r("my_intents", "/me/intents")
+    r("intent_withdraw", "/me/intents/{id:\\d+}/withdraw")
+    r("unit_positions", "/unit/positions")
+    r("unit_position", "/unit/positions/{id:\\d+}")
+    r("unit_position_takedown", "/unit/positions/{id:\\d+}/takedown")
+    r("unit_position_intents_xlsx", "/unit/positions/{id:\\d+}/intents.xlsx")
+    r("unit_position_match_template", "/unit/positions/{id:\\d+}/match-template.xlsx")
+
+    # reviewers
+    r("review_queue", "/review")
+    r("review_case", "/review/cases/{id:\\d+}")
+    r("review_transition", "/review/cases/{id:\\d+}/transitions/{trigger}")
+    r("review_claim", "/review/cases/{id:\\d+}/claim")
+    r("review_bulk", "/review/bulk")
+    r("review_file", "/review/cases/{id:\\d+}/files/{attachment_id:\\d+}")
+
+    # administration
+    r("admin_home", "/admin")
+    r("admin_accounts", "/admin/accounts")
+    r("admin_account", "/admin/accounts/{id:\\d+}")
+    r("admin_items", "/admin/items")
+    r("admin_item", "/admin/items/{key}")
+    r("admin_audit", "/admin/audit")
+    r("admin_audit_xlsx", "/admin/audit.xlsx")
+
+    # JSON API (see /api/openapi.json)
+    r("api_openapi", "/api/openapi.json")
+    r("api_session", "/api/session")
+    r("api_regions", "/api/regions")
+    r("api_items", "/api/items")
+    r("api_item", "/api/items/{key}")
+    r("api_item_cases", "/api/items/{key}/cases")
+    r("api_item_template", "/api/items/{key}/template.xlsx")
+    r("api_item_imports", "/api/items/{key}/imports")
+    r("api_cases", "/api/cases")
+    r("api_case", "/api/cases/{id:\\d+}")
+    r("api_case_attachment", "/api/cases/{id:\\d+}/attachments/{slot}")
+    r("api_case_transition", "/api/cases/{id:\\d+}/transitions/{trigger}")
+    r("api_positions", "/api/positions")
+    r("api_position", "/api/positions/{id:\\d+}")
+    r("api_position_intents", "/api/positions/{id:\\d+}/intents")
+    r("api_intent", "/api/intents/{id:\\d+}")
+    r("api_review_cases", "/api/review/cases")

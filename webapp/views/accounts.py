@@ -1,0 +1,125 @@
+"""登录, 注册, 退出 — pages and the JSON session endpoint."""
+from __future__ import annotations
+
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.response import Response
+from pyramid.security import forget, remember
+from pyramid.view import view_config
+
+from engine.accounts import AccountError, Throttled, authenticate, register_individual, register_unit
+from engine.validation import FieldError
+from webapp.responses import api_error
+
+TABS = ("unit", "individual")
+
+
+def safe_came_from(value: str | None) -> str | None:
+    """Only paths on this site, so the login page cannot send people elsewhere."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return None
+
+
+def landing(request, account) -> str:
+    return {"reviewer": request.route_path("review_queue"), "admin": request.route_path("admin_home")}.get(
+        account.role, request.route_path("home"))
+
+
+def _login(request, tab: str, template_action: str):
+    came_from = safe_came_from(request.params.get("came_from"))
+    values = {"login": request.POST.get("login", "")}
+    errors: list[FieldError] = []
+    if request.method == "POST":
+        try:
+            result = authenticate(request.dbsession, tab, values["login"], request.POST.get("password", ""),
+                                  request.remote_addr)
+        except Throttled as e:
+            errors.append(FieldError("", e.message))
+        else:
+            if result.account is not None:
+                remember(request, result.account.id)
+                return HTTPSeeOther(came_from or landing(request, result.account))
+            errors.append(FieldError("", result.message))
+    return {"tab": tab, "values": values, "errors": errors, "came_from": came_from, "action": template_action}
+
+
+@view_config(route_name="login", renderer="login.jinja2", request_method=("GET", "POST"))
+def login(request):
+    tab = request.params.get("tab", "unit")
+    tab = tab if tab in TABS else "unit"
+    return _login(request, tab, request.route_path("login"))
+
+
+@view_config(route_name="staff_login", renderer="login.jinja2", request_method=("GET", "POST"))
+def staff_login(request):
+    return _login(request, "staff", request.route_path("staff_login"))
+
+
+@view_config(route_name="logout", request_method="POST")
+def logout(request):
+    forget(request)
+    return HTTPSeeOther(request.route_path("home"))
+
+
+def _register(request, kind: str):
+    fields = (("unit_name", "credit_code", "contact_name", "mobile") if kind == "unit"
+              else ("name", "id_number", "mobile", "education", "school", "major"))
+    values = {k: request.POST.get(k, "") for k in fields}
+    errors: list[FieldError] = []
+    if request.method == "POST":
+        try:
+            if kind == "unit":
+                account = register_unit(request.dbsession, values["unit_name"], values["credit_code"],
+                                        values["contact_name"], values["mobile"], request.POST.get("password", ""),
+                                        request.POST.get("password_confirm", ""))
+            else:
+                profile = {k: values[k].strip() for k in ("education", "school", "major") if values[k].strip()}
+                account = register_individual(request.dbsession, values["name"], values["id_number"],
+                                              values["mobile"], request.POST.get("password", ""),
+                                              request.POST.get("password_confirm", ""), profile=profile)
+        except AccountError as e:
+            errors = e.errors
+        else:
+            remember(request, account.id)
+            request.session.flash("注册成功，已为您登录。", "success")
+            return HTTPSeeOther(request.route_path("home"))
+    return {"kind": kind, "values": values, "errors": errors}
+
+
+@view_config(route_name="register_unit", renderer="register.jinja2", request_method=("GET", "POST"))
+def register_unit_view(request):
+    return _register(request, "unit")
+
+
+@view_config(route_name="register_individual", renderer="register.jinja2", request_method=("GET", "POST"))
+def register_individual_view(request):
+    return _register(request, "individual")
+
+
+@view_config(route_name="api_session", request_method="POST", renderer="json", require_csrf=False)
+def api_login(request):
+    """JSON login. CSRF does not apply before a session exists; the answer carries the token for later calls."""
+    from pyramid.csrf import new_csrf_token
+    body = request.json_body if request.body else {}
+    kind = body.get("kind", "unit")
+    if kind not in ("unit", "individual", "staff"):
+        return api_error(request, 422, "kind 须为 unit、individual 或 staff")
+    try:
+        result = authenticate(request.dbsession, kind, str(body.get("login", "")), str(body.get("password", "")),
+                              request.remote_addr)
+    except Throttled as e:
+        return api_error(request, 429, e.message)
+    if result.account is None:
+        return api_error(request, 401, result.message)
+    remember(request, result.account.id)
+    account = result.account
+    return {"account": {"id": account.id, "role": account.role, "name": account.name,
+                        "unit": {"name": account.unit.name, "credit_code": account.unit.credit_code}
+                        if account.unit else None},
+            "csrf_token": new_csrf_token(request)}
+
+
+@view_config(route_name="api_session", request_method="DELETE")
+def api_logout(request):
+    forget(request)
+    return Response(status=204)

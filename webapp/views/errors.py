@@ -1,0 +1,55 @@
+"""403 / 404 / CSRF failures: Chinese pages for people, JSON for the API, login for the anonymous."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from pyramid.csrf import BadCSRFOrigin, BadCSRFToken
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
+
+
+def is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _page(request, status: int, title: str, message: str):
+    request.response.status_int = status
+    if is_api(request):
+        request.response.content_type = "application/json"
+        return {"error": message}
+    return {"title": title, "message": message}
+
+
+def _render(request, status, title, message):
+    from pyramid.renderers import render_to_response
+    data = _page(request, status, title, message)
+    renderer = "json" if is_api(request) else "error.jinja2"
+    response = render_to_response(renderer, data, request=request)
+    response.status_int = status
+    return response
+
+
+@forbidden_view_config()
+def forbidden(exc, request):
+    if request.account is None:
+        if is_api(request):
+            return _render(request, 401, "请先登录", "请先登录")
+        if request.method == "GET":
+            query = urlencode({"came_from": request.path_qs})
+            return HTTPSeeOther(request.route_path("login") + "?" + query)
+        return _render(request, 401, "请先登录", "登录已失效，请重新登录后再操作。")
+    message = getattr(exc, "message", "") or ""
+    if not message or message.startswith("Unauthorized"):
+        message = "您的账号无权访问此页面。"
+    return _render(request, 403, "无权访问", message)
+
+
+@notfound_view_config()
+def notfound(request):
+    return _render(request, 404, "页面不存在", "您访问的页面不存在，或无权查看。")
+
+
+@exception_view_config(BadCSRFToken)
+@exception_view_config(BadCSRFOrigin)
+def bad_csrf(exc, request):
+    return _render(request, 400, "页面已过期", "页面已过期或来源不明，请刷新页面后重新提交。")
