@@ -36,5 +36,6 @@ def make_app(settings: dict, catalogue):
         config.include(".security")
         config.include(".rendering")
         config.include(".routes")
+        config.add_view_predicate("item_kind", "webapp.predicates.ItemKindPredicate")
         config.scan(".views")
     return config.make_wsgi_app()

@@ -38,6 +38,10 @@ def forbidden(exc, request):
             query = urlencode({"came_from": request.path_qs})
             return HTTPSeeOther(request.route_path("login") + "?" + query)
         return _render(request, 401, "请先登录", "登录已失效，请重新登录后再操作。")
+    from webapp.resources import CaseResource, PositionResource
+    if request.account.role == "reviewer" and isinstance(request.context, (CaseResource, PositionResource)):
+        # Outside a reviewer's jurisdiction a case does not exist, as far as they can tell.
+        return _render(request, 404, "页面不存在", "您访问的页面不存在，或无权查看。")
     message = getattr(exc, "message", "") or ""
     if not message or message.startswith("Unauthorized"):
         message = "您的账号无权访问此页面。"
