@@ -1,4 +1,4 @@
-"""Creating, saving and submitting cases of any item."""
+"""Creating, saving and submitting cases of any item, and moving them through their workflow."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -6,10 +6,10 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from engine.definitions import Catalogue, ItemDefinition
-from engine.models import Account, Case, DefinitionSnapshot, Unit, utcnow
+from engine.models import Account, Case, DefinitionSnapshot, utcnow
 from engine.rules import RuleContext, TransitionContext
-from engine.validation import ValidationFailed, validate
-from engine.workflow import Actor, TransitionNotAllowed, fire
+from engine.validation import ValidationFailed, normalize, validate
+from engine.workflow import Actor, StaleCase, TransitionNotAllowed, fire
 
 
 def actor_of(account: Account) -> Actor:
@@ -39,18 +39,29 @@ def unmet_requirement(session, item: ItemDefinition, unit_id: int | None, accoun
 
 def ensure_snapshot(session, item: ItemDefinition) -> None:
     """Keep the exact definition a case is submitted under."""
-    snap = session.get(DefinitionSnapshot, (item.key, item.version))
-    if snap is None:
+    if session.get(DefinitionSnapshot, (item.key, item.version)) is None:
         session.add(DefinitionSnapshot(item_key=item.key, version=item.version, sha256=item.sha256,
                                        body=item.raw))
+
+
+def definition_for(session, catalogue: Catalogue, case: Case) -> ItemDefinition:
+    """The definition a case was submitted under, even after the file has changed."""
+    current = catalogue.item(case.item_key)
+    if current is not None and current.version == case.definition_version:
+        return current
+    snap = session.get(DefinitionSnapshot, (case.item_key, case.definition_version))
+    if snap is not None:
+        return ItemDefinition(snap.body, source=f"snapshot v{snap.version}", sha256=snap.sha256)
+    if current is None:
+        raise LookupError(case.item_key)
+    return current
 
 
 def assign_reference(session, item: ItemDefinition, case: Case) -> None:
     if case.reference:
         return
-    now = utcnow()
     area = case.city_code or "140000"
-    case.reference = f"{item.reference_prefix}-{area}-{now:%Y%m}-{case.id:06d}"
+    case.reference = f"{item.reference_prefix}-{area}-{utcnow():%Y%m}-{case.id:06d}"
 
 
 def check_can_use(item: ItemDefinition, account: Account) -> None:
@@ -71,71 +82,83 @@ def new_case(session, catalogue: Catalogue, item: ItemDefinition, account: Accou
     return case
 
 
+def _check_editable(catalogue: Catalogue, case: Case, expected_version: int | None) -> None:
+    wf = catalogue.workflows[case.workflow_key]
+    if expected_version is not None and expected_version != case.version:
+        raise StaleCase("该申请已被他人处理或已在其他页面修改，请刷新后重试", state=case.state)
+    if not wf.editable(case.state):
+        raise TransitionNotAllowed(f"当前状态“{wf.label(case.state)}”下不能修改")
+
+
 def save_draft(session, catalogue: Catalogue, item: ItemDefinition, account: Account, data: dict,
                case: Case | None = None, expected_version: int | None = None) -> Case:
     """Keep what the user typed (normalised, unvalidated) so they can come back later."""
-    from engine.validation import normalize
     check_can_use(item, account)
+    if case is not None:
+        _check_editable(catalogue, case, expected_version)
     case = case or new_case(session, catalogue, item, account)
-    _check_editable(catalogue, case, expected_version)
-    merged = normalize(item, {**data, **prefill_values(item, account)})
-    case.data = merged
+    # Transient fields (typed-twice copies) are kept in drafts so the form comes back as it was left.
+    case.data = normalize(item, {**data, **prefill_values(item, account)})
     case.definition_version = item.version
     session.flush()
     return case
 
 
-def _check_editable(catalogue: Catalogue, case: Case, expected_version: int | None) -> None:
-    from engine.workflow import StaleCase
-    wf = catalogue.workflows[case.workflow_key]
-    if expected_version is not None and expected_version != case.version:
-        raise StaleCase("该申请已被他人处理", state=case.state)
-    if not wf.editable(case.state):
-        raise TransitionNotAllowed(f"当前状态“{wf.label(case.state)}”下不能修改")
+def validate_for(session, item: ItemDefinition, account: Account, data: dict, today: date | None = None):
+    raw = {**data, **prefill_values(item, account)}
+    clean, errors = validate(item, raw, RuleContext(today=today or date.today(), session=session,
+                                                      unit_id=account.unit_id))
+    return raw, clean, errors
 
 
 def submit(session, catalogue: Catalogue, item: ItemDefinition, account: Account, data: dict,
-           case: Case | None = None, expected_version: int | None = None, today: date | None = None,
-           trigger: str = "submit") -> Case:
-    """Validate everything, then move the case with the submit trigger; raise ValidationFailed with all errors."""
+           case: Case | None = None, expected_version: int | None = None, today: date | None = None) -> Case:
+    """Check everything first (nothing is written on failure), then fire the submit trigger."""
     check_can_use(item, account)
-    today = today or date.today()
     blocked = unmet_requirement(session, item, account.unit_id, account.id)
     if blocked:
         raise TransitionNotAllowed(blocked)
-    raw = {**data, **prefill_values(item, account)}
-    clean, errors = validate(item, raw, RuleContext(today=today, session=session, unit_id=account.unit_id))
+    raw, clean, errors = validate_for(session, item, account, data, today)
     if errors:
         raise ValidationFailed(errors, raw)
     if case is not None:
         _check_editable(catalogue, case, expected_version)
     case = case or new_case(session, catalogue, item, account)
-    case.data = clean
-    case.definition_version = item.version
-    ensure_snapshot(session, item)
-    locate = item.raw.get("locates_unit")
-    if locate and account.unit is not None:
-        account.unit.city_code, account.unit.county_code = clean[locate["city"]], clean[locate["county"]]
-    if account.unit is not None:
-        case.city_code, case.county_code = account.unit.city_code, account.unit.county_code
-    now = datetime.combine(today, utcnow().time()) if today != date.today() else utcnow()
-    case.submitted_at = now
-    case.submitted_month = now.strftime("%Y-%m")
-    wf = catalogue.workflow_for(item)
-    fire(case, wf, trigger, actor_of(account), TransitionContext(session, catalogue, actor_of(account), today),
-         event_data=clean)
+    case.data = raw
+    transition(session, catalogue, case, "submit", account, today=today)
     return case
 
 
 def transition(session, catalogue: Catalogue, case: Case, trigger: str, account: Account,
-               comment: str | None = None, expected_version: int | None = None):
+               comment: str | None = None, expected_version: int | None = None, today: date | None = None):
+    """Fire a trigger. A transition marked `validates` checks the case's data first and records what was sent."""
     wf = catalogue.workflows[case.workflow_key]
     actor = actor_of(account)
-    return fire(case, wf, trigger, actor, TransitionContext(session, catalogue, actor),
-                comment=comment, expected_version=expected_version)
-
-
-def register_unit(session, name: str, credit_code: str) -> Unit:
-    unit = Unit(name=name, credit_code=credit_code)
-    session.add(unit)
-    return unit
+    t = wf.transition(trigger, case.state)
+    event_data = None
+    if t is not None and t.validates and actor.role in t.roles:
+        if expected_version is not None and expected_version != case.version:
+            raise StaleCase("该申请已被他人处理", state=case.state)
+        expected_version = None  # checked; writing the clean data below bumps the version by itself
+        item = catalogue.item(case.item_key)
+        check_can_use(item, account)
+        blocked = unmet_requirement(session, item, account.unit_id, account.id)
+        if blocked:
+            raise TransitionNotAllowed(blocked)
+        raw, clean, errors = validate_for(session, item, account, case.data or {}, today)
+        if errors:
+            raise ValidationFailed(errors, raw)
+        case.data = clean
+        case.definition_version = item.version
+        ensure_snapshot(session, item)
+        locate = item.raw.get("locates_unit")
+        if locate and account.unit is not None:
+            account.unit.city_code, account.unit.county_code = clean[locate["city"]], clean[locate["county"]]
+        if account.unit is not None:
+            case.city_code, case.county_code = account.unit.city_code, account.unit.county_code
+        now = utcnow() if today in (None, date.today()) else datetime.combine(today, utcnow().time())
+        case.submitted_at = now
+        case.submitted_month = now.strftime("%Y-%m")
+        event_data = clean
+    return fire(case, wf, trigger, actor, TransitionContext(session, catalogue, actor, today or date.today()),
+                comment=comment, expected_version=expected_version, event_data=event_data)

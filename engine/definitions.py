@@ -71,6 +71,7 @@ class Transition:
     effects: tuple[str, ...] = ()
     reviewer_levels: tuple[str, ...] = ()
     style: str = "default"
+    validates: bool = False  # the case's data must pass the item's checks before this transition
 
 
 class WorkflowDefinition:
@@ -89,6 +90,7 @@ class WorkflowDefinition:
                 comment=t.get("comment", "none"), reasons=tuple(t.get("reasons", ())),
                 conditions=tuple(t.get("conditions", ())), effects=tuple(t.get("effects", ())),
                 reviewer_levels=tuple(t.get("reviewer_levels", ())), style=t.get("style", "default"),
+                validates=bool(t.get("validates")),
             )
             for t in raw["transitions"]
         ]

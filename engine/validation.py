@@ -171,7 +171,8 @@ def validate(item: ItemDefinition, data: dict, ctx: RuleContext | None = None,
         # Rules see only fields that passed their own checks, so one mistake gives one message.
         ok = {k: v for k, v in clean.items() if k not in found}
         for key, message in run_row_rules(item, ok, ctx):
-            add(key, message)
+            if key not in found or message in found[key]:
+                add(key, message)
     order = {f.key: i for i, f in enumerate(item.fields)}
     errors = [FieldError(f"/{key}" if key else "", m)
               for key in sorted(found, key=lambda k: order.get(k, -1)) for m in found[key]]

@@ -68,7 +68,9 @@ def is_postgres(database) -> bool:
 
 
 def _empty_tables(engine) -> None:
-    tables = [t for t in reversed(Base.metadata.sorted_tables) if t.name not in KEEP]
+    from sqlalchemy import inspect
+    present = set(inspect(engine).get_table_names())
+    tables = [t for t in reversed(Base.metadata.sorted_tables) if t.name not in KEEP and t.name in present]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             conn.execute(text("TRUNCATE " + ", ".join(t.name for t in tables) + " RESTART IDENTITY CASCADE"))

@@ -31,7 +31,8 @@ class ItemResource:
 
     @property
     def __acl__(self):
-        return [(Allow, f"role:{role}", "use") for role in self.item.roles]
+        # Definitions are public (the API documents the forms); using an item is for its roles only.
+        return [(Allow, f"role:{role}", "use") for role in self.item.roles] + [(Allow, Everyone, "public")]
 
 
 def item_factory(request):
@@ -49,9 +50,10 @@ class CaseResource:
     def __acl__(self):
         case = self.case
         owner = f"unit:{case.unit_id}" if case.unit_id else f"account:{case.account_id}"
-        acl = [(Allow, owner, ("view", "edit", "transition"))]
+        # "read" (files, print) is shared by the owner and the reviewers of the case's jurisdiction.
+        acl = [(Allow, owner, ("view", "edit", "transition", "read"))]
         for code in enclosing_regions(case.county_code, case.city_code):
-            acl.append((Allow, f"region:{code}", ("review", "transition")))
+            acl.append((Allow, f"region:{code}", ("review", "transition", "read")))
         acl.append((Deny, Everyone, ALL_PERMISSIONS))
         return acl
 

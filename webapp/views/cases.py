@@ -1,0 +1,173 @@
+"""个人中心: the account's cases by state and month, a case's detail with its history, print, files."""
+from __future__ import annotations
+
+import math
+import re
+from urllib.parse import quote
+
+from pyramid.response import FileResponse
+from pyramid.view import view_config
+from sqlalchemy import String, cast, func, select
+
+from engine.attachments import current_attachments
+from engine.cases import definition_for
+from engine.models import Case
+from webapp.forms import build_sections, display_value
+from webapp.services import storage
+
+TABS = [("submitted", "未审核"), ("approved", "审核通过"), ("rejected", "审核不通过"), ("returned", "退回修改"),
+        ("draft", "草稿")]
+PAGE_SIZE = 20
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def owner_clause(account):
+    return Case.unit_id == account.unit_id if account.unit_id else Case.account_id == account.id
+
+
+def case_filters(request) -> dict:
+    """Filters from the query string, each checked; bad ones are dropped with a message."""
+    catalogue = request.registry["catalogue"]
+    state = request.params.get("state", "")
+    month = request.params.get("month", "").strip()
+    item = request.params.get("item", "")
+    problems = []
+    if month and not MONTH.match(month):
+        problems.append("申办月份格式应为YYYY-MM，如2026-11")
+        month = ""
+    if item and catalogue.item(item) is None:
+        item = ""
+    states = {s["name"] for w in catalogue.workflows.values() for s in w.states}
+    if state and state not in states:
+        state = ""
+    try:
+        page = max(1, int(request.params.get("page", 1)))
+    except ValueError:
+        page = 1
+    return {"state": state, "month": month, "item": item, "page": page, "problems": problems}
+
+
+def query_cases(request, filters: dict):
+    account = request.account
+    base = select(Case).where(owner_clause(account))
+    if filters["item"]:
+        base = base.where(Case.item_key == filters["item"])
+    if filters["month"]:
+        # Drafts have no 申办月份 yet; they are found by the month they were started in.
+        base = base.where(func.coalesce(Case.submitted_month, func.substr(cast(Case.created_at, String), 1, 7))
+                          == filters["month"])
+    sub = base.subquery()
+    counts = dict(request.dbsession.execute(select(sub.c.state, func.count()).group_by(sub.c.state)).all())
+    listed = base.where(Case.state == filters["state"]) if filters["state"] else base
+    total = request.dbsession.scalar(select(func.count()).select_from(listed.subquery()))
+    rows = request.dbsession.scalars(
+        listed.order_by(func.coalesce(Case.submitted_at, Case.created_at).desc(), Case.id.desc())
+        .limit(PAGE_SIZE).offset((filters["page"] - 1) * PAGE_SIZE)).all()
+    return rows, total, counts
+
+
+def case_summary(request, case: Case) -> dict:
+    catalogue = request.registry["catalogue"]
+    wf = catalogue.workflows[case.workflow_key]
+    item = catalogue.item(case.item_key)
+    return {
+        "id": case.id, "item": case.item_key, "item_title": item.title if item else case.item_key,
+        "state": case.state, "state_label": wf.label(case.state), "reference": case.reference,
+        "submitted_month": case.submitted_month,
+        "submitted_at": case.submitted_at.isoformat() if case.submitted_at else None,
+        "created_at": case.created_at.isoformat(), "version": case.version,
+        "definition_version": case.definition_version, "row_count": case.row_count,
+        "editable": wf.editable(case.state),
+    }
+
+
+@view_config(route_name="my_cases", renderer="my_cases.jinja2", request_method="GET", permission="authenticated")
+def my_cases(request):
+    filters = case_filters(request)
+    rows, total, counts = query_cases(request, filters)
+    catalogue = request.registry["catalogue"]
+    items = [i for i in catalogue.items.values() if request.account.role in i.roles]
+
+    def url_for(page=None, **change):
+        params = {k: filters[k] for k in ("state", "month", "item") if filters[k]}
+        params.update({k: v for k, v in change.items()})
+        params = {k: v for k, v in params.items() if v}
+        if page and page > 1:
+            params["page"] = page
+        return request.route_path("my_cases", _query=params)
+
+    return {"cases": [case_summary(request, c) for c in rows], "total": total, "counts": counts,
+            "all_count": sum(counts.values()), "filters": filters, "tabs": TABS, "items": items,
+            "pages": max(1, math.ceil(total / PAGE_SIZE)), "url_for": url_for, "active_top": "个人中心",
+            "state_choices": TABS + [("revoked", "已撤销")]}
+
+
+def detail_sections(request, case: Case):
+    item = definition_for(request.dbsession, request.registry["catalogue"], case)
+    sections = build_sections(item, case.data or {}, [], case)
+    for section in sections:
+        section.fields = [fv for fv in section.fields if not fv.f.transient]
+        for fv in section.fields:
+            fv.value = display_value(fv.f, fv.value)
+    return item, sections
+
+
+def timeline(request, case: Case) -> list[dict]:
+    wf = request.registry["catalogue"].workflows[case.workflow_key]
+    roles = {"unit": "单位", "individual": "个人", "reviewer": "审核人员", "admin": "管理员"}
+    out = []
+    for e in case.events:
+        transition = next((t for t in wf.transitions if t.trigger == e.trigger), None)
+        who = ""
+        if e.actor is not None:
+            who = roles.get(e.actor.role, "") if e.actor.role in ("unit", "individual") else \
+                f"{roles.get(e.actor.role, '')}（{e.actor.name}）"
+        out.append({"at": e.at, "action": transition.label if transition else e.trigger,
+                    "from": wf.label(e.from_state) if e.from_state else "", "to": wf.label(e.to_state),
+                    "to_state": e.to_state, "comment": e.comment, "who": who})
+    return out
+
+
+@view_config(route_name="case_detail", renderer="case_detail.jinja2", request_method="GET", permission="view")
+def case_detail(context, request):
+    case = context.case
+    catalogue = request.registry["catalogue"]
+    wf = catalogue.workflows[case.workflow_key]
+    item, sections = detail_sections(request, case)
+    current = catalogue.item(case.item_key)
+    return {"case": case, "item": item, "sections": sections, "timeline": timeline(request, case),
+            "state_label": wf.label(case.state), "editable": wf.editable(case.state) and item.kind == "form",
+            "newer_definition": current is not None and current.version != case.definition_version,
+            "active_top": "个人中心", "attachments": current_attachments(case)}
+
+
+@view_config(route_name="case_done", renderer="case_done.jinja2", request_method="GET", permission="view")
+def case_done(context, request):
+    case = context.case
+    wf = request.registry["catalogue"].workflows[case.workflow_key]
+    item = request.registry["catalogue"].item(case.item_key)
+    return {"case": case, "item": item, "state_label": wf.label(case.state), "active_top": "个人中心"}
+
+
+@view_config(route_name="case_print", renderer="case_print.jinja2", request_method="GET", permission="read")
+def case_print(context, request):
+    case = context.case
+    item, sections = detail_sections(request, case)
+    return {"case": case, "item": item, "sections": sections, "unit": case.unit}
+
+
+@view_config(route_name="attachment_file", request_method="GET", permission="read")
+def attachment_file(context, request):
+    case = context.case
+    attachment_id = int(request.matchdict["attachment_id"])
+    attachment = next((a for a in case.attachments if a.id == attachment_id), None)
+    if attachment is None:
+        from pyramid.httpexceptions import HTTPNotFound
+        raise HTTPNotFound()
+    response = FileResponse(str(storage(request).path(attachment.storage_key)), request=request,
+                            content_type=attachment.content_type)
+    disposition = "inline" if request.params.get("inline") else "attachment"
+    response.headers["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(attachment.filename)}"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
