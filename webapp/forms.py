@@ -102,3 +102,11 @@ def build_sections(item: ItemDefinition, values: dict, errors: list, case=None,
         out.append(SectionView(section["title"], section.get("description", ""), bool(section.get("readonly")),
                                fields, slots))
     return out
+
+
+def regions_json() -> str:
+    """Every city with its counties, for the script that narrows the county list without a round trip."""
+    import json
+    regions = load_regions()
+    return json.dumps([{"code": c.code, "counties": [[r.code, r.name] for r in regions.counties(c.code)]}
+                       for c in regions.cities()], ensure_ascii=False, separators=(",", ":"))

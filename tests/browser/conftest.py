@@ -61,6 +61,13 @@ def base_url(live_server):
     return live_server
 
 
+@pytest.fixture(autouse=True)
+def _short_timeouts(request):
+    # A missing element should fail in seconds, not after Playwright's default 30 s.
+    if "page" in request.fixturenames:
+        request.getfixturevalue("page").set_default_timeout(8000)
+
+
 @pytest.fixture
 def shot(page, request):
     """shot("step-name"): save a full-page PNG under tests/artifacts/screenshots/<test>/."""

@@ -91,7 +91,8 @@ def test_submit_with_errors_shows_every_error_keeps_input_and_writes_nothing(web
     page = fill(the_form(page), bad).submit("action", value="submit", status=422)
     s = soup(page)
     summary = s.select_one("#error-summary")
-    assert summary.select_one("h2").get_text() == "提交失败，请修改以下5处错误"
+    assert summary.select_one("h2").get_text() == "提交失败，请修改以下8处错误"
+    assert "请上传“营业执照或法人登记证书”" in s.select_one("#slot-license").text
     links = {a["href"]: a.get_text() for a in summary.select("a")}
     assert links["#f-account_name"] == "开户名称须与单位名称完全一致，请核对"
     assert links["#f-insured_count"] == "参保人数不能大于职工人数（100）"

@@ -6,12 +6,12 @@ from pyramid.renderers import render_to_response
 from pyramid.view import view_config
 from sqlalchemy import select
 
-from engine.attachments import AttachmentRejected, attach
+from engine.attachments import AttachmentRejected, attach, current_attachments
 from engine.cases import save_draft, submit, unmet_requirement
 from engine.models import Case
 from engine.validation import FieldError, ValidationFailed, normalize
 from engine.workflow import GuardFailed, StaleCase, TransitionNotAllowed
-from webapp.forms import build_sections
+from webapp.forms import build_sections, regions_json
 from webapp.services import close_uploads, doom_on_abort_delete, restart_transaction, storage
 
 RENDERER = "item_form.jinja2"
@@ -80,6 +80,7 @@ def render_form(request, item, case=None, values=None, errors=(), slot_errors=No
         "errors": all_errors, "summary_title": summary, "blocked": blocked,
         "drafts": _drafts(request, item) if case is None else [],
         "return_comment": _return_comment(case) if case is not None else None,
+        "regions_json": regions_json(),
         "active_key": item.key, "active_top": "法人办事", "workflow": catalogue.workflow_for(item),
     }, request=request)
     response.status_int = status
@@ -127,6 +128,12 @@ def handle_post(request, item, case):
         except (ValidationFailed, GuardFailed, StaleCase, TransitionNotAllowed) as e:
             errors = list(getattr(e, "errors", None) or ([] if slot_errors else [FieldError("", e.message)]))
             stored = _reload(request, existing_id)
+            if isinstance(e, ValidationFailed):
+                # Say everything at once: missing files too, not only after the fields are fixed.
+                have = set(current_attachments(stored)) if stored is not None else set()
+                for slot in item.required_slots:
+                    if slot not in have and slot not in slot_errors:
+                        slot_errors[slot] = [f"请上传“{item.attachment(slot)['title']}”"]
             if uploads and stored is None:
                 errors.append(FieldError("", "本次选择的附件未保存，请修改上述错误后重新选择文件"))
             status = e.status if hasattr(e, "status") and not isinstance(e, GuardFailed) else 422
