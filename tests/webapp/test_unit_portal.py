@@ -271,3 +271,33 @@ def test_individual_cannot_use_unit_items(make_web, dbsession):
     w.app.get("/items/unit_application", status=403)
     menu = [a.get_text() for a in soup(w.app.get("/")).select("main .item-grid a")]
     assert "就业见习单位申请" not in menu and "见习岗位查询" in menu
+
+
+def test_post_application_through_the_page_after_approval(web, world, dbsession):
+    web.login(world["unit"].login_name)
+    page = web.app.get("/items/post_application")
+    form = the_form(page)
+    data = f.post_data(allowance=2000, deadline="")
+    fill(form, data)
+    page = form.submit("action", value="submit", status=422)
+    assert soup(page).select_one("#err-allowance").get_text() == \
+        "基本生活补助(元/月)不能低于太原市 小店区最低工资标准2150元/月"
+    form = the_form(page)
+    form["allowance"] = "2300"
+    done = form.submit("action", value="submit").follow()
+    assert "申报成功" in done.text
+    center = web.app.get("/me/cases?item=post_application&state=submitted")
+    assert "就业见习岗位申请" in soup(center).select_one("tbody").text
+
+
+def test_attachments_are_readable_by_jurisdiction_reviewers_only(make_web, world):
+    case = world["unit_case"]
+    a = case.attachments[0]
+    url = f"/cases/{case.id}/files/{a.id}"
+    inside, outside = make_web(), make_web()
+    inside.login("taiyuan", tab="staff")
+    outside.login("datong", tab="staff")
+    assert inside.app.get(url).body == f.PDF
+    outside.app.get(url, status=404)
+    assert inside.app.get(f"/cases/{case.id}/print").status_int == 200
+    outside.app.get(f"/cases/{case.id}/print", status=404)
