@@ -37,5 +37,6 @@ def make_app(settings: dict, catalogue):
         config.include(".rendering")
         config.include(".routes")
         config.add_view_predicate("item_kind", "webapp.predicates.ItemKindPredicate")
+        config.add_tween("webapp.tweens.security_headers_factory")
         config.scan(".views")
     return config.make_wsgi_app()

@@ -62,10 +62,18 @@ def base_url(live_server):
 
 
 @pytest.fixture(autouse=True)
-def _short_timeouts(request):
-    # A missing element should fail in seconds, not after Playwright's default 30 s.
-    if "page" in request.fixturenames:
-        request.getfixturevalue("page").set_default_timeout(8000)
+def _page_guard(request):
+    """Fail fast on a missing element, and fail on any script or style the CSP had to block."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    page = request.getfixturevalue("page")
+    page.set_default_timeout(8000)
+    blocked = []
+    page.on("console", lambda msg: blocked.append(msg.text)
+            if msg.type == "error" and "Content Security Policy" in msg.text else None)
+    yield
+    assert not blocked, f"CSP blocked something on a page: {blocked}"
 
 
 @pytest.fixture
