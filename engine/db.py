@@ -26,12 +26,20 @@ def make_engine(url: str, **kw) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):
+            dbapi_conn.isolation_level = None  # we emit BEGIN ourselves, below
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            # Writers take the write lock up front and queue behind busy_timeout; a deferred
+            # transaction that read first would instead fail at once when another process commits.
+            immediate = conn.get_execution_options().get("sqlite_immediate")
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
     kw.setdefault("pool_pre_ping", True)
@@ -41,3 +49,8 @@ def make_engine(url: str, **kw) -> Engine:
 
 def make_session_factory(engine: Engine) -> sessionmaker:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def writer_engine(engine: Engine) -> Engine:
+    """The same pool, marked so that SQLite transactions begin IMMEDIATE (no effect on PostgreSQL)."""
+    return engine.execution_options(sqlite_immediate=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import zope.sqlalchemy
 
-from engine.db import database_url, make_engine, make_session_factory
+from engine.db import database_url, make_engine, make_session_factory, writer_engine
 
 
 def get_tm_session(session_factory, transaction_manager, request=None):
@@ -24,7 +24,12 @@ def includeme(config):
     config.registry["dbsession_factory"] = factory
     config.registry["db_engine"] = engine
 
+    writer = writer_engine(engine)
+
     def dbsession(request):
-        return get_tm_session(factory, request.tm, request=request)
+        session = get_tm_session(factory, request.tm, request=request)
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            session.bind = writer
+        return session
 
     config.add_request_method(dbsession, reify=True)

@@ -38,8 +38,8 @@ def fmt_size(n):
 
 def add_globals(event: BeforeRender) -> None:
     request = event.get("request")
-    if request is None:
-        return
+    if request is None or not str(event.get("renderer_name", "")).endswith(".jinja2"):
+        return  # JSON answers need no menu
     account = getattr(request, "account", None)
     catalogue = request.registry["catalogue"]
     event.setdefault("account", account)

@@ -25,8 +25,12 @@ def doom_on_abort_delete(request, key: str) -> None:
 
 def restart_transaction(request) -> None:
     """Throw away everything this request wrote, and go on reading in a fresh transaction."""
+    account = request.account
     request.tm.abort()
     request.tm.begin()
+    if account is not None:
+        # The abort closed the session; the signed-in account must stay usable for the rest of the request.
+        request.dbsession.add(account)
 
 
 def close_uploads(request) -> None:

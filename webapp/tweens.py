@@ -24,3 +24,24 @@ def security_headers_factory(handler, registry):
             headers.setdefault("Cache-Control", "no-store")
         return response
     return tween
+
+
+def last_resort_factory(handler, registry):
+    """Errors raised while committing happen outside the exception views: still answer in Chinese."""
+    import logging
+    log = logging.getLogger("webapp")
+
+    def tween(request):
+        try:
+            return handler(request)
+        except Exception:
+            log.exception("request failed outside the views: %s %s", request.method, request.path)
+            from pyramid.response import Response
+            import json
+            if request.path.startswith("/api/"):
+                body = json.dumps({"error": "系统暂时无法完成您的请求，已记录该问题，请稍后再试。"}, ensure_ascii=False)
+                return Response(body, status=500, content_type="application/json", charset="utf-8")
+            return Response("<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>系统繁忙</title>"
+                            "<p>系统暂时无法完成您的请求，已记录该问题，请稍后再试。</p></html>",
+                            status=500, content_type="text/html", charset="utf-8")
+    return tween

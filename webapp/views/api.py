@@ -106,7 +106,7 @@ def api_cases(request):
             "page": filters["page"]}
 
 
-@view_config(route_name="api_case", renderer="json", request_method="GET", permission="view")
+@view_config(route_name="api_case", renderer="json", request_method="GET", permission="read")
 def api_case(context, request):
     return case_json(request, context.case)
 
@@ -120,12 +120,13 @@ def api_update_case(context, request):
     body = _body(request)
     if body is None or not isinstance(body.get("data"), dict):
         return api_error(request, 400, "请求体须为 JSON 对象，如 {\"data\": {...}, \"version\": 1}")
+    case_id = case.id
     try:
         save_draft(request.dbsession, catalogue, item, request.account, body["data"], case=case,
                    expected_version=_expected_version(body))
     except WorkflowError as e:
         restart_transaction(request)
-        return api_error(request, e.status, e.message, state=case.state)
+        return api_error(request, e.status, e.message, state=request.dbsession.get(type(case), case_id).state)
     return case_json(request, case)
 
 
@@ -159,6 +160,8 @@ def api_transition(context, request):
     if body is None:
         return api_error(request, 400, "请求体须为 JSON 对象")
     catalogue = request.registry["catalogue"]
+    # Read before firing: a lost race leaves the session unusable until it is rolled back.
+    wf, case_id = catalogue.workflows[case.workflow_key], case.id
     try:
         transition(request.dbsession, catalogue, case, request.matchdict["trigger"], request.account,
                    comment=body.get("comment") if isinstance(body.get("comment"), str) else None,
@@ -168,7 +171,6 @@ def api_transition(context, request):
         return api_error(request, 422, "提交失败，请修改错误", errors=[x.as_dict() for x in e.errors])
     except WorkflowError as e:
         restart_transaction(request)
-        wf = catalogue.workflows[case.workflow_key]
-        case = request.dbsession.get(type(case), case.id)
+        case = request.dbsession.get(type(case), case_id)
         return api_error(request, e.status, e.message, state=case.state, state_label=wf.label(case.state))
     return case_json(request, case)
