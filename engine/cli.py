@@ -1,8 +1,19 @@
-"""`jianxi check [--forms DIR] [--workflows DIR]`: validate every definition, print each problem, exit 1 on any."""
+"""The `jianxi` console command.
+
+  jianxi check [--forms DIR] [--workflows DIR]      validate every definition, print each problem, exit 1 on any
+  jianxi create-admin --ini FILE --login NAME       create an administrator (the first one, typically)
+  jianxi create-reviewer --ini FILE --login NAME --name 姓名 --jurisdiction CODE
+
+Passwords are never taken from a flag (it would stay in the shell history and the process list): they
+are read from JIANXI_PASSWORD or asked for twice at a prompt.
+"""
 from __future__ import annotations
 
 import argparse
+import getpass
+import os
 import sys
+from configparser import ConfigParser
 from pathlib import Path
 
 from engine.definitions import check_definitions, default_dirs
@@ -24,14 +35,82 @@ def check(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _ini_settings(ini: Path) -> dict:
+    if not ini.exists():
+        raise SystemExit(f"找不到配置文件：{ini}")
+    parser = ConfigParser(defaults={"here": str(ini.resolve().parent)})
+    parser.read(ini, encoding="utf-8")
+    return dict(parser.items("app:main")) if parser.has_section("app:main") else {}
+
+
+def _password() -> tuple[str, str]:
+    given = os.environ.get("JIANXI_PASSWORD")
+    if given:
+        return given, given
+    first = getpass.getpass("请输入密码：")
+    return first, getpass.getpass("请再次输入密码：")
+
+
+FIELD_NAMES = {"/login_name": "--login", "/name": "--name", "/jurisdiction": "--jurisdiction",
+               "/password": "密码", "/password_confirm": "密码"}
+
+
+def _create(argv: list[str], role: str) -> int:
+    from engine import admin
+    from engine.db import database_url, make_engine, make_session_factory
+
+    prog = f"jianxi create-{role}"
+    parser = argparse.ArgumentParser(prog=prog, description="创建系统管理员" if role == "admin" else "创建审核人员")
+    parser.add_argument("--ini", type=Path, default=Path("development.ini"), help="配置文件（DATABASE_URL 优先）")
+    parser.add_argument("--login", required=True, help="登录用户名")
+    parser.add_argument("--name", default="系统管理员" if role == "admin" else None, required=role != "admin",
+                        help="姓名")
+    if role == "reviewer":
+        parser.add_argument("--jurisdiction", required=True,
+                            help="管辖范围：GB/T 2260 代码，140000 为全省，如 140100（太原市）、140105（小店区）")
+    args = parser.parse_args(argv)
+    engine = make_engine(database_url(_ini_settings(args.ini)))
+    session = make_session_factory(engine)()
+    try:
+        password, confirm = _password()
+        if role == "admin":
+            account = admin.create_admin(session, args.login, args.name, password, confirm)
+        else:
+            account = admin.create_reviewer(session, None, args.login, args.name, args.jurisdiction, password,
+                                            confirm)
+        session.commit()
+    except admin.AdminError as e:
+        session.rollback()
+        for err in e.errors:
+            print(f"{FIELD_NAMES.get(err.pointer, err.pointer or prog)}：{err.message}", file=sys.stderr)
+        return 1
+    finally:
+        session.close()
+        engine.dispose()
+    what = "管理员" if role == "admin" else "审核人员"
+    print(f"已创建{what}账号“{account.login_name}”（{account.name}），请在 /staff/login 登录")
+    return 0
+
+
+USAGE = ("用法：jianxi check [--forms DIR] [--workflows DIR]\n"
+         "      jianxi create-admin --ini FILE --login NAME [--name 姓名]\n"
+         "      jianxi create-reviewer --ini FILE --login NAME --name 姓名 --jurisdiction CODE\n"
+         "密码从环境变量 JIANXI_PASSWORD 读取，未设置时提示输入两次。")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0] in ("-h", "--help"):
-        print("用法：jianxi check [--forms DIR] [--workflows DIR]")
+        print(USAGE)
         return 0 if argv else 2
     if argv[0] == "check":
         return check(argv[1:])
+    if argv[0] == "create-admin":
+        return _create(argv[1:], "admin")
+    if argv[0] == "create-reviewer":
+        return _create(argv[1:], "reviewer")
     print(f"未知命令：{argv[0]}", file=sys.stderr)
+    print(USAGE, file=sys.stderr)
     return 2
 
 

@@ -112,12 +112,13 @@ def fire(case: Case, workflow: WorkflowDefinition, trigger: str, actor: Actor, c
     source = case.state
     getattr(model, t.trigger)()
     case.state = model.state
-    for name in t.effects:
-        EFFECTS[name](case, ctx)
-    event = CaseEvent(case=case, actor_id=actor.account_id, trigger=t.trigger, from_state=source,
-                      to_state=case.state, comment=comment, data=event_data)
-    ctx.session.add(event)
     try:
+        # Effects query the database, and their autoflush can be where the version check fails.
+        for name in t.effects:
+            EFFECTS[name](case, ctx)
+        event = CaseEvent(case=case, actor_id=actor.account_id, trigger=t.trigger, from_state=source,
+                          to_state=case.state, comment=comment, data=event_data)
+        ctx.session.add(event)
         # The version column turns a concurrent change into a StaleDataError here, not a silent overwrite.
         ctx.session.flush()
     except StaleDataError:

@@ -21,7 +21,7 @@ from engine.definitions import default_dirs, load_catalogue
 from engine.models import Base
 
 ROOT = Path(__file__).resolve().parent.parent
-KEEP = {"regions", "alembic_version"}
+KEEP = {"regions", "alembic_version", "search_versions"}  # search_versions: one counter row, seeded by 0002
 
 
 @pytest.fixture(scope="session")
@@ -119,7 +119,10 @@ def app_settings(database, storage_dir):
 @pytest.fixture(scope="session")
 def wsgi_app(app_settings, catalogue):
     from webapp import make_app
-    return make_app(dict(app_settings), catalogue)
+    app = make_app(dict(app_settings), catalogue)
+    yield app
+    # Pooled connections closed here, not by the garbage collector (a ResourceWarning on PostgreSQL).
+    app.registry["db_engine"].dispose()
 
 
 @pytest.fixture

@@ -36,7 +36,9 @@ def forbidden(exc, request):
             return _render(request, 401, "请先登录", "请先登录")
         if request.method == "GET":
             query = urlencode({"came_from": request.path_qs})
-            return HTTPSeeOther(request.route_path("login") + "?" + query)
+            # Staff pages send to the staff login; units and individuals have no account there.
+            staff = request.path.startswith(("/review", "/admin"))
+            return HTTPSeeOther(request.route_path("staff_login" if staff else "login") + "?" + query)
         return _render(request, 401, "请先登录", "登录已失效，请重新登录后再操作。")
     from webapp.resources import CaseResource, PositionResource
     if request.account.role == "reviewer" and isinstance(request.context, (CaseResource, PositionResource)):
@@ -57,3 +59,11 @@ def notfound(request):
 @exception_view_config(BadCSRFOrigin)
 def bad_csrf(exc, request):
     return _render(request, 400, "页面已过期", "页面已过期或来源不明，请刷新页面后重新提交。")
+
+
+@exception_view_config(Exception)
+def server_error(exc, request):
+    """Anything unexpected: log it, roll back, and answer plainly without a traceback."""
+    import logging
+    logging.getLogger("webapp").exception("unhandled error on %s %s", request.method, request.path)
+    return _render(request, 500, "系统繁忙", "系统暂时无法完成您的请求，已记录该问题，请稍后再试。")

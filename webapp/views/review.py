@@ -1,0 +1,314 @@
+"""审核工作台: the queue, one case, confirmation of each action, claims, bulk approval, files, JSON twin."""
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.response import FileResponse
+from pyramid.view import view_config
+from sqlalchemy import func, select
+
+from engine import review
+from engine.models import Account, Attachment, CaseEvent
+from engine.regions import load_regions
+from engine.workflow import StaleCase, WorkflowError
+from webapp.responses import api_error
+from webapp.services import storage
+
+OTHER_REASON = "其他"
+
+
+def _catalogue(request):
+    return request.registry["catalogue"]
+
+
+def _region_choices(account):
+    """Cities and counties a reviewer may filter by: only those inside the jurisdiction."""
+    regions = load_regions()
+    level = review.jurisdiction_level(account.jurisdiction)
+    if level == "province":
+        return regions.cities(), [(c, regions.counties(c.code)) for c in regions.cities()]
+    if level == "city":
+        city = regions.get(account.jurisdiction)
+        return [], [(city, regions.counties(city.code))]
+    return [], []
+
+
+# ---- the queue -----------------------------------------------------------------
+
+@view_config(route_name="review_queue", renderer="review_queue.jinja2", permission="reviewer",
+             request_method="GET")
+def queue_page(request):
+    catalogue = _catalogue(request)
+    query, errors = review.QueueQuery.from_params(request.GET, catalogue)
+    page = review.queue(request.dbsession, catalogue, request.account, query)
+    cities, counties = _region_choices(request.account)
+
+    def url(**over):
+        return request.route_path("review_queue", _query=query.params(**over))
+
+    # The way back to this exact list, encoded once rather than once per row.
+    back_suffix = "?" + urlencode({"back": request.path_qs})
+
+    def case_url(case_id):
+        return request.route_path("review_case", id=case_id) + back_suffix
+
+    return {"page_title": "审核工作台", "active_top": "review", "p": page, "query": query, "errors": errors,
+            "items": list(catalogue.items.values()), "cities": cities, "counties": counties, "url": url,
+            "page_url": lambda n: url(page=n), "case_url": case_url,
+            "bulk_triggers": review.bulk_triggers(catalogue, request.account),
+            "back": request.path_qs}
+
+
+# ---- one case ------------------------------------------------------------------
+
+def _case_view(request, case):
+    if case.submitted_at is None:
+        raise HTTPNotFound()  # a draft was never submitted: not the reviewer's to see
+    catalogue = _catalogue(request)
+    session = request.dbsession
+    item = review.item_for_case(session, catalogue, case)
+    wf = catalogue.workflows[case.workflow_key]
+    current = catalogue.item(case.item_key)
+    events = list(case.events)
+    ids = {e.actor_id for e in events if e.actor_id} | ({case.claimed_by} if case.claimed_by else set())
+    actors = {a.id: a for a in session.scalars(select(Account).where(Account.id.in_(ids)))} if ids else {}
+    return {
+        "case": case, "item": item, "wf": wf, "current_version": current.version if current else None,
+        "sections": review.sections(item, case.data or {}) if item else [],
+        "files": {a.slot: a for a in case.attachments if a.current},
+        "diff": review.round_diff(case, item) if item else None,
+        "events": events, "actors": actors,
+        "actions": review.actions(catalogue, case, request.account),
+        "holder": review.holder(session, case),
+        "others": review.other_cases(session, case),
+        "rows": review.batch_rows(session, case) if item and item.is_batch else [],
+        "days": review.days_between(case.submitted_at, review.utcnow()),
+        "catalogue": catalogue, "labels": review.state_labels(catalogue),
+    }
+
+
+@view_config(route_name="review_case", renderer="review_case.jinja2", permission="review", request_method="GET")
+def case_page(request):
+    data = _case_view(request, request.context.case)
+    back = request.params.get("back")
+    data.update(page_title=f"审核：{data['item'].title if data['item'] else ''}", active_top="review",
+                back=back if back and back.startswith("/review") and not back.startswith("//") else None)
+    return data
+
+
+def _transition_or_404(request):
+    case = request.context.case
+    wf = _catalogue(request).workflows[case.workflow_key]
+    trigger = request.matchdict["trigger"]
+    if not any(t.trigger == trigger for t in wf.transitions):
+        raise HTTPNotFound()
+    return case, wf, trigger
+
+
+def _compose_comment(reason: str | None, text: str | None) -> tuple[str | None, str | None]:
+    """A reason picked from the definition's list fills the comment; "其他" needs words of one's own."""
+    reason = (reason or "").strip()
+    text = (text or "").strip()
+    if reason == OTHER_REASON and not text:
+        return None, "选择“其他”时，请在意见中写明具体原因"
+    parts = [p for p in (reason if reason != OTHER_REASON else "", text) if p]
+    return "：".join(parts) or None, None
+
+
+def _version(request):
+    try:
+        return int(request.params.get("version", ""))
+    except ValueError:
+        return None
+
+
+@view_config(route_name="review_transition", renderer="review_confirm.jinja2", permission="review",
+             request_method=("GET", "POST"))
+def confirm_transition(request):
+    case, wf, trigger = _transition_or_404(request)
+    case_id = case.id
+    catalogue = _catalogue(request)
+    version = _version(request)
+    t = wf.transition(trigger, case.state)
+    values = {"reason": request.POST.get("reason", ""), "comment": request.POST.get("comment", "")}
+    errors: dict[str, str] = {}
+    allowed = t is not None and any(a.trigger == trigger for a in review.actions(catalogue, case, request.account))
+    if not allowed or (version is not None and version != case.version):
+        # Someone else moved the case since this page was drawn (or it never allowed this action).
+        if version is not None and version != case.version:
+            request.session.flash(f"该申请已被他人处理，当前状态：{wf.label(case.state)}", "error")
+        else:
+            request.session.flash(review.why_not(request.dbsession, catalogue, case, trigger, request.account)
+                                  or "当前不能执行此操作", "error")
+        return HTTPSeeOther(request.route_path("review_case", id=case.id))
+    if request.method == "POST":
+        comment, problem = _compose_comment(values["reason"], values["comment"])
+        if problem:
+            errors["comment"] = problem
+        elif t.comment == "required" and not comment:
+            errors["comment"] = f"“{t.label}”须填写意见，请选择理由或填写具体意见"
+        if request.POST.get("confirm") != "1":
+            errors["confirm"] = "请勾选“确认”后再提交"
+        if not errors:
+            try:
+                review.act(request.dbsession, catalogue, case, trigger, request.account, comment=comment,
+                           expected_version=version)
+            except StaleCase:
+                request.session.flash("该申请已被他人处理，请查看当前状态", "error")
+                # Raised, not returned, so the transaction is aborted; after a failed flush the case row
+                # must not be touched again in this request, hence the id taken beforehand.
+                raise HTTPSeeOther(request.route_path("review_case", id=case_id))
+            except review.ClaimConflict as e:
+                request.session.flash(e.message, "error")
+                return HTTPSeeOther(request.route_path("review_case", id=case.id))
+            except WorkflowError as e:
+                errors["comment" if e.info.get("field") == "comment" else "form"] = e.message
+            else:
+                request.session.flash(f"已{t.label}：{case.reference or case.id}", "success")
+                return HTTPSeeOther(request.route_path("review_queue"))
+    return {"page_title": f"确认{t.label}", "active_top": "review", "case": case, "t": t, "wf": wf,
+            "item": catalogue.item(case.item_key), "values": values, "errors": errors,
+            "version": version if version is not None else case.version}
+
+
+@view_config(route_name="review_claim", permission="review", request_method="POST")
+def claim(request):
+    case = request.context.case
+    case_id = case.id
+    action = request.POST.get("action", "claim")
+    try:
+        if action == "release":
+            review.release(request.dbsession, case, request.account, expected_version=_version(request))
+            request.session.flash("已释放认领，其他审核人员可以处理该申请", "success")
+        else:
+            review.claim(request.dbsession, case, request.account, expected_version=_version(request))
+            request.session.flash("已认领，其他审核人员会看到由您处理", "success")
+    except StaleCase:
+        request.session.flash("该申请已被他人处理，请查看当前状态", "error")
+        raise HTTPSeeOther(request.route_path("review_case", id=case_id))
+    except review.ClaimConflict as e:
+        request.session.flash(e.message, "error")
+    return HTTPSeeOther(request.route_path("review_case", id=case.id))
+
+
+@view_config(route_name="review_file", permission="review", request_method="GET")
+def case_file(request):
+    case = request.context.case
+    try:
+        attachment_id = int(request.matchdict["attachment_id"])
+    except ValueError:
+        raise HTTPNotFound() from None
+    att = request.dbsession.get(Attachment, attachment_id)
+    if att is None or att.case_id != case.id:
+        raise HTTPNotFound()
+    store = storage(request)
+    if not store.exists(att.storage_key):
+        raise HTTPNotFound()
+    response = FileResponse(str(store.path(att.storage_key)), request=request, content_type=att.content_type)
+    disposition = "attachment" if request.params.get("download") else "inline"
+    response.headers["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(att.filename)}"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# ---- bulk ---------------------------------------------------------------------
+
+def _bulk_trigger(request):
+    trigger = request.params.get("trigger", "")
+    triggers = dict(review.bulk_triggers(_catalogue(request), request.account))
+    return trigger, triggers.get(trigger)
+
+
+@view_config(route_name="review_bulk", renderer="review_bulk.jinja2", permission="reviewer", request_method="POST")
+def bulk(request):
+    catalogue = _catalogue(request)
+    trigger, label = _bulk_trigger(request)
+    selection = review.parse_selection(request.POST.getall("case"))
+    back = request.POST.get("back") or request.route_path("review_queue")
+    back = back if back.startswith("/review") else request.route_path("review_queue")
+    if label is None:
+        request.session.flash("请选择批量操作", "error")
+        return HTTPSeeOther(back)
+    if not selection:
+        request.session.flash("请先勾选要批量处理的申请", "error")
+        return HTTPSeeOther(back)
+    if len(selection) > review.MAX_BULK:
+        request.session.flash(f"一次最多批量处理{review.MAX_BULK}件，请减少勾选", "error")
+        return HTTPSeeOther(back)
+    if request.POST.get("confirm") != "1":
+        cases = review.cases_for_bulk(request.dbsession, request.account, [i for i, _ in selection])
+        return {"page_title": f"确认批量{label}", "active_top": "review", "step": "confirm", "label": label,
+                "trigger": trigger, "selection": selection, "cases": cases, "back": back, "catalogue": catalogue}
+    after = request.dbsession.scalar(select(func.max(CaseEvent.id))) or 0
+    results = review.bulk(request.dbsession, catalogue, request.account, trigger, selection)
+    done = sum(r.ok for r in results)
+    request.session.flash(f"批量{label}：成功{done}件，未处理{len(results) - done}件",
+                          "success" if done == len(results) else "error")
+    ids = ",".join(str(i) for i, _ in selection)
+    return HTTPSeeOther(request.route_path("review_bulk", _query={"trigger": trigger, "ids": ids, "after": after}))
+
+
+@view_config(route_name="review_bulk", renderer="review_bulk.jinja2", permission="reviewer", request_method="GET")
+def bulk_result(request):
+    catalogue = _catalogue(request)
+    trigger, label = _bulk_trigger(request)
+    ids = [i for i, _ in review.parse_selection(request.params.get("ids", "").split(","))][:review.MAX_BULK]
+    try:
+        after = int(request.params.get("after", "0"))
+    except ValueError:
+        after = 0
+    results = review.bulk_outcome(request.dbsession, catalogue, request.account, trigger, ids, after)
+    return {"page_title": "批量处理结果", "active_top": "review", "step": "result", "label": label or trigger,
+            "results": results, "back": request.route_path("review_queue")}
+
+
+# ---- JSON ---------------------------------------------------------------------
+
+@view_config(route_name="api_review_cases", renderer="json", permission="reviewer", request_method="GET")
+def api_queue(request):
+    catalogue = _catalogue(request)
+    query, errors = review.QueueQuery.from_params(request.GET, catalogue)
+    if errors:
+        return api_error(request, 422, "筛选条件有误", errors=[{"field": k, "message": v} for k, v in errors.items()])
+    page = review.queue(request.dbsession, catalogue, request.account, query)
+    return {"items": [r.as_dict() for r in page.rows], "total": page.total, "page": query.page,
+            "pages": page.pages, "per_page": query.per_page, "queue_count": page.queue_count,
+            "counts": [{"state": c.state, "label": c.label, "count": c.count, **({"capped": True} if c.capped else {})}
+                       for c in page.counts]}
+
+
+@view_config(route_name="api_review_cases", renderer="json", permission="reviewer", request_method="POST")
+def api_bulk(request):
+    try:
+        body = request.json_body
+    except ValueError:
+        return api_error(request, 400, "请求体须为 JSON")
+    if not isinstance(body, dict):
+        return api_error(request, 400, "请求体须为 JSON 对象")
+    trigger = body.get("trigger")
+    triggers = dict(review.bulk_triggers(_catalogue(request), request.account))
+    if trigger not in triggers:
+        return api_error(request, 422, "该操作不能批量执行",
+                         errors=[{"field": "trigger", "message": f"可批量执行的操作：{'、'.join(triggers) or '无'}"}])
+    raw = body.get("cases")
+    if not isinstance(raw, list) or not raw:
+        return api_error(request, 422, "请提供要处理的申请",
+                         errors=[{"field": "cases", "message": "cases 须为非空数组"}])
+    selection = []
+    for entry in raw:
+        if isinstance(entry, dict) and isinstance(entry.get("id"), int):
+            v = entry.get("version")
+            selection.append((entry["id"], v if isinstance(v, int) else None))
+        elif isinstance(entry, int):
+            selection.append((entry, None))
+        else:
+            return api_error(request, 422, "cases 的每一项须为申请编号或 {id, version}",
+                             errors=[{"field": "cases", "message": "格式错误"}])
+    if len(selection) > review.MAX_BULK:
+        return api_error(request, 422, f"一次最多批量处理{review.MAX_BULK}件",
+                         errors=[{"field": "cases", "message": f"最多{review.MAX_BULK}件"}])
+    results = review.bulk(request.dbsession, _catalogue(request), request.account, trigger, selection)
+    return {"results": [r.as_dict() for r in results], "succeeded": sum(r.ok for r in results),
+            "failed": sum(not r.ok for r in results)}
