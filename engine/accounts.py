@@ -1,6 +1,7 @@
 """Accounts: registration, password hashing (argon2) and throttled authentication."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -12,7 +13,15 @@ from engine import formats
 from engine.models import Account, AuditEntry, LoginAttempt, Unit, utcnow
 from engine.validation import FieldError
 
-_hasher = PasswordHasher()
+def _make_hasher() -> PasswordHasher:
+    # The test suite hashes thousands of passwords; it may ask for the cheapest argon2id parameters.
+    # Production never sets this, and a hash made either way verifies under both.
+    if os.environ.get("JIANXI_FAST_PASSWORD_HASH") == "1":
+        return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    return PasswordHasher()
+
+
+_hasher = _make_hasher()
 
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)

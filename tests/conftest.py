@@ -12,6 +12,8 @@ import uuid
 from pathlib import Path
 
 import pytest
+os.environ.setdefault("JIANXI_FAST_PASSWORD_HASH", "1")  # before engine.accounts is imported
+
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, text

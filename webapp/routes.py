@@ -22,7 +22,6 @@ def includeme(config):
     r("case_edit", "/cases/{id:\\d+}/edit", factory="webapp.resources.case_factory")
     r("case_done", "/cases/{id:\\d+}/done", factory="webapp.resources.case_factory")
     r("case_print", "/cases/{id:\\d+}/print", factory="webapp.resources.case_factory")
-    r("attachment_upload", "/cases/{id:\\d+}/attachments/{slot}", factory="webapp.resources.case_factory")
     r("attachment_file", "/cases/{id:\\d+}/files/{attachment_id:\\d+}", factory="webapp.resources.case_factory")
     r("my_cases", "/me/cases")
 

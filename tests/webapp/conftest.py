@@ -22,7 +22,7 @@ class Web:
         return form.submit()
 
     def csrf(self) -> str:
-        page = self.app.get("/")
+        page = self.app.get("/login")  # carries a token for anyone, signed in or not
         return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
 
     def post(self, url, params=None, **kw):

@@ -1,0 +1,205 @@
+"""Every route of the app, called as every kind of person. One table holds every expectation.
+
+The table must name every route in Pyramid's route table (test_every_route_is_in_the_matrix), so a
+new route cannot escape it. Cells say what a person gets:
+  ok     the request was allowed (anything but 401/403/404 and never a 5xx)
+  login  an anonymous page request is sent to a login page (303)
+  401 / 403 / 404  refused with that status
+Reviewers get 404, never 403, on objects outside their jurisdiction, so they cannot learn what exists.
+"""
+from __future__ import annotations
+
+import pytest
+from pyramid.interfaces import IRoutesMapper
+from sqlalchemy import select
+
+from engine.cases import save_draft
+from engine.models import Intent
+from tests import factories as f
+
+ACTORS = ("anon", "owner", "other", "person", "rev_in", "rev_out", "admin")
+OK, LOGIN = "ok", "login"
+
+
+def row(anon, owner, other, person, rev_in, rev_out, admin):
+    return dict(zip(ACTORS, (anon, owner, other, person, rev_in, rev_out, admin)))
+
+
+UNIT_ONLY_PAGE = row(LOGIN, OK, OK, 403, 403, 403, 403)
+UNIT_ONLY_API = row(401, OK, OK, 403, 403, 403, 403)
+OWNER_PAGE = row(LOGIN, OK, 403, 403, 404, 404, 403)          # reviewers use /review/..., never the unit's pages
+OWNER_POST = row(401, OK, 403, 403, 404, 404, 403)
+READ_PAGE = row(LOGIN, OK, 403, 403, OK, 404, 403)             # owner and the jurisdiction's reviewers
+REVIEW_PAGE = row(LOGIN, 403, 403, 403, OK, 404, 403)
+REVIEW_POST = row(401, 403, 403, 403, OK, 404, 403)
+REVIEWER_PAGE = row(LOGIN, 403, 403, 403, OK, OK, 403)
+ADMIN_PAGE = row(LOGIN, 403, 403, 403, 403, 403, OK)
+ADMIN_POST = row(401, 403, 403, 403, 403, 403, OK)
+PUBLIC = row(OK, OK, OK, OK, OK, OK, OK)
+SIGNED_IN_PAGE = row(LOGIN, OK, OK, OK, OK, OK, OK)
+
+# route name -> list of (method, url template, body kind, expectations)
+MATRIX = {
+    "__static/": [("GET", "/static/app.css", None, PUBLIC)],
+    "home": [("GET", "/", None, PUBLIC)],
+    "health": [("GET", "/healthz", None, PUBLIC)],
+    "login": [("GET", "/login", None, PUBLIC)],
+    "staff_login": [("GET", "/staff/login", None, PUBLIC)],
+    "logout": [("POST", "/logout", "form", PUBLIC)],
+    "register_unit": [("GET", "/register/unit", None, PUBLIC)],
+    "register_individual": [("GET", "/register/individual", None, PUBLIC)],
+    "item": [("GET", "/items/unit_application", None, UNIT_ONLY_PAGE),
+             ("POST", "/items/unit_application", "save", row(401, OK, OK, 403, 403, 403, 403))],
+    "case_detail": [("GET", "/cases/{submitted}", None, OWNER_PAGE)],
+    "case_edit": [("GET", "/cases/{draft}/edit", None, OWNER_PAGE),
+                  ("POST", "/cases/{draft}/edit", "save", OWNER_POST)],
+    "case_done": [("GET", "/cases/{submitted}/done", None, OWNER_PAGE)],
+    "case_print": [("GET", "/cases/{submitted}/print", None, READ_PAGE)],
+    "attachment_file": [("GET", "/cases/{app_case}/files/{attachment}", None, READ_PAGE)],
+    "my_cases": [("GET", "/me/cases", None, SIGNED_IN_PAGE)],
+    "item_template": [("GET", "/items/attendance_report/template.xlsx", None, UNIT_ONLY_PAGE)],
+    "item_import": [("GET", "/items/attendance_report/import", None, UNIT_ONLY_PAGE),
+                    ("POST", "/items/attendance_report/import", "form", row(401, OK, OK, 403, 403, 403, 403))],
+    # No such error workbook for anyone (tests/webapp/test_batches.py: another account's token is 404 too).
+    "import_errors": [("GET", "/imports/{foreign_token}/errors.xlsx", None, row(LOGIN, 404, 404, 404, 404, 404, 404))],
+    "batch_rows": [("GET", "/cases/{batch}/rows", None, OWNER_PAGE)],
+    "positions": [("GET", "/positions?city=140100", None, PUBLIC)],
+    "position": [("GET", "/positions/{position}", None, PUBLIC)],
+    # Anyone may press 我有意向: the anonymous go to login and back, others are told only individuals can.
+    "position_intent": [("POST", "/positions/{position}/intent", "form", row(LOGIN, OK, OK, OK, OK, OK, OK))],
+    "my_intents": [("GET", "/me/intents", None, row(LOGIN, 403, 403, OK, 403, 403, 403))],
+    "intent_withdraw": [("POST", "/me/intents/{intent}/withdraw", "form", row(401, 403, 403, OK, 403, 403, 403))],
+    "unit_positions": [("GET", "/unit/positions", None, UNIT_ONLY_PAGE)],
+    "unit_position": [("GET", "/unit/positions/{position}", None, row(LOGIN, OK, 403, 403, 404, 404, 403))],
+    "unit_position_takedown": [("POST", "/unit/positions/{position}/takedown", "form",
+                                row(401, OK, 403, 403, OK, 404, 403))],
+    "unit_position_intents_xlsx": [("GET", "/unit/positions/{position}/intents.xlsx", None,
+                                    row(LOGIN, OK, 403, 403, 404, 404, 403))],
+    "unit_position_match_template": [("POST", "/unit/positions/{position}/match-template.xlsx", "form",
+                                      row(401, OK, 403, 403, 404, 404, 403))],
+    "review_queue": [("GET", "/review", None, REVIEWER_PAGE)],
+    "review_case": [("GET", "/review/cases/{submitted}", None, REVIEW_PAGE)],
+    "review_transition": [("GET", "/review/cases/{submitted}/transitions/approve", None, REVIEW_PAGE),
+                          ("POST", "/review/cases/{submitted}/transitions/approve", "form", REVIEW_POST)],
+    "review_claim": [("POST", "/review/cases/{submitted}/claim", "form", REVIEW_POST)],
+    "review_bulk": [("GET", "/review/bulk", None, REVIEWER_PAGE),
+                    ("POST", "/review/bulk", "form", row(401, 403, 403, 403, OK, OK, 403))],
+    "review_file": [("GET", "/review/cases/{app_case}/files/{attachment}", None, REVIEW_PAGE)],
+    "admin_home": [("GET", "/admin", None, ADMIN_PAGE)],
+    "admin_accounts": [("GET", "/admin/accounts", None, ADMIN_PAGE),
+                       ("POST", "/admin/accounts", "form", ADMIN_POST)],
+    "admin_account": [("GET", "/admin/accounts/{rev_out_id}", None, ADMIN_PAGE),
+                      ("POST", "/admin/accounts/{rev_out_id}", "form", ADMIN_POST)],
+    "admin_items": [("GET", "/admin/items", None, ADMIN_PAGE)],
+    "admin_item": [("GET", "/admin/items/unit_application", None, ADMIN_PAGE)],
+    "admin_audit": [("GET", "/admin/audit", None, ADMIN_PAGE)],
+    "admin_audit_xlsx": [("GET", "/admin/audit.xlsx", None, ADMIN_PAGE)],
+    "api_openapi": [("GET", "/api/openapi.json", None, PUBLIC)],
+    "api_session": [("DELETE", "/api/session", "json", PUBLIC)],
+    "api_regions": [("GET", "/api/regions", None, PUBLIC)],
+    "api_items": [("GET", "/api/items", None, PUBLIC)],
+    "api_item": [("GET", "/api/items/unit_application", None, PUBLIC)],
+    "api_item_cases": [("POST", "/api/items/unit_application/cases", "json", UNIT_ONLY_API)],
+    "api_item_template": [("GET", "/api/items/attendance_report/template.xlsx", None, UNIT_ONLY_API)],
+    "api_item_imports": [("POST", "/api/items/attendance_report/imports", "json", UNIT_ONLY_API)],
+    "api_cases": [("GET", "/api/cases", None, row(401, OK, OK, OK, OK, OK, OK))],
+    "api_case": [("GET", "/api/cases/{submitted}", None, row(401, OK, 403, 403, OK, 404, 403)),
+                 ("PUT", "/api/cases/{draft}", "json", OWNER_POST)],
+    "api_case_attachment": [("POST", "/api/cases/{app_draft}/attachments/license", "upload", OWNER_POST)],
+    "api_case_transition": [("POST", "/api/cases/{submitted}/transitions/approve", "json",
+                             row(401, 403, 403, 403, OK, 404, 403))],
+    "api_positions": [("GET", "/api/positions?city=140100", None, PUBLIC)],
+    "api_position": [("GET", "/api/positions/{position}", None, PUBLIC)],
+    "api_position_intents": [("GET", "/api/positions/{position}/intents", None, row(401, OK, 403, 403, 404, 404, 403)),
+                             ("POST", "/api/positions/{position}/intents", "json", row(401, 403, 403, OK, 403, 403, 403))],
+    "api_intent": [("DELETE", "/api/intents/{intent}", "json", row(401, 403, 403, OK, 403, 403, 403))],
+    "api_review_cases": [("GET", "/api/review/cases", None, row(401, 403, 403, 403, OK, OK, 403)),
+                         ("POST", "/api/review/cases", "json", row(401, 403, 403, 403, OK, OK, 403))],
+}
+
+CELLS = [(name, i, actor) for name, calls in MATRIX.items() for i in range(len(calls)) for actor in ACTORS]
+
+
+def test_every_route_is_in_the_matrix(wsgi_app):
+    routes = {r.name for r in wsgi_app.registry.getUtility(IRoutesMapper).get_routes()}
+    assert routes - set(MATRIX) == set(), "routes missing from the access matrix"
+    assert set(MATRIX) - routes == set(), "matrix names routes that no longer exist"
+
+
+@pytest.fixture
+def objects(world, dbsession, catalogue, storage):
+    """The owner's cases, files, batch, position and an intent, plus an import error file of the other unit."""
+    s = dbsession
+    unit, other, person = world["unit"], world["other"], world["person"]
+    submitted = world["unit_case"]
+    # The approved application is no use for edits and transitions: a fresh submitted and a draft.
+    from engine.cases import submit
+    post = submit(s, catalogue, catalogue.item("post_application"), unit, f.post_data(position_name="第二个岗位"))
+    draft = save_draft(s, catalogue, catalogue.item("post_application"), unit, {"position_name": "草稿岗位"})
+    app_draft = save_draft(s, catalogue, catalogue.item("unit_application"), unit, {"address": "草稿"})
+    from engine.batch.store import store_batch
+    batch = store_batch(s, catalogue, catalogue.item("match_report"), unit, [(2, {
+        "name": "王小丽", "id_number": f.new_id_number("20030517"), "mobile": "13812345678", "education": "本科",
+        "school": "山西大学", "major": "会计学", "graduated_on": "2026-07-01", "category": "离校2年内未就业高校毕业生",
+        "position": world["position"].name, "__position": world["position"], "start_date": "2026-09-01",
+        "end_date": "2027-02-28", "allowance": 2600, "insurance_no": "P-1"})], "m.xlsx")
+    intent = Intent(position_id=world["position"].id, account_id=person.id)
+    s.add(intent)
+    s.commit()
+    return {"submitted": post.id, "draft": draft.id, "app_draft": app_draft.id, "attachment": submitted.attachments[0].id,
+            "app_case": submitted.id, "batch": batch.id, "position": world["position"].id, "intent": intent.id,
+            "rev_out_id": world["datong"].id, "foreign_token": "0" * 32}
+
+
+def _client(make_web, world, actor):
+    web = make_web()
+    logins = {"owner": (world["unit"].login_name, "unit"), "other": (world["other"].login_name, "unit"),
+              "person": (world["person"].login_name, "individual"), "rev_in": ("taiyuan", "staff"),
+              "rev_out": ("datong", "staff"), "admin": ("admin", "staff")}
+    if actor in logins:
+        login, tab = logins[actor]
+        assert web.login(login, tab=tab).status_int == 303
+    return web
+
+
+def _call(web, method, url, body):
+    token = web.csrf()
+    headers = {"X-CSRF-Token": token}
+    if method == "GET":
+        return web.app.get(url, status="*")
+    if method in ("PUT", "DELETE") or body == "json":
+        return getattr(web.app, f"{method.lower()}_json")(url, {}, headers=headers, status="*")
+    if body == "upload":
+        return web.app.post(url, upload_files=[("file", "x.pdf", f.PDF)], headers=headers, status="*")
+    params = {"csrf_token": token}
+    if body == "save":
+        params["action"] = "save"
+    return web.app.post(url, params, status="*")
+
+
+def _verdict(res) -> str:
+    if res.status_int == 303 and "/login" in res.location:
+        return LOGIN
+    if res.status_int in (401, 403, 404):
+        return str(res.status_int)
+    assert res.status_int < 500, f"server error {res.status_int}: {res.text[:300]}"
+    return OK
+
+
+@pytest.mark.parametrize("route", list(MATRIX))
+def test_access(route, make_web, world, objects):
+    """Each actor on each call of one route; mutations by allowed actors happen after every refusal."""
+    failures = []
+    clients = {}
+    for i, (method, template, body, expected) in enumerate(MATRIX[route]):
+        url = template.format(**objects)
+        order = sorted(ACTORS, key=lambda a: expected[a] == OK)   # refusals first, then those allowed
+        for actor in order:
+            if actor not in clients or method in ("POST", "DELETE") and route in ("logout", "api_session"):
+                clients[actor] = _client(make_web, world, actor)
+            web = clients[actor]
+            got = _verdict(_call(web, method, url, body))
+            want = str(expected[actor])
+            if got != want:
+                failures.append(f"{method} {url} as {actor}: expected {want}, got {got}")
+    assert not failures, "\n".join(failures)
