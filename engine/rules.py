@@ -5,6 +5,7 @@ import calendar
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any, Callable, Iterable
 
 from engine import formats
@@ -67,11 +68,29 @@ EFFECTS: dict[str, Callable] = {}  # fn(case, ctx) -> None
 
 
 def _present(data: dict, *keys) -> bool:
-    return all(data.get(k) not in (None, "") for k in keys)
+    # A plain loop: this runs for every row and rule of a 100k-row batch.
+    for k in keys:
+        v = data.get(k)
+        if v is None or v == "":
+            return False
+    return True
 
 
 def _as_date(v) -> date | None:
-    return v if isinstance(v, date) else formats.parse_date_text(v)
+    if isinstance(v, date):
+        return v
+    return _parse_date(v) if isinstance(v, str) else formats.parse_date_text(v)
+
+
+@lru_cache(maxsize=8192)
+def _parse_date(text: str) -> date | None:
+    # A batch of 100k rows repeats a few hundred dates; each rule asks again, so parse each text once.
+    return formats.parse_date_text(text)
+
+
+# Pure date arithmetic on the few distinct agreement dates of a batch, asked for once per row.
+_months_between = lru_cache(maxsize=8192)(formats.months_between)
+_add_months = lru_cache(maxsize=8192)(formats.add_months)
 
 
 # ---- rules on one record -------------------------------------------------
@@ -140,7 +159,7 @@ def months_between(data, spec, ctx):
     s, e = spec["start"], spec["end"]
     ds, de = _as_date(data.get(s)), _as_date(data.get(e))
     if ds and de and de >= ds:
-        n = formats.months_between(ds, de)
+        n = _months_between(ds, de)
         if n < spec["min"] - 1e-9 or n > spec["max"] + 1e-9:
             yield e, spec.get("message") or \
                 f"协议期限须为{spec['min']}至{spec['max']}个月，当前约{n:.1f}个月，请调整{ctx.label(e)}"
@@ -255,7 +274,7 @@ def agreement_fits_position(rows, spec, ctx):
         ds, de = _as_date(data.get(spec["start"])), _as_date(data.get(spec["end"]))
         if p is None:
             continue
-        if ds and de and de >= ds and formats.months_between(ds, de) > p.period_months + 1e-9:
+        if ds and de and de >= ds and _months_between(ds, de) > p.period_months + 1e-9:
             yield i, spec["end"], f"协议期限超过岗位“{p.name}”的见习期限（{p.period_months}个月）"
         allowance = data.get(spec["allowance"])
         floor = ctx.regions.minimum_wage(p.county_code)
@@ -321,7 +340,7 @@ def graduated_within(rows, spec, ctx):
         if grad and start:
             if grad > start:
                 yield i, spec["graduated"], f"{ctx.label(spec['graduated'])}不能晚于协议开始日期"
-            elif formats.add_months(grad, 12 * spec["years"]) < start:
+            elif _add_months(grad, 12 * spec["years"]) < start:
                 yield i, spec["graduated"], \
                     f"人员类别为“{data[spec['category']]}”时，须在毕业{spec['years']}年内开始见习"
 

@@ -54,6 +54,9 @@ def navigation(request, account) -> dict:
 
 
 def includeme(config):
+    from pyramid.renderers import JSON
+    # Chinese messages as UTF-8 text, not \uXXXX escapes: readable in logs, curl and tests.
+    config.add_renderer("json", JSON(ensure_ascii=False))
     config.add_jinja2_search_path("webapp:templates", name=".jinja2")
     config.add_subscriber(add_globals, BeforeRender)
 

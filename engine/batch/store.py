@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 from sqlalchemy import select, update
 
@@ -9,6 +10,15 @@ from engine import formats
 from engine.definitions import Catalogue, ItemDefinition
 from engine.models import Account, BatchRow, Case, Position
 from engine.rules import TransitionContext
+
+
+INSERT_CHUNK = 5000
+
+
+@lru_cache(maxsize=4096)
+def _date(text: str) -> date | None:
+    # Agreement dates repeat across a batch: parse each distinct text once.
+    return formats.parse_date_text(text)
 
 
 def row_key(item: ItemDefinition, data: dict) -> str:
@@ -41,19 +51,31 @@ def store_batch(session, catalogue: Catalogue, item: ItemDefinition, account: Ac
             session.execute(update(BatchRow).where(BatchRow.id.in_(ids[chunk:chunk + 900])).values(active=False))
     matched: dict[int, int] = {}
     payload = []
+    insert = BatchRow.__table__.insert()
+    # Plain values, read once: ORM attribute access per row adds up over 100k rows.
+    case_id, item_key, unit_id = case.id, item.key, account.unit_id
+    position_ids: dict[int, int] = {}
     for key, (n, d) in keys.items():
         position = d.pop("__position", None)
+        pid = None
         if position is not None:
-            matched[position.id] = matched.get(position.id, 0) + 1
+            pid = position_ids.get(id(position))
+            if pid is None:
+                pid = position_ids[id(position)] = position.id
+            matched[pid] = matched.get(pid, 0) + 1
         payload.append({
-            "case_id": case.id, "item_key": item.key, "unit_id": account.unit_id, "row_number": n,
+            "case_id": case_id, "item_key": item_key, "unit_id": unit_id, "row_number": n,
             "row_key": key, "id_number": d.get("id_number"), "month": d.get("month"),
-            "start_date": formats.parse_date_text(d["start_date"]) if d.get("start_date") else None,
-            "end_date": formats.parse_date_text(d["end_date"]) if d.get("end_date") else None,
-            "position_id": position.id if position is not None else None, "active": True, "data": d,
+            "start_date": _date(d["start_date"]) if d.get("start_date") else None,
+            "end_date": _date(d["end_date"]) if d.get("end_date") else None,
+            "position_id": pid, "active": True, "data": d,
         })
+        if len(payload) == INSERT_CHUNK:
+            # Chunks keep memory flat for 100k rows (bound parameters and JSON text exist per chunk only).
+            session.execute(insert, payload)
+            payload = []
     if payload:
-        session.execute(BatchRow.__table__.insert(), payload)
+        session.execute(insert, payload)
     for old in existing.values():
         if old.position_id and old.position_id in matched:
             matched[old.position_id] -= 1
@@ -67,6 +89,7 @@ def store_batch(session, catalogue: Catalogue, item: ItemDefinition, account: Ac
     wf = catalogue.workflow_for(item)
     actor = actor_of(account)
     event = fire(case, wf, "accept", actor, TransitionContext(session, catalogue, actor, now))
+    case.data = {**case.data, "replaced": replaced}
     if replaced:
         event.comment = f"导入{len(rows)}行，其中{replaced}行替换了此前上报的同一人员同一期间的记录"
     else:

@@ -203,3 +203,25 @@ def test_access(route, make_web, world, objects):
             if got != want:
                 failures.append(f"{method} {url} as {actor}: expected {want}, got {got}")
     assert not failures, "\n".join(failures)
+
+
+UNSAFE = [(name, i) for name, calls in MATRIX.items() for i, call in enumerate(calls) if call[0] != "GET"]
+
+
+@pytest.mark.parametrize("route,index", UNSAFE)
+def test_state_changes_need_the_csrf_token(route, index, make_web, world, objects):
+    """Every state-changing call, by someone allowed to make it, is refused without the token or with a wrong one."""
+    method, template, body, expected = MATRIX[route][index]
+    actor = next(a for a in ACTORS if expected[a] == OK and a != "anon") if any(
+        expected[a] == OK and a != "anon" for a in ACTORS) else "anon"
+    web = _client(make_web, world, actor)
+    url = template.format(**objects)
+    for headers, params in (({}, {}), ({"X-CSRF-Token": "forged"}, {"csrf_token": "forged"})):
+        if method in ("PUT", "DELETE") or body == "json":
+            res = getattr(web.app, f"{method.lower()}_json")(url, {}, headers=headers, status="*")
+        elif body == "upload":
+            res = web.app.post(url, upload_files=[("file", "x.pdf", f.PDF)], headers=headers, status="*")
+        else:
+            res = web.app.post(url, {**params, "action": "save"}, status="*")
+        assert res.status_int == 400, f"{method} {url} as {actor} without a valid token: {res.status_int}"
+        assert "页面已过期" in res.text

@@ -1,0 +1,229 @@
+"""Excel batch items: the item page (模板下载 / 选择文件 / 导入 / errors), its JSON twins, rows and error workbooks."""
+from __future__ import annotations
+
+import math
+import os
+from urllib.parse import quote
+
+from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.renderers import render_to_response
+from pyramid.response import Response
+from pyramid.view import view_config
+from sqlalchemy import func, select
+
+from engine.batch.errorbook import build_error_workbook
+from engine.batch.importer import ImportRefused, ImportResult, import_workbook, load_errors
+from engine.batch.template import choices_for, field_rule, open_position_names, template_bytes
+from engine.cases import definition_for, unmet_requirement
+from engine.models import BatchImport, BatchRow, Case
+from webapp.responses import api_error
+from webapp.services import close_uploads, doom_on_abort_delete, storage
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SHOWN_ERRORS = 200
+ROWS_PER_PAGE = 100
+# Multipart framing around the file; anything beyond the limit plus this is refused before parsing.
+UPLOAD_SLACK = 64 * 1024
+
+
+def limits(request) -> tuple[int, float]:
+    settings = request.registry.settings
+    return int(settings.get("jianxi.import_max_rows", 100_000)), float(settings.get("jianxi.import_max_mb", 20))
+
+
+def xlsx_response(request, body: bytes, filename: str, fallback: str) -> Response:
+    """A download with the Chinese name for browsers that read filename* and a plain one for the rest."""
+    response = Response(body=body, content_type=XLSX)
+    response.headers["Content-Disposition"] = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _batch_item(context):
+    if not context.item.is_batch:
+        raise HTTPNotFound()
+    return context.item
+
+
+def _template(request, item) -> Response:
+    max_rows, max_mb = limits(request)
+    names = open_position_names(request.dbsession, request.account.unit_id)
+    body = template_bytes(item, names, max_rows=max_rows, max_mb=max_mb)
+    return xlsx_response(request, body, f"{item.title}-模板-第{item.version}版.xlsx", f"{item.key}-template.xlsx")
+
+
+def _upload(request) -> tuple[str, bytes]:
+    max_rows, max_mb = limits(request)
+    max_bytes = int(max_mb * 1024 * 1024)
+    if request.content_length and request.content_length > max_bytes + UPLOAD_SLACK:
+        raise ImportRefused(f"文件超过{max_mb:g}MB的限制，请分成多个文件分别导入", 413)
+    upload = request.POST.get("file")
+    if upload is None or not hasattr(upload, "file") or not upload.filename:
+        raise ImportRefused("请先选择要导入的Excel文件（.xlsx）", 400)
+    # One byte over the limit is enough for the reader to say the file is too large.
+    return upload.filename, upload.file.read(max_bytes + 1)
+
+
+def run_import(request, item) -> ImportResult:
+    """Shared by the page and the API: the engine does the work in this request's transaction."""
+    max_rows, max_mb = limits(request)
+    close_uploads(request)
+    filename, data = _upload(request)
+    store = storage(request)
+    result = import_workbook(request.dbsession, request.registry["catalogue"], item, request.account, data, filename,
+                             storage=store, max_rows=max_rows, max_mb=max_mb)
+    for key in (result.record.storage_key, result.record.errors_key):
+        if key:
+            doom_on_abort_delete(request, key)
+    return result
+
+
+def _recent_imports(request, item) -> list[dict]:
+    account = request.account
+    records = request.dbsession.scalars(
+        select(BatchImport).where(BatchImport.account_id == account.id, BatchImport.item_key == item.key)
+        .order_by(BatchImport.id.desc()).limit(10)).all()
+    cases = {c.id: c for c in request.dbsession.scalars(
+        select(Case).where(Case.id.in_([r.case_id for r in records if r.case_id])))} if records else {}
+    wf = request.registry["catalogue"].workflow_for(item)
+    out = []
+    for r in records:
+        case = cases.get(r.case_id)
+        out.append({"record": r, "case": case, "state_label": wf.label(case.state) if case else None})
+    return out
+
+
+def render_page(request, item, *, status: int = 200, file_error: str | None = None,
+                result: ImportResult | None = None):
+    max_rows, max_mb = limits(request)
+    account = request.account
+    names = open_position_names(request.dbsession, account.unit_id)
+    choices = choices_for(item, names)
+    imported = None
+    case_id = request.GET.get("imported")
+    if case_id and case_id.isdigit():
+        case = request.dbsession.get(Case, int(case_id))
+        if case is not None and case.item_key == item.key and case.account_id == account.id:
+            imported = case
+    errors = result.errors if result is not None else []
+    response = render_to_response("batch_item.jinja2", {
+        "item": item, "active_key": item.key, "active_top": "法人办事", "page_title": item.title,
+        "blocked": unmet_requirement(request.dbsession, item, account.unit_id, account.id),
+        "max_rows": max_rows, "max_mb": max_mb, "positions": names,
+        "position_fields": [k for k in choices if not item.field_map[k].enum],
+        "rules": [(f, field_rule(item, f, choices)) for f in item.fields],
+        "file_error": file_error, "errors": errors[:SHOWN_ERRORS], "total_errors": len(errors),
+        "bad_rows": len({e.row for e in errors}),
+        "errors_url": request.route_path("import_errors", token=result.record.token) if errors else None,
+        "imported": imported, "recent": _recent_imports(request, item),
+        "row_key": [item.label(k) for k in (item.batch or {}).get("row_key", [])],
+    }, request=request)
+    response.status_int = status
+    return response
+
+
+@view_config(route_name="item", item_kind="batch", request_method="GET", permission="use")
+def batch_page(context, request):
+    return render_page(request, context.item)
+
+
+@view_config(route_name="item_import", request_method="POST", permission="use")
+def batch_import(context, request):
+    item = _batch_item(context)
+    try:
+        result = run_import(request, item)
+    except ImportRefused as e:
+        return render_page(request, item, status=e.status, file_error=e.message)
+    if not result.ok:
+        return render_page(request, item, status=422, result=result)
+    # The item page shows the result (and where to find it) for this case: PRG without a flash that says it twice.
+    return HTTPSeeOther(request.route_path("item", key=item.key, _query={"imported": result.case.id}))
+
+
+@view_config(route_name="item_import", request_method="GET", permission="use")
+def batch_import_get(context, request):
+    # Someone reloading the address the form posted to: back to the item page.
+    item = _batch_item(context)
+    return HTTPSeeOther(request.route_path("item", key=item.key))
+
+
+@view_config(route_name="item_template", request_method="GET", permission="use")
+def template_download(context, request):
+    return _template(request, _batch_item(context))
+
+
+@view_config(route_name="api_item_template", request_method="GET", permission="use")
+def api_template(context, request):
+    return _template(request, _batch_item(context))
+
+
+@view_config(route_name="api_item_imports", request_method="POST", permission="use", renderer="json")
+def api_import(context, request):
+    item = _batch_item(context)
+    try:
+        result = run_import(request, item)
+    except ImportRefused as e:
+        return api_error(request, e.status, e.message)
+    if not result.ok:
+        request.response.status_int = 422
+        return {"error": f"共{len(result.errors)}处错误（涉及{len({e.row for e in result.errors})}行），未写入任何数据",
+                "total": len(result.errors), "errors": [e.as_dict() for e in result.errors],
+                "errors_url": request.route_path("import_errors", token=result.record.token)}
+    case = result.case
+    wf = request.registry["catalogue"].workflow_for(item)
+    request.response.status_int = 201
+    request.response.location = request.route_path("api_case", id=case.id)
+    return {"case": {"id": case.id, "item": item.key, "reference": case.reference, "state": case.state,
+                     "state_label": wf.label(case.state), "row_count": case.row_count,
+                     "url": request.route_path("case_detail", id=case.id),
+                     "rows_url": request.route_path("batch_rows", id=case.id)},
+            "rows": result.row_count, "replaced": result.replaced}
+
+
+@view_config(route_name="import_errors", request_method="GET", permission="authenticated")
+def import_errors(request):
+    record = request.dbsession.scalar(select(BatchImport).where(BatchImport.token == request.matchdict["token"]))
+    # Only the account that imported the file may see it back; to anyone else it does not exist.
+    if record is None or record.account_id != request.account.id or not record.error_count:
+        raise HTTPNotFound()
+    store = storage(request)
+    if record.errorbook_key and store.exists(record.errorbook_key):
+        body = store.read(record.errorbook_key)
+    else:
+        catalogue = request.registry["catalogue"]
+        item = catalogue.item(record.item_key)
+        if item is None:
+            raise HTTPNotFound()
+        choices = choices_for(item, open_position_names(request.dbsession, record.unit_id))
+        body = build_error_workbook(store.read(record.storage_key), item, load_errors(store, record),
+                                    choices=choices, version=record.definition_version)
+        record.errorbook_key = store.save(body).key
+        doom_on_abort_delete(request, record.errorbook_key)
+    stem = os.path.splitext(record.filename)[0] or "导入文件"
+    return xlsx_response(request, body, f"{stem}-错误标注.xlsx", f"{record.item_key}-errors.xlsx")
+
+
+@view_config(route_name="batch_rows", renderer="batch_rows.jinja2", request_method="GET", permission="view")
+def batch_rows(context, request):
+    case = context.case
+    catalogue = request.registry["catalogue"]
+    current = catalogue.item(case.item_key)
+    if current is None or not current.is_batch:
+        raise HTTPNotFound()
+    item = definition_for(request.dbsession, catalogue, case)
+    total = request.dbsession.scalar(select(func.count()).select_from(BatchRow).where(BatchRow.case_id == case.id))
+    pages = max(1, math.ceil(total / ROWS_PER_PAGE))
+    try:
+        page = min(max(1, int(request.GET.get("page", 1))), pages)
+    except ValueError:
+        page = 1
+    rows = request.dbsession.scalars(
+        select(BatchRow).where(BatchRow.case_id == case.id).order_by(BatchRow.row_number)
+        .limit(ROWS_PER_PAGE).offset((page - 1) * ROWS_PER_PAGE)).all()
+    wf = catalogue.workflows[case.workflow_key]
+    masked = {f.key: "id" for f in item.fields if f.format == "id-number"}
+    masked.update({f.key: "mobile" for f in item.fields if f.format == "mobile"})
+    return {"case": case, "item": item, "rows": rows, "total": total, "page": page, "pages": pages,
+            "masked": masked, "state_label": wf.label(case.state), "active_top": "个人中心",
+            "page_title": f"{item.title} · 导入明细",
+            "url_for": lambda p: request.route_path("batch_rows", id=case.id, _query={"page": p} if p > 1 else {})}
