@@ -23,6 +23,23 @@ def clean_filename(name: str | None) -> str:
     return name[:200] or "未命名文件"
 
 
+# Active content a reviewer's PDF viewer could run or open; scanned documents never need it. Only long
+# names: short ones (/JS, /AA) turn up by chance inside compressed streams. A JavaScript action always
+# carries /S /JavaScript, so /JS alone adds nothing.
+PDF_ACTIVE = (b"/JavaScript", b"/Launch", b"/EmbeddedFile", b"/RichMedia", b"/XFA")
+
+
+def check_filename(name: str | None) -> str | None:
+    """A name with a path in it, or control characters, is refused rather than quietly renamed."""
+    if name is None:
+        return None
+    if "/" in name or "\\" in name or ".." in name or any(unicodedata.category(c) == "Cc" for c in name):
+        return "文件名含有路径或控制字符，请重命名后再上传（只用文字、数字和“.”）"
+    if len(name) > 200:
+        return "文件名太长，请重命名为200个字符以内"
+    return None
+
+
 def attach(session, storage: FileStorage, catalogue: Catalogue, case: Case, slot: str, filename: str,
            data: bytes, account: Account) -> Attachment:
     item = catalogue.item(case.item_key)
@@ -39,9 +56,13 @@ def attach(session, storage: FileStorage, catalogue: Catalogue, case: Case, slot
     max_bytes = int(spec.get("max_mb", 10) * 1024 * 1024)
     if len(data) > max_bytes:
         raise AttachmentRejected(f"“{spec['title']}”文件超过{spec.get('max_mb', 10):g}MB，请压缩后重新上传", status=413)
+    if problem := check_filename(filename):
+        raise AttachmentRejected(f"“{spec['title']}”{problem}")
     kind = sniff(data[:16])
     if kind not in allowed:
         raise AttachmentRejected(f"“{spec['title']}”只能上传{allowed_names}文件，所选文件的内容不是这些格式")
+    if kind == "pdf" and any(marker in data for marker in PDF_ACTIVE):
+        raise AttachmentRejected(f"“{spec['title']}”的PDF含有脚本、自动动作或嵌入文件，请用“打印为PDF”另存后重新上传")
     stored = storage.save(data)
     for old in case.attachments:
         if old.slot == slot and old.current:

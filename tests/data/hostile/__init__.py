@@ -1,0 +1,109 @@
+"""Hostile files, generated (never committed): `python -m tests.data.hostile DIR` writes them to DIR.
+
+Each entry: (file name, bytes, where it is aimed: "import" for the Excel import, "attachment" for an upload slot).
+"""
+from __future__ import annotations
+
+import io
+import sys
+import zipfile
+from pathlib import Path
+
+from openpyxl import Workbook
+
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def _xlsx(build) -> bytes:
+    wb = Workbook()
+    build(wb)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _rezip(data: bytes, add: dict[str, bytes] | None = None, replace: dict[str, bytes] | None = None) -> bytes:
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            body = (replace or {}).get(info.filename, src.read(info.filename))
+            z.writestr(info.filename, body)
+        for name, body in (add or {}).items():
+            z.writestr(name, body)
+    return out.getvalue()
+
+
+def zip_bomb() -> bytes:
+    """A workbook whose one sheet inflates to 300 MiB of spaces."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        with z.open("xl/worksheets/sheet1.xml", "w") as fh:
+            chunk = b" " * (1 << 20)
+            for _ in range(300):
+                fh.write(chunk)
+    return out.getvalue()
+
+
+def plain() -> bytes:
+    return _xlsx(lambda wb: wb.active.append(["姓名", "身份证号"]))
+
+
+def corpus() -> list[tuple[str, bytes, str]]:
+    base = plain()
+
+    def many_columns(wb):
+        wb.active.append([f"列{i}" for i in range(16384)])
+
+    def merged(wb):
+        ws = wb.active
+        ws.append(["姓名", None, "身份证号"])
+        ws.merge_cells("A1:B1")
+
+    def hidden(wb):
+        wb.active.append(["姓名"])
+        for i in range(3):
+            wb.create_sheet(f"隐藏{i}").sheet_state = "hidden"
+
+    def formulas(wb):
+        ws = wb.active
+        ws.append(["姓名", "身份证号"])
+        for r in range(2, 200):
+            ws.append([f"=HYPERLINK(\"http://evil\",\"点我{r}\")", f"=1+{r}"])
+
+    shared = ("<sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
+              + "<si><t>" + "长" * 2000 + "</t></si>" * 1 + "".join(f"<si><t>{i}</t></si>" for i in range(200000))
+              + "</sst>").encode()
+    return [
+        ("zip-bomb.xlsx", zip_bomb(), "import"),
+        ("external-links.xlsx", _rezip(base, add={
+            "xl/externalLinks/externalLink1.xml": b"<externalLink><externalBook r:id=\"rId1\"/></externalLink>",
+            "xl/externalLinks/_rels/externalLink1.xml.rels":
+                b"<Relationships><Relationship Id=\"rId1\" TargetMode=\"External\" Target=\"file:///etc/passwd\"/>"
+                b"</Relationships>"}), "import"),
+        ("macros.xlsx", _rezip(base, add={"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0" + b"\x00" * 512}), "import"),
+        ("huge-shared-strings.xlsx", _rezip(base, replace={"xl/sharedStrings.xml": shared},
+                                            add={} if "xl/sharedStrings.xml" in zipfile.ZipFile(io.BytesIO(base)).namelist()
+                                            else {"xl/sharedStrings.xml": shared}), "import"),
+        ("16384-columns.xlsx", _xlsx(many_columns), "import"),
+        ("merged-header.xlsx", _xlsx(merged), "import"),
+        ("hidden-sheets.xlsx", _xlsx(hidden), "import"),
+        ("formulas.xlsx", _xlsx(formulas), "import"),
+        ("empty.xlsx", b"", "import"),
+        ("html-named.pdf", b"<!doctype html><html><script>alert(document.cookie)</script></html>", "attachment"),
+        ("javascript.pdf", PDF.replace(b"/Type/Catalog", b"/Type/Catalog/OpenAction<</S/JavaScript/JS(app.alert(1))>>"),
+         "attachment"),
+        ("empty.pdf", b"", "attachment"),
+        ("../../../../tmp/evil\x00.pdf", PDF, "attachment"),
+        ("..\\..\\evil.pdf", PDF, "attachment"),
+    ]
+
+
+if __name__ == "__main__":
+    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "tests/data/hostile/out")
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, body, _ in corpus():
+        safe = name.replace("/", "_").replace("\\", "_").replace("\x00", "_")
+        (folder / safe).write_bytes(body)
+        print(f"{safe}: {len(body)} bytes")
