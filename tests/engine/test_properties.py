@@ -1,0 +1,93 @@
+"""Property tests: the code checks agree with their algorithms, and the Excel reader never crashes."""
+import io
+from datetime import date
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+
+from engine import formats
+from engine.batch.reader import BadFile, open_sheet
+from engine.batch.template import template_bytes
+from engine.definitions import default_dirs, load_catalogue
+from engine.rules import RuleContext
+
+CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+CREDIT_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+CATALOGUE = load_catalogue(*default_dirs())
+
+
+def credit_check(first17):
+    total = sum(CREDIT_ALPHABET.index(c) * w for c, w in zip(first17, CREDIT_WEIGHTS))
+    return CREDIT_ALPHABET[(31 - total % 31) % 31]
+
+
+@given(st.text(alphabet=CREDIT_ALPHABET, min_size=17, max_size=17))
+def test_every_credit_code_with_its_check_char_is_valid_and_any_other_is_not(first17):
+    good = first17 + credit_check(first17)
+    assert formats.check_credit_code(good) is None
+    for other in CREDIT_ALPHABET:
+        if other != good[-1]:
+            assert formats.check_credit_code(first17 + other) == "校验位错误，请核对第18位"
+
+
+@given(st.dates(min_value=date(1930, 1, 1), max_value=date(2010, 12, 31)), st.integers(0, 999),
+       st.sampled_from(["110101", "140105", "141182", "650102"]))
+def test_id_numbers_valid_with_their_check_digit_and_lowercase_x(birth, seq, area):
+    first17 = f"{area}{birth:%Y%m%d}{seq:03d}"
+    check = "10X98765432"[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS)) % 11]
+    number = first17 + check
+    assert formats.check_id_number(formats.normalize_code(number.lower()), today=date(2026, 11, 28)) is None
+    assert formats.id_birth_date(number) == birth
+    wrong = "0" if check != "0" else "1"
+    assert formats.check_id_number(first17 + wrong, today=date(2026, 11, 28)) == "校验位错误，请核对第18位"
+
+
+@given(st.text(max_size=40))
+def test_checks_never_raise_on_any_text(s):
+    for check in formats.FORMAT_CHECKS.values():
+        assert check(s) is None or isinstance(check(s), str)
+    assert formats.parse_date_text(s) is None or isinstance(formats.parse_date_text(s), date)
+
+
+# Text a spreadsheet can hold (openpyxl itself refuses control characters).
+cell = st.one_of(st.none(), st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=30), st.integers(-10**20, 10**20),
+                 st.floats(allow_nan=True, allow_infinity=False), st.dates(), st.booleans())
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(cell, min_size=0, max_size=10), min_size=0, max_size=8), st.booleans())
+def test_any_filled_template_gives_rows_or_a_clear_error(rows, keep_header):
+    item = CATALOGUE.item("attendance_report")
+    wb = load_workbook(io.BytesIO(template_bytes(item)))
+    ws = wb.worksheets[0]
+    if not keep_header:
+        ws.delete_rows(1)
+    for r in rows:
+        ws.append(r)
+    out = io.BytesIO()
+    wb.save(out)
+    try:
+        sheet = open_sheet(out.getvalue(), item, max_rows=1000, max_bytes=5 * 1024 * 1024, catalogue=CATALOGUE)
+    except BadFile as e:
+        assert 400 <= e.status < 500 and any("\u4e00" <= ch <= "\u9fff" for ch in e.message)
+        return
+    try:
+        for number, values in sheet.rows():
+            assert isinstance(number, int) and number >= 2
+    finally:
+        sheet.close()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(max_size=4096))
+def test_any_bytes_give_a_clear_error_not_an_exception(data):
+    item = CATALOGUE.item("attendance_report")
+    try:
+        sheet = open_sheet(data, item, max_rows=1000, max_bytes=5 * 1024 * 1024, catalogue=CATALOGUE)
+    except BadFile as e:
+        assert 400 <= e.status < 500
+    else:  # random bytes are never a template
+        sheet.close()
+        raise AssertionError("random bytes accepted as a workbook")
