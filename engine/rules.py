@@ -283,18 +283,21 @@ def agreement_fits_position(rows, spec, ctx):
                 f"{ctx.label(spec['allowance'])}不能低于{ctx.regions.label(p.county_code)}最低工资标准{floor}元/月"
 
 
-def _active_agreements(ctx, id_numbers):
+def _agreements(ctx, id_numbers, own_unit_only: bool):
+    """Active matched agreements of these people, by ID number (in chunks: SQLite caps bound parameters)."""
     from sqlalchemy import select
 
     from engine.models import BatchRow
-    if ctx.session is None or not id_numbers:
-        return defaultdict(list)
     found = defaultdict(list)
+    if ctx.session is None or not id_numbers or (own_unit_only and ctx.unit_id is None):
+        return found
     ids = sorted(id_numbers)
     for chunk in range(0, len(ids), 900):
-        stmt = select(BatchRow.id_number, BatchRow.unit_id, BatchRow.start_date, BatchRow.end_date).where(
-            BatchRow.item_key == "match_report", BatchRow.active.is_(True),
-            BatchRow.id_number.in_(ids[chunk:chunk + 900]))
+        stmt = select(BatchRow.id_number, BatchRow.unit_id, BatchRow.start_date, BatchRow.end_date,
+                      BatchRow.data).where(BatchRow.item_key == "match_report", BatchRow.active.is_(True),
+                                           BatchRow.id_number.in_(ids[chunk:chunk + 900]))
+        if own_unit_only:
+            stmt = stmt.where(BatchRow.unit_id == ctx.unit_id)
         for row in ctx.session.execute(stmt):
             found[row.id_number].append(row)
     return found
@@ -304,7 +307,7 @@ def _active_agreements(ctx, id_numbers):
 def no_overlapping_agreement(rows, spec, ctx):
     f, s, e = spec["id_field"], spec["start"], spec["end"]
     present = list(_rows_with(rows, f, s, e))
-    existing = _active_agreements(ctx, {d[f] for _, d in present})
+    existing = _agreements(ctx, {d[f] for _, d in present}, own_unit_only=False)
     for i, data in present:
         ds, de = _as_date(data[s]), _as_date(data[e])
         if not (ds and de):
@@ -345,28 +348,11 @@ def graduated_within(rows, spec, ctx):
                     f"人员类别为“{data[spec['category']]}”时，须在毕业{spec['years']}年内开始见习"
 
 
-def _roster(ctx, id_numbers):
-    from sqlalchemy import select
-
-    from engine.models import BatchRow
-    if ctx.session is None or ctx.unit_id is None:
-        return defaultdict(list)
-    found = defaultdict(list)
-    ids = sorted(id_numbers)
-    for chunk in range(0, len(ids), 900):
-        stmt = select(BatchRow.id_number, BatchRow.start_date, BatchRow.end_date, BatchRow.data).where(
-            BatchRow.item_key == "match_report", BatchRow.active.is_(True),
-            BatchRow.unit_id == ctx.unit_id, BatchRow.id_number.in_(ids[chunk:chunk + 900]))
-        for row in ctx.session.execute(stmt):
-            found[row.id_number].append(row)
-    return found
-
-
 @BATCH_RULES.register("on_roster", fields=("id_field", "name_field", "month"))
 def on_roster(rows, spec, ctx):
     f, n, m = spec["id_field"], spec["name_field"], spec["month"]
     present = list(_rows_with(rows, f, m))
-    roster = _roster(ctx, {d[f] for _, d in present})
+    roster = _agreements(ctx, {d[f] for _, d in present}, own_unit_only=True)
     this_month = ctx.today.strftime("%Y-%m")
     for i, data in present:
         agreements = roster.get(data[f])

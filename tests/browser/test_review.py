@@ -76,7 +76,10 @@ def test_reviewer_returns_a_case_the_unit_resubmits_and_the_reviewer_approves(
     license_slot = page.locator("li[data-slot=license]")
     license_slot.get_by_text("在页面内预览").click()
     image = license_slot.locator("img")
-    assert image.is_visible() and image.evaluate("img => img.complete && img.naturalWidth") == 360
+    # The preview is fetched after the click; wait for it to decode instead of racing it.
+    image.element_handle().wait_for_element_state("visible")
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    assert image.evaluate("img => img.naturalWidth") == 360
     shot("case-with-preview")
     with page.context.expect_page() as opened:
         license_slot.get_by_role("link", name="查看").click()
