@@ -32,6 +32,9 @@ def make_engine(url: str, **kw) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA busy_timeout=30000")
+            # Reads through the OS page cache shared by every pooled connection, instead of each
+            # connection's small private cache (position search scans ~100k index entries).
+            cur.execute("PRAGMA mmap_size=268435456")
             cur.close()
 
         @event.listens_for(engine, "begin")

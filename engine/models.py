@@ -5,7 +5,7 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy import (
     JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, MetaData, String,
-    Text, UniqueConstraint,
+    Text, UniqueConstraint, text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -120,9 +120,11 @@ class Case(Base):
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         Index("ix_cases_unit_item_state", "unit_id", "item_key", "state"),
-        Index("ix_cases_state_submitted", "state", "submitted_at"),
-        Index("ix_cases_city_state", "city_code", "state", "submitted_at"),
-        Index("ix_cases_county_state", "county_code", "state", "submitted_at"),
+        # The reviewer queue (migration 0004): region + state fixed, ordered by submitted_at, id; item and
+        # month are checked inside the index, so every count and page is one index-only range.
+        Index("ix_cases_state_queue", "state", "submitted_at", "id", "item_key", "submitted_month"),
+        Index("ix_cases_city_queue", "city_code", "state", "submitted_at", "id", "item_key", "submitted_month"),
+        Index("ix_cases_county_queue", "county_code", "state", "submitted_at", "id", "item_key", "submitted_month"),
         Index("ix_cases_account", "account_id", "created_at"),
     )
 
@@ -132,7 +134,7 @@ class CaseEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
-    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)  # audit log, newest first (0004)
     trigger: Mapped[str] = mapped_column(String(40))
     from_state: Mapped[str | None] = mapped_column(String(30))
     to_state: Mapped[str] = mapped_column(String(30))
@@ -162,6 +164,26 @@ class Attachment(Base):
     case: Mapped[Case] = relationship(back_populates="attachments")
 
 
+# A position the public can find: open and not yet filled (the deadline is checked in the query).
+LISTED_SQL = "status = 'open' AND matched < openings"
+_FILTERS = ("city_code", "county_code", "education", "industry", "period_months", "allowance")
+
+
+def _listed(lead: tuple, order: tuple = ("published_at", "deadline")) -> tuple:
+    return (*lead, *order, *(c for c in _FILTERS if c not in lead))
+
+
+LISTED_INDEXES = (
+    ("new", _listed(())),                        # newest first, any filter without a better index
+    ("city", _listed(("city_code",))),
+    ("county", _listed(("county_code",))),
+    ("education", _listed(("education",))),
+    ("allowance", _listed(("allowance",))),      # sort by allowance, minimum allowance
+    ("id", _listed(("id",))),                    # probed by the keyword hits (FTS rowids)
+    ("deadline", ("deadline",)),                 # count of everything listed: two range scans
+)
+
+
 class Position(Base):
     """A published internship position: an approved post application."""
     __tablename__ = "positions"
@@ -183,11 +205,18 @@ class Position(Base):
     status: Mapped[str] = mapped_column(String(16), default="open")
     published_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # Overlapping bigrams of search_text, for SQLite's FTS5 table (engine/search.py); kept in sync by triggers.
+    search_tokens: Mapped[str] = mapped_column(Text, default="")
 
     unit: Mapped[Unit] = relationship()
     __table_args__ = (
         Index("ix_positions_status_city", "status", "city_code", "published_at"),
         Index("ix_positions_status_county", "status", "county_code", "published_at"),
+        # Public search: only listed rows (open, not full) are indexed, and each index carries every
+        # filter column, so counts and pages never read the table (engine/positions.py names the index
+        # for SQLite). The query repeats LISTED_SQL literally so the partial WHERE is implied.
+        *(Index(f"ix_positions_listed_{name}", *cols, sqlite_where=text(LISTED_SQL),
+                postgresql_where=text(LISTED_SQL)) for name, cols in LISTED_INDEXES),
     )
 
 
@@ -201,6 +230,32 @@ class Intent(Base):
 
     position: Mapped[Position] = relationship()
     account: Mapped[Account] = relationship()
+    __table_args__ = (
+        # At most one active intent per person and position; a withdrawn one may be followed by a new one.
+        Index("uq_intents_active", "position_id", "account_id", unique=True,
+              sqlite_where=text("withdrawn_at IS NULL"), postgresql_where=text("withdrawn_at IS NULL")),
+    )
+
+
+class PositionEvent(Base):
+    """History of a published position outside its case's workflow: taken down, put back."""
+    __tablename__ = "position_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position_id: Mapped[int] = mapped_column(ForeignKey("positions.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    action: Mapped[str] = mapped_column(String(20))
+    comment: Mapped[str | None] = mapped_column(Text)
+
+    actor: Mapped[Account | None] = relationship()
+
+
+class SearchVersion(Base):
+    """A counter that database triggers raise on every change to positions (and unit names), in the
+    writer's transaction, so cached search results keyed by it are never stale (engine/positions.py)."""
+    __tablename__ = "search_versions"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class BatchRow(Base):
@@ -234,3 +289,26 @@ class AuditEntry(Base):
     target: Mapped[str | None] = mapped_column(String(80))
     detail: Mapped[dict | None] = mapped_column(JSON)
     remote_addr: Mapped[str | None] = mapped_column(String(64))
+
+
+class BatchImport(Base):
+    """One upload of a batch workbook, clean or not: its file, its errors, and the case it became."""
+    __tablename__ = "batch_imports"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Random: the error workbook's address; only the account that imported may use it.
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    item_key: Mapped[str] = mapped_column(String(40))
+    definition_version: Mapped[int] = mapped_column(Integer)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(80))
+    errors_key: Mapped[str | None] = mapped_column(String(80))
+    errorbook_key: Mapped[str | None] = mapped_column(String(80))
+    row_count: Mapped[int] = mapped_column(Integer)
+    error_count: Mapped[int] = mapped_column(Integer)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (Index("ix_batch_imports_account", "account_id", "created_at"),)
