@@ -4,6 +4,7 @@ import pytest
 
 from tests import factories as f
 from tests.data import batch_rows
+from playwright.sync_api import expect
 
 
 @pytest.fixture
@@ -53,7 +54,7 @@ def test_download_fill_import_see_errors_fix_and_import_again(page, live_server,
     page.get_by_role("button", name="导入").click()
     assert "导入失败：共2处错误（涉及2行），未写入任何数据" in page.locator("#error-summary h2").inner_text()
     table = page.get_by_test_id("error-table")
-    assert table.locator("tbody tr").count() == 2
+    expect(table.locator("tbody tr")).to_have_count(2)
     assert table.locator("tbody tr").nth(0).inner_text().split("\t")[:2] == ["4", "手机号"]
     shot("errors")
 
@@ -74,12 +75,12 @@ def test_download_fill_import_see_errors_fix_and_import_again(page, live_server,
 
     page.get_by_role("link", name="查看导入明细").click()
     assert page.locator("main h1").inner_text() == "见习匹配结果批量上报 · 导入明细"
-    assert page.get_by_test_id("batch-rows").locator("tbody tr").count() == 4
+    expect(page.get_by_test_id("batch-rows").locator("tbody tr")).to_have_count(4)
     assert rows[0]["id_number"] not in page.content()
     shot("rows")
 
     page.get_by_role("link", name="返回个人中心").click()
-    assert page.locator("[data-tab=approved][aria-current=page]").count() == 1
+    expect(page.locator("[data-tab=approved][aria-current=page]")).to_have_count(1)
     assert "共4行" in page.locator("main table").inner_text()
     shot("my-cases-approved")
 

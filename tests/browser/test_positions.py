@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests import factories as f
+from playwright.sync_api import expect
 
 
 @pytest.fixture
@@ -101,7 +102,7 @@ def test_search_open_go_back_say_interested_and_the_unit_sees_it(page, live_serv
     shot("unit-positions")
     row.get_by_role("link", name="查看详情").click()
     people = page.locator("[data-testid=people] tbody tr")
-    assert people.count() == 1
+    expect(people).to_have_count(1)
     cells = people.first.locator("td").all_inner_texts()
     id_number = w["person"].id_number
     assert cells[1] == "张晓明" and cells[2] == id_number[:4] + "*" * 10 + id_number[-4:]

@@ -3,6 +3,8 @@ the unit corrects and resubmits; the reviewer sees what changed and approves. A 
 import struct
 import zlib
 
+from playwright.sync_api import expect
+
 from tests import factories as f
 
 
@@ -66,8 +68,10 @@ def test_reviewer_returns_a_case_the_unit_resubmits_and_the_reviewer_approves(
     shot("queue")
     page.get_by_label("事项").select_option("unit_application")
     page.get_by_role("button", name="筛选").click()
+    page.wait_for_url("**item=unit_application**")
     rows = page.locator("[data-testid=queue] tbody tr")
-    assert rows.count() == 1 and reference in rows.first.inner_text()
+    expect(rows).to_have_count(1)  # retries until the filtered page has replaced the old one
+    assert reference in rows.first.inner_text()
     shot("queue-filtered")
 
     rows.first.get_by_role("link", name="审核").click()

@@ -2,6 +2,7 @@
 from datetime import date
 
 from tests import factories as f
+from playwright.sync_api import expect
 
 
 def test_register_apply_upload_submit_find_and_print(page, live_server, shot, tmp_path, session_factory):
@@ -42,7 +43,7 @@ def test_register_apply_upload_submit_find_and_print(page, live_server, shot, tm
     page.get_by_label("所在市").select_option("140500")
     # With JavaScript the county list follows the city at once.
     page.get_by_label("所在县（市、区）").select_option("140502")
-    assert page.locator("#f-county option").count() == 7  # 请选择 + 晋城市's six
+    expect(page.locator("#f-county option")).to_have_count(7)  # 请选择 + 晋城市's six
     for key, label in (("address", "详细地址"), ("legal_rep", "法定代表人"), ("contact_name", "联系人"),
                        ("contact_mobile", "联系电话"), ("staff_count", "职工人数"), ("insured_count", "参保人数"),
                        ("planned_posts", "拟提供岗位数"), ("bank_name", "开户银行"), ("bank_account", "银行账号"),
@@ -60,7 +61,7 @@ def test_register_apply_upload_submit_find_and_print(page, live_server, shot, tm
         page.locator(f"#file-{slot}").set_input_files(str(path))
         page.locator(f"#slot-{slot}").get_by_role("button", name="上传").click()
         assert "已上传" in page.locator(f"[data-testid=slot-state-{slot}]").inner_text()
-    assert page.locator(".slot.stored").count() == 3
+    expect(page.locator(".slot.stored")).to_have_count(3)
     shot("uploaded")
 
     page.get_by_role("button", name="提交").click()
