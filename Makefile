@@ -18,7 +18,7 @@ check: install
 
 migrate: install
 	mkdir -p var
-	$(BIN)/alembic -x ini=development.ini upgrade heads
+	$(BIN)/alembic -x ini=development.ini upgrade head
 
 demo: migrate
 	$(BIN)/jianxi-initdb development.ini

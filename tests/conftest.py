@@ -45,7 +45,7 @@ def database(tmp_path_factory):
     cfg = Config(str(ROOT / "alembic.ini"))
     cfg.set_main_option("script_location", str(ROOT / "alembic"))
     cfg.attributes["url"] = url
-    command.upgrade(cfg, "heads")
+    command.upgrade(cfg, "head")
     yield url
     if previous is None:
         os.environ.pop("DATABASE_URL", None)
