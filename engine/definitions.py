@@ -337,37 +337,31 @@ def _check_item(item: dict, name: str, workflows: dict[str, dict], items: dict[s
     return out
 
 
-def check_definitions(forms_dir: Path, workflows_dir: Path) -> tuple[list[Problem], list[dict], list[dict]]:
-    """Every problem in both folders, plus the raw definitions that passed."""
-    problems: list[Problem] = []
-    forms_dir, workflows_dir = Path(forms_dir), Path(workflows_dir)
-    wf_meta, item_meta = _metaschema("workflow"), _metaschema("item")
-    workflows: dict[str, dict] = {}
-    for path in sorted(workflows_dir.glob("*.json")):
-        name = f"workflows/{path.name}"
+def _read_folder(folder: Path, prefix: str, meta: Draft202012Validator, problems: list[Problem],
+                 own_checks=lambda raw, name: []) -> dict[str, dict]:
+    """The definitions of one folder that pass the meta-schema, their own checks and the key = file name rule."""
+    found_ok: dict[str, dict] = {}
+    for path in sorted(Path(folder).glob("*.json")):
+        name = f"{prefix}/{path.name}"
         raw = _read_json(path, name, problems)
         if raw is None:
             continue
-        found = _meta_problems(wf_meta, raw, name)
+        found = _meta_problems(meta, raw, name)
         if not found:
-            found = _check_workflow(raw, name)
+            found = own_checks(raw, name)
             if raw["key"] != path.stem:
                 found.append(Problem(name, "/key", f"key“{raw['key']}”须与文件名“{path.stem}”一致"))
         problems += found
         if not found:
-            workflows[raw["key"]] = raw | {"__source": name}
-    items: dict[str, dict] = {}
-    for path in sorted(forms_dir.glob("*.json")):
-        name = f"forms/{path.name}"
-        raw = _read_json(path, name, problems)
-        if raw is None:
-            continue
-        found = _meta_problems(item_meta, raw, name)
-        if not found and raw["key"] != path.stem:
-            found.append(Problem(name, "/key", f"key“{raw['key']}”须与文件名“{path.stem}”一致"))
-        problems += found
-        if not found:
-            items[raw["key"]] = raw | {"__source": name}
+            found_ok[raw["key"]] = raw | {"__source": name}
+    return found_ok
+
+
+def check_definitions(forms_dir: Path, workflows_dir: Path) -> tuple[list[Problem], list[dict], list[dict]]:
+    """Every problem in both folders, plus the raw definitions that passed."""
+    problems: list[Problem] = []
+    workflows = _read_folder(workflows_dir, "workflows", _metaschema("workflow"), problems, _check_workflow)
+    items = _read_folder(forms_dir, "forms", _metaschema("item"), problems)
     for key, raw in list(items.items()):
         found = _check_item(raw, raw["__source"], workflows, items)
         problems += found
