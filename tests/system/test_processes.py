@@ -66,14 +66,25 @@ def test_concurrent_review_across_two_processes_one_wins(two, dbsession, catalog
     assert len(events) == 2  # submit + exactly one decision
 
 
-def test_process_killed_mid_transition_leaves_nothing_half_done(spawn, fault_marker, dbsession, catalogue, storage):
-    a = spawn()
+@pytest.fixture
+def waiting_case(dbsession, catalogue, storage):
+    """A submitted unit application and the 太原市 reviewer "r_a" who may decide it."""
     unit = f.unit_account(dbsession)
     case = f.submitted_unit_application(dbsession, catalogue, storage, unit)
     f.reviewer(dbsession, login="r_a", jurisdiction="140100")
     dbsession.commit()
+    return case
+
+
+def reviewer_on(process) -> Client:
     r = Client()
-    r.login(a.url, "staff", "r_a", f.PASSWORD)
+    r.login(process.url, "staff", "r_a", f.PASSWORD)
+    return r
+
+
+def test_process_killed_mid_transition_leaves_nothing_half_done(spawn, fault_marker, dbsession, waiting_case):
+    a, case = spawn(), waiting_case
+    r = reviewer_on(a)
     def doomed_request():
         try:
             r.json("POST", f"{a.url}/api/cases/{case.id}/transitions/approve", {}, headers=PAUSE, timeout=30)
@@ -89,23 +100,16 @@ def test_process_killed_mid_transition_leaves_nothing_half_done(spawn, fault_mar
     dbsession.expire_all()
     assert dbsession.get(Case, case.id).state == "submitted"
     assert [e for e in dbsession.scalars(select(CaseEvent.trigger).where(CaseEvent.case_id == case.id))] == ["submit"]
-    r2 = Client()
-    r2.login(b.url, "staff", "r_a", f.PASSWORD)
-    status, body = r2.json("POST", f"{b.url}/api/cases/{case.id}/transitions/approve", {})
+    status, body = reviewer_on(b).json("POST", f"{b.url}/api/cases/{case.id}/transitions/approve", {})
     assert status == 200 and body["state"] == "approved"
 
 
-def test_database_connection_cut_mid_request_fails_cleanly_then_recovers(spawn, fault_marker, dbsession, catalogue,
-                                                                         storage, is_postgres, db_engine):
+def test_database_connection_cut_mid_request_fails_cleanly_then_recovers(spawn, fault_marker, dbsession, waiting_case,
+                                                                         is_postgres, db_engine):
     if not is_postgres:
         pytest.skip("cutting a server connection needs PostgreSQL (SQLite has none); runs in .ci/run's PostgreSQL pass")
-    a = spawn()
-    unit = f.unit_account(dbsession)
-    case = f.submitted_unit_application(dbsession, catalogue, storage, unit)
-    f.reviewer(dbsession, login="r_a", jurisdiction="140100")
-    dbsession.commit()
-    r = Client()
-    r.login(a.url, "staff", "r_a", f.PASSWORD)
+    a, case = spawn(), waiting_case
+    r = reviewer_on(a)
     result = {}
     t = threading.Thread(target=lambda: result.update(res=r.json(
         "POST", f"{a.url}/api/cases/{case.id}/transitions/approve", {}, headers=PAUSE, timeout=30)))
