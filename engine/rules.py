@@ -76,16 +76,21 @@ def _present(data: dict, *keys) -> bool:
     return True
 
 
+_DATES: dict[str, date | None] = {}
+
+
 def _as_date(v) -> date | None:
+    # A batch of 100k rows repeats a few hundred date texts and every rule asks again: parse each text once.
+    if v.__class__ is str:
+        d = _DATES.get(v, _DATES)
+        if d is _DATES:
+            if len(_DATES) > 8192:
+                _DATES.clear()
+            d = _DATES[v] = formats.parse_date_text(v)
+        return d
     if isinstance(v, date):
         return v
-    return _parse_date(v) if isinstance(v, str) else formats.parse_date_text(v)
-
-
-@lru_cache(maxsize=8192)
-def _parse_date(text: str) -> date | None:
-    # A batch of 100k rows repeats a few hundred dates; each rule asks again, so parse each text once.
-    return formats.parse_date_text(text)
+    return formats.parse_date_text(v)
 
 
 # Pure date arithmetic on the few distinct agreement dates of a batch, asked for once per row.
@@ -214,10 +219,15 @@ def lte_days_in_month(data, spec, ctx):
 
 # ---- rules across the rows of one batch and the records already stored ----
 
-def _rows_with(rows, *keys):
-    for i, data in rows:
-        if _present(data, *keys):
-            yield i, data
+def _rows_with(rows, *keys) -> list:
+    """The rows where every one of these fields is filled (a comprehension: it runs over 100k rows per rule)."""
+    if len(keys) == 1:
+        k, = keys
+        return [r for r in rows if r[1].get(k) not in _EMPTY]
+    return [r for r in rows if _present(r[1], *keys)]
+
+
+_EMPTY = (None, "")
 
 
 @BATCH_RULES.register("unique_in_file", field_lists=("fields",))
@@ -239,12 +249,27 @@ def _load_positions(ctx):
     from engine.models import Position
     if ctx.session is None or ctx.unit_id is None:
         return {}
-    rows = ctx.session.scalars(select(Position).where(Position.unit_id == ctx.unit_id)).all()
+    rows = ctx.session.execute(select(Position.id, Position.name, Position.status, Position.matched,
+                                      Position.openings, Position.period_months, Position.county_code)
+                               .where(Position.unit_id == ctx.unit_id)).all()
     out = {}
-    for p in rows:
+    for r in rows:
+        p = PositionRef(*r)
         out[str(p.id)] = p
         out.setdefault(p.name, p)
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class PositionRef:
+    """What the batch rules and the writer need of a position: plain values, not an ORM object read 100k times."""
+    id: int
+    name: str
+    status: str
+    matched: int
+    openings: int
+    period_months: int
+    county_code: str
 
 
 @BATCH_RULES.register("position_of_unit", fields=("field",))
@@ -269,21 +294,31 @@ def position_of_unit(rows, spec, ctx):
 
 @BATCH_RULES.register("agreement_fits_position", fields=("start", "end", "allowance"))
 def agreement_fits_position(rows, spec, ctx):
+    s, e, a = spec["start"], spec["end"], spec["allowance"]
+    verdicts: dict[tuple, list] = {}  # a batch repeats a few (position, dates, allowance) combinations
     for i, data in rows:
         p = data.get("__position")
-        ds, de = _as_date(data.get(spec["start"])), _as_date(data.get(spec["end"]))
         if p is None:
             continue
-        if ds and de and de >= ds and _months_between(ds, de) > p.period_months + 1e-9:
-            yield i, spec["end"], f"协议期限超过岗位“{p.name}”的见习期限（{p.period_months}个月）"
-        allowance = data.get(spec["allowance"])
-        floor = ctx.regions.minimum_wage(p.county_code)
-        if isinstance(allowance, (int, float)) and floor and allowance < floor:
-            yield i, spec["allowance"], \
-                f"{ctx.label(spec['allowance'])}不能低于{ctx.regions.label(p.county_code)}最低工资标准{floor}元/月"
+        key = (id(p), data.get(s), data.get(e), data.get(a))
+        found = verdicts.get(key)
+        if found is None:
+            found = verdicts[key] = list(_fits_position(p, key[1], key[2], key[3], spec, ctx))
+        for field_, message in found:
+            yield i, field_, message
 
 
-def _agreements(ctx, id_numbers, own_unit_only: bool):
+def _fits_position(p, start, end, allowance, spec, ctx):
+    ds, de = _as_date(start), _as_date(end)
+    if ds and de and de >= ds and _months_between(ds, de) > p.period_months + 1e-9:
+        yield spec["end"], f"协议期限超过岗位“{p.name}”的见习期限（{p.period_months}个月）"
+    floor = ctx.regions.minimum_wage(p.county_code)
+    if isinstance(allowance, (int, float)) and floor and allowance < floor:
+        yield spec["allowance"], \
+            f"{ctx.label(spec['allowance'])}不能低于{ctx.regions.label(p.county_code)}最低工资标准{floor}元/月"
+
+
+def _agreements(ctx, id_numbers, own_unit_only: bool, with_data: bool = True):
     """Active matched agreements of these people, by ID number (in chunks: SQLite caps bound parameters)."""
     from sqlalchemy import select
 
@@ -292,9 +327,11 @@ def _agreements(ctx, id_numbers, own_unit_only: bool):
     if ctx.session is None or not id_numbers or (own_unit_only and ctx.unit_id is None):
         return found
     ids = sorted(id_numbers)
+    columns = [BatchRow.id_number, BatchRow.unit_id, BatchRow.start_date, BatchRow.end_date]
+    if with_data:  # the stored rows' JSON is only needed to compare names; decoding it is not free
+        columns.append(BatchRow.data)
     for chunk in range(0, len(ids), 900):
-        stmt = select(BatchRow.id_number, BatchRow.unit_id, BatchRow.start_date, BatchRow.end_date,
-                      BatchRow.data).where(BatchRow.item_key == "match_report", BatchRow.active.is_(True),
+        stmt = select(*columns).where(BatchRow.item_key == "match_report", BatchRow.active.is_(True),
                                            BatchRow.id_number.in_(ids[chunk:chunk + 900]))
         if own_unit_only:
             stmt = stmt.where(BatchRow.unit_id == ctx.unit_id)
@@ -307,12 +344,17 @@ def _agreements(ctx, id_numbers, own_unit_only: bool):
 def no_overlapping_agreement(rows, spec, ctx):
     f, s, e = spec["id_field"], spec["start"], spec["end"]
     present = list(_rows_with(rows, f, s, e))
-    existing = _agreements(ctx, {d[f] for _, d in present}, own_unit_only=False)
+    existing = _agreements(ctx, {d[f] for _, d in present}, own_unit_only=False, with_data=False)
+    if not existing:
+        return
     for i, data in present:
+        others = existing.get(data[f])
+        if not others:
+            continue
         ds, de = _as_date(data[s]), _as_date(data[e])
         if not (ds and de):
             continue
-        for other in existing.get(data[f], []):
+        for other in others:
             if other.unit_id == ctx.unit_id and other.start_date == ds:
                 continue  # the same agreement reported again: replaced, not overlapping
             if other.start_date <= de and ds <= other.end_date:
@@ -336,16 +378,28 @@ def category_age(rows, spec, ctx):
 
 @BATCH_RULES.register("graduated_within", fields=("category", "graduated", "start"), required=("values", "years"))
 def graduated_within(rows, spec, ctx):
-    for i, data in _rows_with(rows, spec["category"], spec["graduated"], spec["start"]):
-        if data[spec["category"]] not in spec["values"]:
+    c, g, s = spec["category"], spec["graduated"], spec["start"]
+    values = frozenset(spec["values"])
+    verdicts: dict[tuple, str | None] = {}  # few distinct (category, graduation, start) combinations
+    for i, data in _rows_with(rows, c, g, s):
+        category = data[c]
+        if category not in values:
             continue
-        grad, start = _as_date(data[spec["graduated"]]), _as_date(data[spec["start"]])
-        if grad and start:
-            if grad > start:
-                yield i, spec["graduated"], f"{ctx.label(spec['graduated'])}不能晚于协议开始日期"
-            elif _add_months(grad, 12 * spec["years"]) < start:
-                yield i, spec["graduated"], \
-                    f"人员类别为“{data[spec['category']]}”时，须在毕业{spec['years']}年内开始见习"
+        key = (category, data[g], data[s])
+        if key not in verdicts:
+            verdicts[key] = _graduation_problem(*key, spec, ctx)
+        if verdicts[key]:
+            yield i, g, verdicts[key]
+
+
+def _graduation_problem(category, graduated, start, spec, ctx) -> str | None:
+    grad, start = _as_date(graduated), _as_date(start)
+    if grad and start:
+        if grad > start:
+            return f"{ctx.label(spec['graduated'])}不能晚于协议开始日期"
+        if _add_months(grad, 12 * spec["years"]) < start:
+            return f"人员类别为“{category}”时，须在毕业{spec['years']}年内开始见习"
+    return None
 
 
 @BATCH_RULES.register("on_roster", fields=("id_field", "name_field", "month"))
@@ -440,6 +494,40 @@ def run_row_rules(item, data: dict, ctx: RuleContext) -> list[tuple[str, str]]:
     for spec in item.rules:
         out.extend(ROW_RULES[spec["rule"]].fn(data, spec, ctx))
     return out
+
+
+def row_rules_checker(item, ctx: RuleContext) -> Callable[[dict], list[tuple[str, str]]]:
+    """run_row_rules for many rows: each verdict is kept per distinct combination of the fields the rules read.
+
+    A row rule sees only the fields its registration names (and ctx, fixed for the batch), so rows that agree
+    on those fields get the same answer; a batch repeats a few hundred date pairs over 100k rows.
+    """
+    rules = item.rules
+    if not rules:
+        return lambda data: []
+    keys: list[str] = []
+    for spec in rules:
+        rule = ROW_RULES[spec["rule"]]
+        for p in rule.fields:
+            keys.append(spec[p])
+        for p in rule.field_lists:
+            keys.extend(spec[p])
+    keys = list(dict.fromkeys(keys))
+    verdicts: dict[tuple, list] = {}
+
+    def check(data: dict) -> list[tuple[str, str]]:
+        # The class goes into the key too: True == 1 == 1.0 as dict keys, but not to every rule.
+        key = tuple((v.__class__, v) for v in map(data.get, keys))
+        try:
+            found = verdicts.get(key)
+        except TypeError:  # a list or dict value: no sharing
+            return run_row_rules(item, data, ctx)
+        if found is None:
+            found = run_row_rules(item, data, ctx)
+            if len(verdicts) < 50_000:
+                verdicts[key] = found
+        return found
+    return check
 
 
 def run_batch_rules(item, rows: list[tuple[int, dict]], ctx: RuleContext) -> Iterable[tuple[int, str, str]]:

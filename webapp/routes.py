@@ -30,6 +30,7 @@ def includeme(config):
     r("item_import", "/items/{key}/import", factory="webapp.resources.item_factory")
     r("import_errors", "/imports/{token}/errors.xlsx")
     r("batch_rows", "/cases/{id:\\d+}/rows", factory="webapp.resources.case_factory")
+    r("batch_file", "/cases/{id:\\d+}/import.xlsx", factory="webapp.resources.case_factory")
 
     # positions
     r("positions", "/positions")

@@ -1,4 +1,6 @@
 """The manual's batch path in a real browser: 模板下载 → 填写 → 选择文件 → 导入 → 错误信息 → 修改后再次导入."""
+from pathlib import Path
+
 import openpyxl
 import pytest
 
@@ -78,6 +80,9 @@ def test_download_fill_import_see_errors_fix_and_import_again(page, live_server,
     expect(page.get_by_test_id("batch-rows").locator("tbody tr")).to_have_count(4)
     assert rows[0]["id_number"] not in page.content()
     shot("rows")
+    with page.expect_download() as info:
+        page.get_by_test_id("source-file").click()
+    assert Path(info.value.path()).read_bytes() == template.read_bytes()  # the file as imported
 
     page.get_by_role("link", name="返回个人中心").click()
     expect(page.locator("[data-tab=approved][aria-current=page]")).to_have_count(1)

@@ -91,3 +91,29 @@ def test_any_bytes_give_a_clear_error_not_an_exception(data):
     else:  # random bytes are never a template
         sheet.close()
         raise AssertionError("random bytes accepted as a workbook")
+
+
+# Values of the types each field's schema lets through (rules only ever see those), in every combination.
+DAYS = st.one_of(st.integers(0, 35), st.sampled_from([20.0, 21.0, 31.0]))
+ROW_FIELDS = {
+    "month": st.sampled_from(["2026-02", "2026-10", "2026-11", "2030-01"]),
+    "required_days": DAYS, "attended_days": DAYS, "leave_days": DAYS, "absent_days": DAYS, "days": DAYS,
+    "status": st.sampled_from(["在岗", "离岗", "中止见习"]),
+    "change_date": st.sampled_from(["2026-02-28", "2026-10-15", "2026-11-01"]),
+    "start_date": st.sampled_from(["2026-08-01", "2026-10-01", "2027-09-01"]),
+    "end_date": st.sampled_from(["2026-07-31", "2027-01-31", "2027-03-31", "2028-01-31"]),
+}
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(["attendance_report", "onduty_report", "match_report"]),
+       st.lists(st.fixed_dictionaries({}, optional=ROW_FIELDS), max_size=12))
+def test_batch_row_rules_give_each_row_the_answer_it_would_get_alone(key, rows):
+    """The import shares row-rule verdicts between rows with the same values; no row may get another's answer."""
+    from engine.rules import row_rules_checker, run_row_rules
+    item = CATALOGUE.item(key)
+    ctx = RuleContext(today=date(2026, 11, 28))
+    ctx.labels = {k: v["title"] for k, v in item.schema["properties"].items()}
+    shared = row_rules_checker(item, ctx)
+    for data in rows:
+        assert shared(data) == run_row_rules(item, data, ctx)

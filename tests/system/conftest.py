@@ -135,11 +135,12 @@ class Client:
         assert status == 200, body
         self.token = body["csrf_token"]
 
-    def upload(self, url, field, filename, data: bytes):
+    def upload(self, url, field, filename, data: bytes, headers=None, timeout=60):
         boundary = uuid.uuid4().hex
         body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\n"
                 f"Content-Type: application/octet-stream\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
-        status, raw, _ = self.request("POST", url, body, {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        status, raw, _ = self.request("POST", url, body, {"Content-Type": f"multipart/form-data; boundary={boundary}",
+                                                         **(headers or {})}, timeout=timeout)
         return status, json.loads(raw)
 
 

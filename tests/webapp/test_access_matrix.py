@@ -14,7 +14,7 @@ from pyramid.interfaces import IRoutesMapper
 from sqlalchemy import select
 
 from engine.cases import save_draft
-from engine.models import Intent
+from engine.models import BatchImport, Intent
 from tests import factories as f
 
 ACTORS = ("anon", "owner", "other", "person", "rev_in", "rev_out", "admin")
@@ -63,6 +63,7 @@ MATRIX = {
     # No such error workbook for anyone (tests/webapp/test_batches.py: another account's token is 404 too).
     "import_errors": [("GET", "/imports/{foreign_token}/errors.xlsx", None, row(LOGIN, 404, 404, 404, 404, 404, 404))],
     "batch_rows": [("GET", "/cases/{batch}/rows", None, OWNER_PAGE)],
+    "batch_file": [("GET", "/cases/{batch}/import.xlsx", None, READ_PAGE)],
     "positions": [("GET", "/positions?city=140100", None, PUBLIC)],
     "position": [("GET", "/positions/{position}", None, PUBLIC)],
     # Anyone may press 我有意向: the anonymous go to login and back, others are told only individuals can.
@@ -143,6 +144,10 @@ def objects(world, dbsession, catalogue, storage):
         "school": "山西大学", "major": "会计学", "graduated_on": "2026-07-01", "category": "离校2年内未就业高校毕业生",
         "position": world["position"].name, "__position": world["position"], "start_date": "2026-09-01",
         "end_date": "2027-02-28", "allowance": 2600, "insurance_no": "P-1"})], "m.xlsx")
+    kept = storage.save(b"PK\x03\x04 the uploaded workbook")
+    s.add(BatchImport(token="1" * 32, item_key="match_report", definition_version=batch.definition_version,
+                      account_id=unit.id, unit_id=unit.unit_id, filename="m.xlsx", size=10, sha256="0" * 64,
+                      storage_key=kept.key, row_count=1, error_count=0, case_id=batch.id))
     intent = Intent(position_id=world["position"].id, account_id=person.id)
     s.add(intent)
     s.commit()

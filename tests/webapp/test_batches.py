@@ -8,7 +8,7 @@ from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
 from engine.batch.template import LISTS_SHEET, META_SHEET
-from engine.models import BatchImport, BatchRow, Case
+from engine.models import BatchImport, BatchRow, Case, Position
 from tests import factories as f
 from tests.data import batch_rows
 from tests.data import workbooks as wbs
@@ -219,6 +219,30 @@ def test_reimport_of_the_same_person_and_month_replaces_the_earlier_row(unit, wo
     assert old_rows.text.count('data-state="replaced"') == 1 and old_rows.text.count('data-state="active"') == 2
 
 
+def test_a_revoked_match_report_frees_its_places_on_the_position(unit, world, catalogue, make_web, dbsession,
+                                                                  people):
+    position = world["position"]
+
+    def matched():
+        dbsession.rollback()  # a fresh snapshot after each request
+        return dbsession.scalar(select(Position.matched).where(Position.id == position.id))
+
+    import_match(unit, catalogue, people)
+    assert matched() == 3
+    case = dbsession.scalar(select(Case).where(Case.item_key == "match_report"))
+    reviewer = make_web()
+    reviewer.login("taiyuan", tab="staff")
+    res = reviewer.app.post_json(f"/api/cases/{case.id}/transitions/revoke", {"comment": "名单有误，单位重新上报"},
+                                 headers={"X-CSRF-Token": reviewer.csrf()})
+    assert res.json["state"] == "revoked"
+    assert matched() == 0
+    assert not dbsession.scalars(select(BatchRow.active).where(BatchRow.case_id == case.id)).all().count(True)
+    public = unit.app.get(f"/api/positions/{position.id}").json
+    assert public["remaining"] == public["openings"]
+    import_match(unit, catalogue, people)  # the same people may be reported again
+    assert matched() == 3
+
+
 # ---- bad files ----------------------------------------------------------------------------------
 
 BAD_FILES = [
@@ -322,6 +346,33 @@ def test_the_rows_page_belongs_to_the_owner_unit(unit, world, catalogue, make_we
     reviewer.login("datong", tab="staff")
     reviewer.app.get(f"/cases/{case.id}/rows", status=404)
     unit.app.get(f"/cases/{world['unit_case'].id}/rows", status=404)  # not a batch
+
+
+def test_the_original_file_is_downloaded_by_the_unit_and_its_reviewers_only(unit, world, catalogue, make_web,
+                                                                           dbsession, people):
+    item = catalogue.item("match_report")
+    sent = fill(unit.app.get("/items/match_report/template.xlsx").body, people, item)
+    upload(unit, "match_report", sent, status=303, filename="九月匹配.xlsx")
+    case = dbsession.scalar(select(Case).where(Case.item_key == "match_report"))
+    for page in (unit.app.get(f"/cases/{case.id}"), unit.app.get(f"/cases/{case.id}/rows")):
+        link = page.html.find(attrs={"data-testid": "source-file"})
+        assert link.get_text(strip=True) == "九月匹配.xlsx"
+    got = unit.app.get(link["href"])
+    assert got.body == sent  # byte for byte what was uploaded
+    assert got.content_type == XLSX
+    assert "filename*=UTF-8''%E4%B9%9D%E6%9C%88%E5%8C%B9%E9%85%8D.xlsx" in got.headers["Content-Disposition"]
+    reviewer = make_web()
+    reviewer.login("taiyuan", tab="staff")
+    review_page = reviewer.app.get(f"/review/cases/{case.id}")
+    assert review_page.html.find(attrs={"data-testid": "source-file"})["href"] == link["href"]
+    assert reviewer.app.get(link["href"]).body == sent
+    outsider = make_web()
+    outsider.login("datong", tab="staff")
+    outsider.app.get(link["href"], status=404)
+    other = make_web()
+    other.login(world["other"].login_name)
+    other.app.get(link["href"], status=403)
+    unit.app.get(f"/cases/{world['unit_case'].id}/import.xlsx", status=404)  # not a batch
 
 
 # ---- the JSON API ------------------------------------------------------------------------------------

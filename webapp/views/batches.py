@@ -7,11 +7,12 @@ from urllib.parse import quote
 
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.renderers import render_to_response
-from pyramid.response import Response
+from pyramid.response import FileResponse, Response
 from pyramid.view import view_config
 from sqlalchemy import func, select
 
 from engine.batch.errorbook import build_error_workbook
+from engine.batch.store import source_import
 from engine.batch.importer import ImportRefused, ImportResult, import_workbook, load_errors
 from engine.batch.template import choices_for, field_rule, open_position_names, template_bytes
 from engine.cases import definition_for, unmet_requirement
@@ -203,6 +204,21 @@ def import_errors(request):
     return xlsx_response(request, body, f"{stem}-错误标注.xlsx", f"{record.item_key}-errors.xlsx")
 
 
+@view_config(route_name="batch_file", request_method="GET", permission="read")
+def batch_file(context, request):
+    """The workbook exactly as the unit uploaded it: for the unit and the reviewers of its jurisdiction."""
+    record = source_import(request.dbsession, context.case)
+    store = storage(request)
+    if record is None or not store.exists(record.storage_key):
+        raise HTTPNotFound()
+    stem = os.path.splitext(record.filename)[0] or "导入文件"
+    response = FileResponse(str(store.path(record.storage_key)), request=request, content_type=XLSX)
+    response.headers["Content-Disposition"] = (f"attachment; filename=\"{record.item_key}-{context.case.id}.xlsx\"; "
+                                               f"filename*=UTF-8''{quote(stem + '.xlsx')}")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 @view_config(route_name="batch_rows", renderer="batch_rows.jinja2", request_method="GET", permission="view")
 def batch_rows(context, request):
     case = context.case
@@ -225,5 +241,5 @@ def batch_rows(context, request):
     masked.update({f.key: "mobile" for f in item.fields if f.format == "mobile"})
     return {"case": case, "item": item, "rows": rows, "total": total, "page": page, "pages": pages,
             "masked": masked, "state_label": wf.label(case.state), "active_top": "个人中心",
-            "page_title": f"{item.title} · 导入明细",
+            "page_title": f"{item.title} · 导入明细", "source": source_import(request.dbsession, case),
             "url_for": lambda p: request.route_path("batch_rows", id=case.id, _query={"page": p} if p > 1 else {})}

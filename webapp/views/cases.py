@@ -10,6 +10,7 @@ from pyramid.view import view_config
 from sqlalchemy import String, cast, func, select
 
 from engine.attachments import current_attachments
+from engine.batch.store import source_import
 from engine.cases import definition_for
 from engine.models import Case
 from webapp.forms import build_sections, display_value
@@ -138,7 +139,8 @@ def case_detail(context, request):
     return {"case": case, "item": item, "sections": sections, "timeline": timeline(request, case),
             "state_label": wf.label(case.state), "editable": wf.editable(case.state) and item.kind == "form",
             "newer_definition": current is not None and current.version != case.definition_version,
-            "active_top": "个人中心", "attachments": current_attachments(case)}
+            "active_top": "个人中心", "attachments": current_attachments(case),
+            "source": source_import(request.dbsession, case)}
 
 
 @view_config(route_name="case_done", renderer="case_done.jinja2", request_method="GET", permission="view")

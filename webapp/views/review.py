@@ -9,6 +9,7 @@ from pyramid.view import view_config
 from sqlalchemy import func, select
 
 from engine import review
+from engine.batch.store import source_import
 from engine.models import Account, Attachment, CaseEvent
 from engine.regions import load_regions
 from engine.workflow import StaleCase, WorkflowError
@@ -83,6 +84,7 @@ def _case_view(request, case):
         "holder": review.holder(session, case),
         "others": review.other_cases(session, case),
         "rows": review.batch_rows(session, case) if item and item.is_batch else [],
+        "source": source_import(session, case),
         "days": review.days_between(case.submitted_at, review.utcnow()),
         "catalogue": catalogue, "labels": review.state_labels(catalogue),
     }
