@@ -11,7 +11,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import operator
 import secrets
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,8 +19,10 @@ from functools import lru_cache
 import fastjsonschema
 
 from engine import formats
+from engine.batch.columns import column_checks, suspect_rows
+from engine.batch.gc_pause import cycle_collector_paused
 from engine.batch.reader import (
-    HEADER_ONLY, BadFile, CellProblem, HeaderColumn, Sheet, converter, display_value, ignore, open_sheet,
+    HEADER_ONLY, BadFile, CellProblem, HeaderColumn, Sheet, column_converter, display_value, open_sheet,
 )
 from engine.batch.store import store_batch
 from engine.definitions import Catalogue, ItemDefinition
@@ -116,70 +117,18 @@ def fast_validator(item: ItemDefinition, ctx: RuleContext):
     return v
 
 
-# Top-level keywords under which a row is valid exactly when each of its fields is valid on its own.
-_PER_FIELD_KEYWORDS = frozenset({"type", "properties", "required", "additionalProperties", "$schema", "$id", "title",
-                                 "description", "$comment"})
-_FIELD_CHECKS: dict = {}
+CHUNK_ROWS = 4096   # rows converted together, column by column
+_COLUMN_CHECKS: dict = {}
 
 
 def field_checks(item: ItemDefinition, ctx: RuleContext) -> dict | None:
-    """{field: value -> bool} from each property's own schema, or None when fields constrain one another.
-
-    Most columns repeat a few values (dates, positions, enums, amounts), so checking each distinct value of a
-    column once replaces a whole-row validation per row.
-    """
-    schema = item.schema
-    if schema.get("type") != "object" or set(schema) - _PER_FIELD_KEYWORDS \
-            or "$ref" in json.dumps(schema.get("properties", {})):
-        return None
+    """engine.batch.columns' checks for this item and day (None: the schema needs whole rows)."""
     key = (item.sha256, ctx.today, id(ctx.regions))
-    checks = _FIELD_CHECKS.get(key)
-    if checks is None:
-        if len(_FIELD_CHECKS) > 32:
-            _FIELD_CHECKS.clear()
-        known = fast_formats(ctx)
-        checks = _FIELD_CHECKS[key] = {
-            name: _as_predicate(fastjsonschema.compile(prop, formats=known)) for name, prop in schema["properties"].items()}
-    return checks
-
-
-def _as_predicate(validate):
-    invalid = fastjsonschema.JsonSchemaException
-
-    def ok(value) -> bool:
-        try:
-            validate(value)
-        except invalid:
-            return False
-        return True
-    return ok
-
-
-def _suspect_rows(packed: list, keys: list, item: ItemDefinition, checks: dict) -> set[int]:
-    """Indexes of rows with a value that fails its field's schema, or a required field left empty."""
-    suspect: set[int] = set()
-    if not packed:
-        return suspect
-    required = set(item.schema.get("required", ()))
-    columns = list(zip(*(values for _, values in packed)))  # transposed in C: one tuple per column
-    for index, key in enumerate(keys):
-        if key is None:
-            continue
-        column = columns[index]
-        columns[index] = None
-        ok = checks[key]
-        distinct = set(column)
-        empty = None in distinct
-        distinct.discard(None)
-        bad = {v for v in distinct if not ok(v)}
-        if item.field_map[key].type in ("integer", "number"):
-            # True == 1 in a set: a TRUE cell would hide behind a valid 1; look for booleans one by one.
-            suspect.update(i for i, v in enumerate(column) if v.__class__ is bool)
-        if bad:
-            suspect.update(i for i, v in enumerate(column) if v in bad)
-        if empty and key in required:
-            suspect.update(i for i, v in enumerate(column) if v is None)
-    return suspect
+    if key not in _COLUMN_CHECKS:
+        if len(_COLUMN_CHECKS) > 32:
+            _COLUMN_CHECKS.clear()
+        _COLUMN_CHECKS[key] = column_checks(item, fast_formats(ctx))
+    return _COLUMN_CHECKS[key]
 
 
 # ---- the dry run -----------------------------------------------------------------
@@ -203,37 +152,40 @@ def check_sheet(item: ItemDefinition, sheet: Sheet, ctx: RuleContext) -> CheckRe
         c = header_of.get(key)
         return (item.label(key), c.index) if c else ((item.label(key), None) if key else (None, None))
 
-    # One converter per column position (unknown columns give None), applied with map(): no Python loop per cell.
+    # One converter per column position (unknown columns give None), applied a chunk of rows at a time.
     logged: list = []
     width = max((c.index for c in columns if c.field is not None), default=-1) + 1
-    funcs = [ignore] * width
+    funcs = [None] * width
     keys: list = [None] * width
     for c in columns:
         if c.field is not None:
-            funcs[c.index] = converter(c.field, logged)
+            funcs[c.index] = column_converter(c.field, logged)
             keys[c.index] = c.field.key
     plain = None not in keys
-    call = operator.call
 
     # Phase 1, while calamine holds the sheet: each row as a compact tuple of converted values. Then the
     # sheet is freed before any dict exists, so the two never share memory (100k rows within 250 MiB).
     packed: list = []
     with_problems: set = set()
-    for n, raw in sheet.rows():
-        if len(raw) < width:
-            raw = list(raw) + [""] * (width - len(raw))
-        values = tuple(map(call, funcs, raw))
-        if values.count(None) != width:
-            if logged:
-                with_problems.add(len(packed))
-                logged.clear()
-            packed.append((n, values))
+    for chunk in sheet.chunks(CHUNK_ROWS):
+        raws = [raw if len(raw) >= width else list(raw) + [""] * (width - len(raw)) for _, raw in chunk]
+        cells = list(zip(*raws))[:width]  # one tuple per column
+        nothing = [None] * len(chunk)
+        converted = [fn(cells[i]) if fn is not None else nothing for i, fn in enumerate(funcs)]
+        del raws, cells
+        first = len(packed)
+        packed.extend((n, values) for (n, _), values in zip(chunk, zip(*converted))
+                      if values.count(None) != width)
+        if logged:  # a cell that cannot be trusted: its row is validated in full
+            with_problems.update(p for p in range(first, len(packed))
+                                 if any(v.__class__ is CellProblem for v in packed[p][1]))
+            logged.clear()
     sheet.close()
 
     # Each distinct value of each column checked once; only the rows that failed are validated whole (with
     # messages) below. Without per-field checks, every row goes through the compiled whole-row validator.
     checks = field_checks(item, ctx)
-    suspect = _suspect_rows(packed, keys, item, checks) if checks is not None else None
+    suspect = suspect_rows([v for _, v in packed], keys, item, checks) if checks is not None else None
 
     # Phase 2: validate each row.
     for p, (n, values) in enumerate(packed):
@@ -348,7 +300,6 @@ def import_workbook(session, catalogue: Catalogue, item: ItemDefinition, account
     Raises ImportRefused when the account may not import or the file cannot be read at all; then
     nothing is written, not even the file.
     """
-    from engine.attachments import clean_filename
     from engine.cases import check_can_use, unmet_requirement
     from engine.workflow import TransitionNotAllowed
 
@@ -365,6 +316,16 @@ def import_workbook(session, catalogue: Catalogue, item: ItemDefinition, account
     max_bytes = int(max_mb * 1024 * 1024)
     if len(data) > max_bytes:
         raise ImportRefused(BadFile.too_large(len(data), max_bytes).message, 413)
+    with cycle_collector_paused():
+        return _check_and_store(session, catalogue, item, account, data, filename, storage=storage,
+                                max_rows=max_rows, max_bytes=max_bytes, today=today)
+
+
+def _check_and_store(session, catalogue: Catalogue, item: ItemDefinition, account: Account, data: bytes,
+                     filename: str, *, storage: FileStorage, max_rows: int, max_bytes: int,
+                     today: date) -> ImportResult:
+    from engine.attachments import clean_filename
+
     # Kept with the case (or for the error workbook); calamine reads it from disk, not from another copy.
     stored = storage.save(data)
     try:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from itertools import islice
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 import python_calamine
 
@@ -76,6 +77,11 @@ class Sheet:
 
     def rows(self) -> Iterator[tuple[int, list]]:
         yield from self._rows
+
+    def chunks(self, size: int) -> Iterator[list[tuple[int, list]]]:
+        """rows() in lists of up to size rows, for converting column by column."""
+        while chunk := list(islice(self._rows, size)):
+            yield chunk
 
     def close(self) -> None:
         self._rows = iter(())
@@ -439,6 +445,37 @@ def converter(f: Field, problems: list | None = None) -> Callable:
     return _column(convert, memo=fmt not in ("id-number", "mobile", "credit-code", "bank-account"))
 
 
+_UNIQUE_FORMATS = ("id-number", "mobile", "credit-code", "bank-account")
+
+
+def column_converter(f: Field, problems: list | None = None, cap: int = 50_000) -> Callable[[Sequence], list]:
+    """fn(raw values of one column) -> their converted values, as converter(f) gives them one by one.
+
+    Most columns repeat a few values: each distinct one is converted once and the column is mapped in C.
+    """
+    conv = converter(f, problems)
+    if f.format in _UNIQUE_FORMATS:
+        return lambda values: list(map(conv, values))
+    known: dict = {"": None, None: None}
+
+    def convert_all(values):
+        if bool in set(map(type, values)):  # True == 1 as a key: convert such a column cell by cell
+            return list(map(conv, values))
+        distinct = set(values)
+        missing = distinct.difference(known)
+        if len(known) + len(missing) > cap:  # a column of mostly unique values: keep memory flat
+            known.clear()
+            known.update({"": None, None: None})
+            missing = distinct.difference(known)
+        for v in missing:
+            converted = conv(v)
+            if converted.__class__ is CellProblem:  # reported for every cell that has it
+                return list(map(conv, values))
+            known[v] = converted
+        return list(map(known.__getitem__, values))
+    return convert_all
+
+
 def _log(problems: list | None, problem: CellProblem) -> CellProblem:
     if problems is not None:
         problems.append(problem)
@@ -495,4 +532,4 @@ def display_value(raw):
 
 
 __all__ = ["BadFile", "CellProblem", "HeaderColumn", "Sheet", "open_sheet", "check_container", "clean_label",
-           "map_header", "converter", "display_value"]
+           "map_header", "converter", "column_converter", "display_value"]

@@ -87,6 +87,27 @@ def test_the_fast_converters_agree_with_engine_normalize(match, key, raw):
     assert fast == slow
 
 
+@pytest.mark.parametrize("cap", [3, 50_000])
+def test_a_column_converts_as_its_cells_would_one_by_one(match, cap):
+    """Whole columns are converted by distinct value; every cell must still get what converter() gives it."""
+    from engine.batch.reader import column_converter
+    cells = {
+        "graduated_on": [datetime(2026, 6, 30), 46203, "2026/6/30", "2026年6月30日", "", None, 46203.0, True, 1],
+        "allowance": [2600.0, 2600, "２６００", " 2600 ", "", True, 1, 1.0, False, 0, "abc"],
+        "education": ["本科", " 本科", "本科 ", "", "本科", "硕士", 1, 1.0],
+        "id_number": [1.40105200305170e17, "14010520030517001x", "", "140105200305170017"],
+        "name": [f"姓名{i % 7}" for i in range(20)] + [12, 12.0, ""],
+    }
+    for key, values in cells.items():
+        field = match.field_map[key]
+        one_by_one, whole = converter(field), column_converter(field, cap=cap)
+        for _ in range(2):  # the second pass is served from what the first one learnt
+            got = whole(tuple(values))
+            expected = [one_by_one(v) for v in values]
+            assert [(g.__class__, g.message if isinstance(g, CellProblem) else g) for g in got] == \
+                [(e.__class__, e.message if isinstance(e, CellProblem) else e) for e in expected], key
+
+
 def test_headers_are_matched_by_label_in_any_order_and_with_marks(match):
     labels = [fl.label for fl in match.fields]
     header = [f"{labels[1]}*", f"＊{labels[0]}", f" {labels[2]} （必填）", "我的备注"] + labels[3:]
