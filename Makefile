@@ -32,5 +32,10 @@ test: check
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
+# The API fuzz test of `make test`, with more examples per operation (FUZZ_EXAMPLES=1000 for a night run).
+FUZZ_EXAMPLES ?= 300
+fuzz: install
+	JIANXI_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/webapp/test_api_fuzz.py $(PYTEST_ARGS)
+
 clean:
 	rm -rf var .pytest_cache tests/artifacts

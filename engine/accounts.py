@@ -25,6 +25,7 @@ _hasher = _make_hasher()
 
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
+LOGIN_NAME_MAX = 64  # accounts.login_name and login_attempts.login_name are VARCHAR(64)
 MIN_PASSWORD = 8
 
 
@@ -69,24 +70,33 @@ def _check_mobile(mobile: str, errors: list[FieldError], field="/mobile", label=
     return mobile
 
 
+NAME_MAX = 30  # a person's name (accounts.name holds 64)
+
+
+def _check_text(value: str, errors: list[FieldError], field: str, label: str, max_len: int) -> None:
+    """A name as typed: filled, not too long, and free of control characters pasted in with it."""
+    if not value:
+        errors.append(FieldError(field, f"请填写{label}"))
+    elif len(value) > max_len:
+        errors.append(FieldError(field, f"{label}不能超过{max_len}个字"))
+    elif formats.has_control_chars(value):
+        errors.append(FieldError(field, f"{label}含有无法识别的控制字符（多由复制粘贴带入），请删除后重新填写"))
+
+
 def register_unit(session, name: str, credit_code: str, contact_name: str, mobile: str,
                   password: str, password_confirm: str | None = None) -> Account:
     errors: list[FieldError] = []
     name = formats.trim(name or "")
     credit_code = formats.normalize_code(credit_code or "")
     contact_name = formats.trim(contact_name or "")
-    if not name:
-        errors.append(FieldError("/unit_name", "请填写单位名称"))
-    elif len(name) > 100:
-        errors.append(FieldError("/unit_name", "单位名称不能超过100个字"))
+    _check_text(name, errors, "/unit_name", "单位名称", 100)
     if not credit_code:
         errors.append(FieldError("/credit_code", "请填写统一社会信用代码"))
     elif problem := formats.check_credit_code(credit_code):
         errors.append(FieldError("/credit_code", "统一社会信用代码" + problem))
     elif session.scalar(select(Unit.id).where(Unit.credit_code == credit_code)):
         errors.append(FieldError("/credit_code", "该统一社会信用代码已注册，请直接登录或找回密码"))
-    if not contact_name:
-        errors.append(FieldError("/contact_name", "请填写联系人姓名"))
+    _check_text(contact_name, errors, "/contact_name", "联系人姓名", NAME_MAX)
     mobile = _check_mobile(mobile, errors, label="联系人手机号")
     _check_password(password, password_confirm, errors)
     if errors:
@@ -105,8 +115,7 @@ def register_individual(session, name: str, id_number: str, mobile: str, passwor
     errors: list[FieldError] = []
     name = formats.trim(name or "")
     id_number = formats.normalize_code(id_number or "")
-    if not name:
-        errors.append(FieldError("/name", "请填写姓名"))
+    _check_text(name, errors, "/name", "姓名", NAME_MAX)
     if not id_number:
         errors.append(FieldError("/id_number", "请填写身份证号"))
     elif problem := formats.check_id_number(id_number):
@@ -151,6 +160,9 @@ class LoginResult:
 def authenticate(session, kind: str, login: str, password: str, remote_addr: str | None = None) -> LoginResult:
     """One message for an unknown name and a wrong password, so neither is revealed."""
     name = login_name_for(kind, login)
+    if len(name) > LOGIN_NAME_MAX or "\x00" in name:
+        # No account has such a name, and the database could not store it in the attempt log either.
+        return LoginResult(None, "账号或密码错误")
     since = utcnow() - FAILURE_WINDOW
     failures = session.scalar(select(func.count()).select_from(LoginAttempt).where(
         LoginAttempt.login_name == name, LoginAttempt.ok.is_(False), LoginAttempt.at >= since))

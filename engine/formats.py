@@ -27,6 +27,8 @@ __all__ = [
     "normalize_code",
     "normalize_mobile",
     "normalize_digits",
+    "has_control_chars",
+    "drop_control_chars",
     "check_credit_code",
     "check_id_number",
     "check_mobile",
@@ -57,6 +59,10 @@ _ZERO_WIDTH = "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"
 _EDGE_JUNK_RE = re.compile(rf"^[\s{_ZERO_WIDTH}]+|[\s{_ZERO_WIDTH}]+$")
 _ANY_SPACE_RE = re.compile(rf"[\s{_ZERO_WIDTH}]+")
 
+# Control characters other than tab and line breaks: nobody types them, PostgreSQL refuses NUL in text
+# and Excel files cannot hold any of them.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+")
+
 _FULLWIDTH_TABLE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _FULLWIDTH_TABLE[0x3000] = 0x20
 
@@ -78,6 +84,17 @@ def trim(s):
     if not isinstance(s, str):
         return s
     return _EDGE_JUNK_RE.sub("", s)
+
+
+def has_control_chars(s) -> bool:
+    return isinstance(s, str) and _CONTROL_RE.search(s) is not None
+
+
+def drop_control_chars(s):
+    """Each run of control characters becomes a space (for search words). Non-str unchanged."""
+    if not isinstance(s, str):
+        return s
+    return _CONTROL_RE.sub(" ", s)
 
 
 def normalize_code(s):

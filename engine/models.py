@@ -20,6 +20,25 @@ NAMING = {
 ROLES = ("unit", "individual", "reviewer", "admin")
 
 
+# Primary keys are INTEGER columns (32 bits on PostgreSQL); a bigger number names no row, and SQLite
+# cannot even bind one beyond 64 bits, so ids from URLs and request bodies go through row_id() first.
+MAX_ID = 2**31 - 1
+
+
+def row_id(value) -> int | None:
+    """value (an int or a string of digits) as a possible primary key, or None if no row can have it."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        if not value.isascii() or not value.isdigit() or len(value) > 10:
+            return None
+        value = int(value)
+    if not isinstance(value, int) or not 1 <= value <= MAX_ID:
+        return None
+    return value
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 from engine import formats
 from engine.cases import actor_of, definition_for, transition
 from engine.definitions import Catalogue, ItemDefinition, WorkflowDefinition
-from engine.models import Account, Attachment, BatchRow, Case, CaseEvent, Unit, utcnow
+from engine.models import Account, Attachment, BatchRow, Case, CaseEvent, Unit, row_id, utcnow
 from engine.regions import load_regions
 from engine.rules import GUARDS, TransitionContext
 from engine.workflow import (
@@ -27,6 +27,7 @@ from engine.workflow import (
 
 PER_PAGE = 20
 MAX_PER_PAGE = 100
+MAX_PAGE = 10_000
 MAX_BULK = 100
 COUNT_CAP = 10_000   # counts above this show as "10000+": exact enough, and bounded in cost
 # A claim is a courtesy, not a lock: one left behind by someone who went home lapses after a day.
@@ -89,7 +90,8 @@ class QueueQuery:
         regions = load_regions()
 
         def text(name):
-            v = formats.trim(params.get(name) or "")
+            # Control characters (NUL breaks a PostgreSQL query) count as spaces.
+            v = formats.trim(formats.drop_control_chars(params.get(name) or ""))
             return v or None
 
         query = cls()
@@ -140,11 +142,12 @@ class QueueQuery:
 
 
 def _positive_int(value, default: int) -> int:
+    """A page or page size from 1 to MAX_PAGE; anything else (a huge number would overflow OFFSET) is the default."""
     try:
         n = int(str(value))
     except (TypeError, ValueError):
         return default
-    return n if n >= 1 else default
+    return n if 1 <= n <= MAX_PAGE else default
 
 
 @dataclass
@@ -720,9 +723,11 @@ def parse_selection(values: Iterable[str]) -> list[tuple[int, int | None]]:
     for v in values:
         head, _, tail = str(v).partition(":")
         try:
-            case_id = int(head)
+            case_id = row_id(head)
             version = int(tail) if tail else None
         except ValueError:
+            continue
+        if case_id is None:
             continue
         if (case_id, version) not in out:
             out.append((case_id, version))
@@ -737,7 +742,7 @@ def bulk(session, catalogue: Catalogue, account: Account, trigger: str, selectio
         raise WorkflowError(f"一次最多批量处理{MAX_BULK}件")
     results = []
     for case_id, version in selection:
-        case = session.get(Case, case_id)
+        case = session.get(Case, case_id) if row_id(case_id) is not None else None
         if case is None or (account.role == "reviewer" and not in_scope(account.jurisdiction, case)):
             results.append(BulkResult(case_id, None, False, None, None, "申请不存在或不在您的管辖范围内"))
             continue

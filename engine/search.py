@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from engine import formats
+
 
 FTS_TABLE = "positions_fts"
 BIGRAM_INDEX = "ix_positions_search_bigrams"
@@ -37,7 +39,7 @@ def normalize(value: str | None) -> str:
     """Full-width to half-width, one case, single spaces: the form both text and query are compared in."""
     if not value:
         return ""
-    value = unicodedata.normalize("NFKC", value).lower()
+    value = formats.drop_control_chars(unicodedata.normalize("NFKC", value).lower())
     return " ".join(value.split())
 
 

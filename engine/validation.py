@@ -165,6 +165,9 @@ def validate(item: ItemDefinition, data: dict, ctx: RuleContext | None = None,
 
     for err in _validator(item.sha256, item).iter_errors(clean):
         add(*_message(err, item))
+    for key, value in clean.items():
+        if formats.has_control_chars(value):
+            add(key, f"{ctx.labels.get(key, key)}含有无法识别的控制字符（多由复制粘贴带入），请删除后重新填写")
     for key, message in check_formats(item, clean, ctx):
         add(key, message)
     if not skip_rules:

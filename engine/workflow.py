@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm.exc import StaleDataError
 from transitions import Machine
 
+from engine import formats
 from engine.definitions import Transition, WorkflowDefinition
 from engine.models import Case, CaseEvent
 from engine.rules import EFFECTS, GUARDS, TransitionContext
@@ -25,6 +26,10 @@ class TransitionNotAllowed(WorkflowError):
 
 
 class CommentRequired(WorkflowError):
+    status = 422
+
+
+class CommentInvalid(WorkflowError):
     status = 422
 
 
@@ -103,6 +108,8 @@ def fire(case: Case, workflow: WorkflowDefinition, trigger: str, actor: Actor, c
     if not role_allows(t, actor):
         raise TransitionNotAllowed(f"您的账号无权执行“{t.label}”", state=case.state)
     comment = (comment or "").strip() or None
+    if formats.has_control_chars(comment):
+        raise CommentInvalid("意见含有无法识别的控制字符（多由复制粘贴带入），请删除后重新填写", field="comment")
     if t.comment == "required" and not comment:
         raise CommentRequired(f"“{t.label}”须填写意见，请说明原因", field="comment")
     problems = [m for m in (GUARDS[name](case, ctx) for name in t.conditions) if m]

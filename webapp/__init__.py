@@ -38,6 +38,7 @@ def make_app(settings: dict, catalogue):
         config.include(".routes")
         config.add_view_predicate("item_kind", "webapp.predicates.ItemKindPredicate")
         config.add_tween("webapp.tweens.security_headers_factory")
+        config.add_tween("webapp.tweens.request_files_closed_factory")
         config.add_tween("webapp.tweens.last_resort_factory", over="pyramid_tm.tm_tween_factory")
         config.include(".faults")
         config.scan(".views")

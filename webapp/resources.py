@@ -5,7 +5,7 @@ from pyramid.authorization import ALL_PERMISSIONS, Allow, Authenticated, Deny, E
 from pyramid.httpexceptions import HTTPNotFound
 from sqlalchemy import select
 
-from engine.models import Case, Position
+from engine.models import Case, Position, row_id
 from webapp.security import enclosing_regions
 
 
@@ -59,10 +59,9 @@ class CaseResource:
 
 
 def case_factory(request):
-    try:
-        case_id = int(request.matchdict["id"])
-    except (KeyError, ValueError):
-        raise HTTPNotFound() from None
+    case_id = row_id(request.matchdict.get("id"))
+    if case_id is None:
+        raise HTTPNotFound()
     case = request.dbsession.scalar(select(Case).where(Case.id == case_id))
     if case is None:
         raise HTTPNotFound()
@@ -84,10 +83,9 @@ class PositionResource:
 
 
 def position_factory(request):
-    try:
-        position_id = int(request.matchdict["id"])
-    except (KeyError, ValueError):
-        raise HTTPNotFound() from None
+    position_id = row_id(request.matchdict.get("id"))
+    if position_id is None:
+        raise HTTPNotFound()
     position = request.dbsession.get(Position, position_id)
     if position is None:
         raise HTTPNotFound()

@@ -33,14 +33,16 @@ def restart_transaction(request) -> None:
         request.dbsession.add(account)
 
 
-def close_uploads(request) -> None:
-    """Close the temporary files WebOb made for multipart fields (and a large body) once the response is out."""
-    def close(req):
-        for value in req.POST.values() if req.method == "POST" else ():
-            fh = getattr(value, "file", None)
-            if fh is not None and not fh.closed:
-                fh.close()
-        body = req.environ.get("wsgi.input")
-        if hasattr(body, "close") and getattr(body, "name", None) is not None:
-            body.close()
-    request.add_finished_callback(close)
+def close_request_files(request) -> None:
+    """Close the temporary files WebOb made for multipart fields and for a large body.
+
+    Any POST may have them, not only uploads: Pyramid's CSRF check parses the form before any view
+    runs. Only what was parsed is closed; nothing is parsed here."""
+    parsed = request.environ.get("webob._parsed_post_vars")
+    for value in parsed[0].values() if parsed else ():
+        fh = getattr(value, "file", None)
+        if fh is not None and not fh.closed:
+            fh.close()
+    body = request.environ.get("wsgi.input")
+    if hasattr(body, "close") and getattr(body, "name", None) is not None:
+        body.close()

@@ -1,4 +1,4 @@
-"""Security headers on every response."""
+"""Security headers on every response; request files closed; a last-resort error answer."""
 from __future__ import annotations
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
@@ -23,6 +23,18 @@ def security_headers_factory(handler, registry):
         if request.path.startswith("/api/") or "account_id" in (request.session or {}):
             headers.setdefault("Cache-Control", "no-store")
         return response
+    return tween
+
+
+def request_files_closed_factory(handler, registry):
+    """Whichever view answered (or refused) a request, the temporary files of its body are closed."""
+    from webapp.services import close_request_files
+
+    def tween(request):
+        try:
+            return handler(request)
+        finally:
+            close_request_files(request)
     return tween
 
 

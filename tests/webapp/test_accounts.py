@@ -38,6 +38,28 @@ def test_registration_errors_are_shown_next_to_fields_and_input_kept(web, dbsess
     assert dbsession.scalar(select(Account.id)) is None
 
 
+def test_registration_refuses_names_the_database_could_not_keep(web, dbsession):
+    """Over-long names and pasted control characters get a message, not a server error (PostgreSQL refuses both)."""
+    form = web.app.get("/register/unit").forms[0]
+    form["unit_name"] = "晋中\x00新能源有限公司"
+    form["credit_code"] = f.new_credit_code()
+    form["contact_name"] = "李" * 31
+    form["mobile"] = "13812345678"
+    form["password"] = form["password_confirm"] = "Secret2026"
+    page = form.submit(status=200)
+    soup = BeautifulSoup(page.text, "html.parser")
+    assert "控制字符" in soup.select_one("#err-unit_name").get_text()
+    assert soup.select_one("#err-contact_name").get_text() == "联系人姓名不能超过30个字"
+    form = web.app.get("/register/individual").forms[0]
+    form["name"] = "王\x01小丽"
+    form["id_number"] = f.new_id_number()
+    form["mobile"] = "13812345678"
+    form["password"] = form["password_confirm"] = "Secret2026"
+    page = form.submit(status=200)
+    assert "控制字符" in BeautifulSoup(page.text, "html.parser").select_one("#err-name").get_text()
+    assert dbsession.scalar(select(Account.id)) is None
+
+
 def test_individual_registers(web):
     form = web.app.get("/register/individual").forms[0]
     form["name"] = "王小丽"

@@ -100,13 +100,20 @@ def register_individual_view(request):
 def api_login(request):
     """JSON login. CSRF does not apply before a session exists; the answer carries the token for later calls."""
     from pyramid.csrf import new_csrf_token
-    body = request.json_body if request.body else {}
+    try:
+        body = request.json_body if request.body else {}
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        return api_error(request, 400, "请求体须为 JSON 对象，如 {\"kind\": \"unit\", \"login\": \"…\", \"password\": \"…\"}")
     kind = body.get("kind", "unit")
     if kind not in ("unit", "individual", "staff"):
         return api_error(request, 422, "kind 须为 unit、individual 或 staff")
+    login, password = body.get("login", ""), body.get("password", "")
+    if not isinstance(login, str) or not isinstance(password, str):
+        return api_error(request, 422, "login 和 password 须为字符串")
     try:
-        result = authenticate(request.dbsession, kind, str(body.get("login", "")), str(body.get("password", "")),
-                              request.remote_addr)
+        result = authenticate(request.dbsession, kind, login, password, request.remote_addr)
     except Throttled as e:
         return api_error(request, 429, e.message)
     if result.account is None:

@@ -11,7 +11,7 @@ from pyramid.view import view_config
 from sqlalchemy import func, select
 
 from engine import admin
-from engine.models import Account, Case
+from engine.models import Account, Case, row_id
 from engine.regions import load_regions
 from engine.validation import FieldError
 
@@ -80,10 +80,8 @@ def create_reviewer(request):
 
 
 def _account_or_404(request) -> Account:
-    try:
-        account = request.dbsession.get(Account, int(request.matchdict["id"]))
-    except ValueError:
-        account = None
+    account_id = row_id(request.matchdict["id"])
+    account = request.dbsession.get(Account, account_id) if account_id is not None else None
     if account is None:
         raise HTTPNotFound()
     return account

@@ -9,6 +9,7 @@ from engine.validation import ValidationFailed
 from engine.workflow import WorkflowError, available
 from webapp.responses import api_error
 from webapp.services import restart_transaction, storage
+from webapp.views.api_docs import query_errors
 from webapp.views.cases import case_filters, case_summary, query_cases
 
 
@@ -20,6 +21,15 @@ def item_summary(request, item) -> dict:
 def _expected_version(body: dict):
     v = body.get("version")
     return v if isinstance(v, int) and not isinstance(v, bool) else None
+
+
+def _field_problem(body: dict, name: str, kind: type, message: str) -> str | None:
+    """A field given with the wrong type is refused, not ignored: a version sent as "3" would
+    otherwise switch off the check that keeps two people from overwriting each other."""
+    if name not in body:
+        return None
+    value = body[name]
+    return message if not isinstance(value, kind) or (kind is int and isinstance(value, bool)) else None
 
 
 def _body(request) -> dict:
@@ -75,6 +85,8 @@ def api_create_case(context, request):
     body = _body(request)
     if body is None or not isinstance(body.get("data", {}), dict):
         return api_error(request, 400, "请求体须为 JSON 对象，如 {\"data\": {...}, \"submit\": true}")
+    if problem := _field_problem(body, "submit", bool, "submit 须为 true 或 false"):
+        return api_error(request, 400, problem)
     catalogue = request.registry["catalogue"]
     blocked = unmet_requirement(request.dbsession, item, request.account.unit_id, request.account.id)
     if blocked:
@@ -98,6 +110,8 @@ def api_create_case(context, request):
 
 @view_config(route_name="api_cases", renderer="json", request_method="GET", permission="authenticated")
 def api_cases(request):
+    if errors := query_errors(request, "page", "month"):
+        return api_error(request, 422, errors[0]["message"], errors=errors)
     filters = case_filters(request)
     if filters["problems"]:
         return api_error(request, 422, filters["problems"][0])
@@ -120,6 +134,8 @@ def api_update_case(context, request):
     body = _body(request)
     if body is None or not isinstance(body.get("data"), dict):
         return api_error(request, 400, "请求体须为 JSON 对象，如 {\"data\": {...}, \"version\": 1}")
+    if problem := _field_problem(body, "version", int, "version 须为整数（读取时的版本号）"):
+        return api_error(request, 400, problem)
     case_id = case.id
     try:
         save_draft(request.dbsession, catalogue, item, request.account, body["data"], case=case,
@@ -159,12 +175,15 @@ def api_transition(context, request):
     body = _body(request)
     if body is None:
         return api_error(request, 400, "请求体须为 JSON 对象")
+    if problem := (_field_problem(body, "version", int, "version 须为整数（读取时的版本号）")
+                   or _field_problem(body, "comment", str, "comment 须为字符串")):
+        return api_error(request, 400, problem)
     catalogue = request.registry["catalogue"]
     # Read before firing: a lost race leaves the session unusable until it is rolled back.
     wf, case_id = catalogue.workflows[case.workflow_key], case.id
     try:
         transition(request.dbsession, catalogue, case, request.matchdict["trigger"], request.account,
-                   comment=body.get("comment") if isinstance(body.get("comment"), str) else None,
+                   comment=body.get("comment"),
                    expected_version=_expected_version(body))
     except ValidationFailed as e:
         restart_transaction(request)

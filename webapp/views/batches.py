@@ -18,7 +18,7 @@ from engine.batch.template import choices_for, field_rule, open_position_names, 
 from engine.cases import definition_for, unmet_requirement
 from engine.models import BatchImport, BatchRow, Case
 from webapp.responses import api_error
-from webapp.services import close_uploads, doom_on_abort_delete, storage
+from webapp.services import doom_on_abort_delete, storage
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN_ERRORS = 200
@@ -68,7 +68,6 @@ def _upload(request) -> tuple[str, bytes]:
 def run_import(request, item) -> ImportResult:
     """Shared by the page and the API: the engine does the work in this request's transaction."""
     max_rows, max_mb = limits(request)
-    close_uploads(request)
     filename, data = _upload(request)
     store = storage(request)
     result = import_workbook(request.dbsession, request.registry["catalogue"], item, request.account, data, filename,

@@ -20,6 +20,8 @@ TABS = [("submitted", "未审核"), ("approved", "审核通过"), ("rejected", "
         ("draft", "草稿")]
 PAGE_SIZE = 20
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+PAGE = re.compile(r"^[0-9]{1,9}$")
+MAX_PAGE = 10_000
 
 
 def owner_clause(account):
@@ -41,10 +43,10 @@ def case_filters(request) -> dict:
     states = {s["name"] for w in catalogue.workflows.values() for s in w.states}
     if state and state not in states:
         state = ""
-    try:
-        page = max(1, int(request.params.get("page", 1)))
-    except ValueError:
-        page = 1
+    # As on the public search: a page that is not a number from 1 to MAX_PAGE is the first page (an
+    # unbounded one would overflow the database's OFFSET).
+    page_raw = request.params.get("page", "").strip()
+    page = int(page_raw) if PAGE.match(page_raw) and 1 <= int(page_raw) <= MAX_PAGE else 1
     return {"state": state, "month": month, "item": item, "page": page, "problems": problems}
 
 

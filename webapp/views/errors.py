@@ -4,6 +4,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from pyramid.csrf import BadCSRFOrigin, BadCSRFToken
+from pyramid.exceptions import PredicateMismatch
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
@@ -51,8 +52,31 @@ def forbidden(exc, request):
 
 
 @notfound_view_config()
-def notfound(request):
+def notfound(exc, request):
+    if is_api(request) and isinstance(exc, PredicateMismatch) and request.matched_route is not None:
+        allowed = _route_methods(request)
+        if allowed and request.method not in allowed:
+            # The address exists, the method does not (RFC 9110: 405 with the methods it does take).
+            response = _render(request, 405, "不支持该请求方法", f"此接口不支持 {request.method} 请求")
+            response.headers["Allow"] = ", ".join(sorted(allowed))
+            return response
     return _render(request, 404, "页面不存在", "您访问的页面不存在，或无权查看。")
+
+
+def _route_methods(request) -> set[str]:
+    """Methods the views of the matched route answer; empty if one of them takes any method."""
+    introspector = request.registry.introspector
+    route = introspector.get("routes", request.matched_route.name)
+    methods: set[str] = set()
+    for view in introspector.related(route) if route is not None else ():
+        if view.category_name == "views":
+            declared = view["request_methods"]  # as given to view_config: None, one name or several
+            if declared is None:
+                return set()
+            methods.update((declared,) if isinstance(declared, str) else declared)
+    if "GET" in methods:
+        methods.add("HEAD")  # Pyramid answers HEAD wherever it answers GET
+    return methods
 
 
 @exception_view_config(BadCSRFToken)

@@ -12,7 +12,7 @@ from engine.models import Case
 from engine.validation import FieldError, ValidationFailed, normalize
 from engine.workflow import GuardFailed, StaleCase, TransitionNotAllowed
 from webapp.forms import build_sections, regions_json
-from webapp.services import close_uploads, doom_on_abort_delete, restart_transaction, storage
+from webapp.services import doom_on_abort_delete, restart_transaction, storage
 
 RENDERER = "item_form.jinja2"
 
@@ -22,7 +22,6 @@ def _form_values(item, request) -> dict:
 
 
 def _uploads(item, request) -> list[tuple[str, str, bytes]]:
-    close_uploads(request)
     out = []
     for spec in item.attachments:
         upload = request.POST.get(f"file_{spec['slot']}")

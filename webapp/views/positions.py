@@ -15,10 +15,11 @@ from pyramid.view import view_config
 from pyramid_jinja2 import IJinja2Environment
 
 from engine import positions as P
-from engine.models import Intent
+from engine.models import Intent, row_id
 from engine.regions import load_regions
 from webapp.responses import api_error
 from webapp.views.accounts import safe_came_from
+from webapp.views.api_docs import query_errors
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -66,10 +67,8 @@ def _can_see(request, position) -> bool:
 
 
 def _intent(request) -> Intent | None:
-    try:
-        return request.dbsession.get(Intent, int(request.matchdict["id"]))
-    except (ValueError, OverflowError):
-        return None
+    intent_id = row_id(request.matchdict["id"])
+    return request.dbsession.get(Intent, intent_id) if intent_id is not None else None
 
 
 def _file_response(body: bytes, filename: str) -> Response:
@@ -317,6 +316,8 @@ def api_regions(request):
 @view_config(route_name="api_positions", renderer="json", request_method="GET", permission="public")
 # The page of results is serialised once per cached result, not on every request.
 def api_positions(request):
+    if errors := query_errors(request, "education", "sort", "page", "q"):
+        return api_error(request, 422, "查询条件有误", errors=errors)
     filters, errors = P.parse_filters(request.GET, industries(request))
     if errors:
         return api_error(request, 422, "查询条件有误", errors=[e.as_dict() for e in errors])

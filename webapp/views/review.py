@@ -10,11 +10,12 @@ from sqlalchemy import func, select
 
 from engine import review
 from engine.batch.store import source_import
-from engine.models import Account, Attachment, CaseEvent
+from engine.models import Account, Attachment, CaseEvent, row_id
 from engine.regions import load_regions
 from engine.workflow import StaleCase, WorkflowError
 from webapp.responses import api_error
 from webapp.services import storage
+from webapp.views.api_docs import query_errors
 
 OTHER_REASON = "其他"
 
@@ -197,11 +198,8 @@ def claim(request):
 @view_config(route_name="review_file", permission="review", request_method="GET")
 def case_file(request):
     case = request.context.case
-    try:
-        attachment_id = int(request.matchdict["attachment_id"])
-    except ValueError:
-        raise HTTPNotFound() from None
-    att = request.dbsession.get(Attachment, attachment_id)
+    attachment_id = row_id(request.matchdict["attachment_id"])
+    att = request.dbsession.get(Attachment, attachment_id) if attachment_id is not None else None
     if att is None or att.case_id != case.id:
         raise HTTPNotFound()
     store = storage(request)
@@ -270,6 +268,8 @@ def bulk_result(request):
 
 @view_config(route_name="api_review_cases", renderer="json", permission="reviewer", request_method="GET")
 def api_queue(request):
+    if errors := query_errors(request, "city", "county", "order", "page", "per_page"):
+        return api_error(request, 422, "筛选条件有误", errors=errors)
     catalogue = _catalogue(request)
     query, errors = review.QueueQuery.from_params(request.GET, catalogue)
     if errors:
@@ -279,6 +279,10 @@ def api_queue(request):
             "pages": page.pages, "per_page": query.per_page, "queue_count": page.queue_count,
             "counts": [{"state": c.state, "label": c.label, "count": c.count, **({"capped": True} if c.capped else {})}
                        for c in page.counts]}
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 @view_config(route_name="api_review_cases", renderer="json", permission="reviewer", request_method="POST")
@@ -291,7 +295,7 @@ def api_bulk(request):
         return api_error(request, 400, "请求体须为 JSON 对象")
     trigger = body.get("trigger")
     triggers = dict(review.bulk_triggers(_catalogue(request), request.account))
-    if trigger not in triggers:
+    if not isinstance(trigger, str) or trigger not in triggers:
         return api_error(request, 422, "该操作不能批量执行",
                          errors=[{"field": "trigger", "message": f"可批量执行的操作：{'、'.join(triggers) or '无'}"}])
     raw = body.get("cases")
@@ -300,11 +304,10 @@ def api_bulk(request):
                          errors=[{"field": "cases", "message": "cases 须为非空数组"}])
     selection = []
     for entry in raw:
-        if isinstance(entry, dict) and isinstance(entry.get("id"), int):
-            v = entry.get("version")
-            selection.append((entry["id"], v if isinstance(v, int) else None))
-        elif isinstance(entry, int):
-            selection.append((entry, None))
+        entry = entry if isinstance(entry, dict) else {"id": entry}
+        # A version of the wrong type is refused rather than ignored, which would skip the stale check.
+        if _is_int(entry.get("id")) and ("version" not in entry or _is_int(entry["version"])):
+            selection.append((entry["id"], entry.get("version")))
         else:
             return api_error(request, 422, "cases 的每一项须为申请编号或 {id, version}",
                              errors=[{"field": "cases", "message": "格式错误"}])
