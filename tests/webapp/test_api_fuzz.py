@@ -1,4 +1,4 @@
-"""Schemathesis against /api/openapi.json: every operation, as a unit, a reviewer and an anonymous visitor.
+"""Schemathesis against /api/openapi.json: every operation, as a unit, an individual, a reviewer and a visitor.
 
 Each operation gets Schemathesis' examples, coverage and fuzzing phases (valid and invalid requests), sent
 in process to the WSGI app, and every answer must pass Schemathesis' checks: no 5xx, a documented status,
@@ -104,6 +104,7 @@ def client(who, fuzz_world, make_web):
         token = web.csrf()
     else:
         login = {"unit": {"kind": "unit", "login": fuzz_world["unit"].login_name},
+                 "individual": {"kind": "individual", "login": fuzz_world["person"].login_name},
                  "reviewer": {"kind": "staff", "login": fuzz_world["province"].login_name}}[who]
         token = web.app.post_json("/api/session", {**login, "password": f.PASSWORD}).json["csrf_token"]
     Client.current = {"cookie": web.app.cookies["jianxi"], "token": token}
@@ -111,7 +112,7 @@ def client(who, fuzz_world, make_web):
     Client.current = None
 
 
-@pytest.mark.parametrize("who", ["unit", "reviewer", "anonymous"])
+@pytest.mark.parametrize("who", ["unit", "individual", "reviewer", "anonymous"])
 @schema.parametrize()
 # function_scoped_fixture: the data and the session are meant to be shared by all examples of one operation
 # (what one example changes, the next sees; generation is derandomised, so this is the same on every run).
