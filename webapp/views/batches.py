@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.renderers import render_to_response
-from pyramid.response import FileResponse, Response
+from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import func, select
 
@@ -17,7 +17,7 @@ from engine.batch.importer import ImportRefused, ImportResult, import_workbook, 
 from engine.batch.template import choices_for, field_rule, open_position_names, template_bytes
 from engine.cases import definition_for, unmet_requirement
 from engine.models import BatchImport, BatchRow, Case
-from webapp.responses import api_error
+from webapp.responses import api_error, stored_file
 from webapp.services import doom_on_abort_delete, storage
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -207,15 +207,11 @@ def import_errors(request):
 def batch_file(context, request):
     """The workbook exactly as the unit uploaded it: for the unit and the reviewers of its jurisdiction."""
     record = source_import(request.dbsession, context.case)
-    store = storage(request)
-    if record is None or not store.exists(record.storage_key):
+    if record is None:
         raise HTTPNotFound()
     stem = os.path.splitext(record.filename)[0] or "导入文件"
-    response = FileResponse(str(store.path(record.storage_key)), request=request, content_type=XLSX)
-    response.headers["Content-Disposition"] = (f"attachment; filename=\"{record.item_key}-{context.case.id}.xlsx\"; "
-                                               f"filename*=UTF-8''{quote(stem + '.xlsx')}")
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file(request, record.storage_key, XLSX, stem + ".xlsx",
+                       ascii_name=f"{record.item_key}-{context.case.id}.xlsx")
 
 
 @view_config(route_name="batch_rows", renderer="batch_rows.jinja2", request_method="GET", permission="view")

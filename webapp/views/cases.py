@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import math
 import re
-from urllib.parse import quote
 
-from pyramid.response import FileResponse
+from pyramid.httpexceptions import HTTPNotFound
 from pyramid.view import view_config
 from sqlalchemy import String, cast, func, select
 
@@ -14,7 +13,7 @@ from engine.batch.store import source_import
 from engine.cases import definition_for
 from engine.models import Case
 from webapp.forms import build_sections, display_value
-from webapp.services import storage
+from webapp.responses import stored_file
 
 TABS = [("submitted", "未审核"), ("approved", "审核通过"), ("rejected", "审核不通过"), ("returned", "退回修改"),
         ("draft", "草稿")]
@@ -166,12 +165,6 @@ def attachment_file(context, request):
     attachment_id = int(request.matchdict["attachment_id"])
     attachment = next((a for a in case.attachments if a.id == attachment_id), None)
     if attachment is None:
-        from pyramid.httpexceptions import HTTPNotFound
         raise HTTPNotFound()
-    response = FileResponse(str(storage(request).path(attachment.storage_key)), request=request,
-                            content_type=attachment.content_type)
-    disposition = "inline" if request.params.get("inline") else "attachment"
-    response.headers["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(attachment.filename)}"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file(request, attachment.storage_key, attachment.content_type, attachment.filename,
+                       inline=bool(request.params.get("inline")))

@@ -1,10 +1,9 @@
 """审核工作台: the queue, one case, confirmation of each action, claims, bulk approval, files, JSON twin."""
 from __future__ import annotations
 
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
-from pyramid.response import FileResponse
 from pyramid.view import view_config
 from sqlalchemy import func, select
 
@@ -13,8 +12,7 @@ from engine.batch.store import source_import
 from engine.models import Account, Attachment, CaseEvent, row_id
 from engine.regions import load_regions
 from engine.workflow import StaleCase, WorkflowError
-from webapp.responses import api_error
-from webapp.services import storage
+from webapp.responses import api_error, stored_file
 from webapp.views.api_docs import query_errors
 
 OTHER_REASON = "其他"
@@ -202,15 +200,8 @@ def case_file(request):
     att = request.dbsession.get(Attachment, attachment_id) if attachment_id is not None else None
     if att is None or att.case_id != case.id:
         raise HTTPNotFound()
-    store = storage(request)
-    if not store.exists(att.storage_key):
-        raise HTTPNotFound()
-    response = FileResponse(str(store.path(att.storage_key)), request=request, content_type=att.content_type)
-    disposition = "attachment" if request.params.get("download") else "inline"
-    response.headers["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(att.filename)}"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file(request, att.storage_key, att.content_type, att.filename,
+                       inline=not request.params.get("download"))
 
 
 # ---- bulk ---------------------------------------------------------------------
