@@ -131,6 +131,20 @@ def field_checks(item: ItemDefinition, ctx: RuleContext) -> dict | None:
     return _COLUMN_CHECKS[key]
 
 
+def _row_validator(item: ItemDefinition, ctx: RuleContext):
+    """(index, row) -> whether the whole row passes the compiled schema: for schemas that need whole rows."""
+    fast = fast_validator(item, ctx)
+    invalid = fastjsonschema.JsonSchemaException
+
+    def ok(_index, data) -> bool:
+        try:
+            fast(data)
+        except invalid:
+            return False
+        return True
+    return ok
+
+
 # ---- the dry run -----------------------------------------------------------------
 
 def check_sheet(item: ItemDefinition, sheet: Sheet, ctx: RuleContext) -> CheckResult:
@@ -139,8 +153,6 @@ def check_sheet(item: ItemDefinition, sheet: Sheet, ctx: RuleContext) -> CheckRe
     ctx.labels = {k: v["title"] for k, v in item.schema["properties"].items()}
     columns = sheet.columns
     header_of = {c.field.key: c for c in columns if c.field is not None}
-    fast = fast_validator(item, ctx)
-    invalid = fastjsonschema.JsonSchemaException
     rules = item.rules
     row_rules = row_rules_checker(item, ctx)
 
@@ -186,6 +198,7 @@ def check_sheet(item: ItemDefinition, sheet: Sheet, ctx: RuleContext) -> CheckRe
     # messages) below. Without per-field checks, every row goes through the compiled whole-row validator.
     checks = field_checks(item, ctx)
     suspect = suspect_rows([v for _, v in packed], keys, item, checks) if checks is not None else None
+    schema_ok = (lambda p, data: p not in suspect) if suspect is not None else _row_validator(item, ctx)
 
     # Phase 2: validate each row.
     for p, (n, values) in enumerate(packed):
@@ -205,18 +218,9 @@ def check_sheet(item: ItemDefinition, sheet: Sheet, ctx: RuleContext) -> CheckRe
             data = dict(zip(keys, values))
         else:
             data = {k: v for k, v in zip(keys, values) if v is not None}
-        if problems is None:
-            try:
-                if suspect is None:
-                    fast(data)
-                elif p in suspect:
-                    raise invalid("a field failed its schema")
-            except invalid:
-                pass
-            else:
-                if not rules or not row_rules(data):
-                    rows.append((n, data))
-                    continue
+        if problems is None and schema_ok(p, data) and (not rules or not row_rules(data)):
+            rows.append((n, data))
+            continue
         # The slow path: the same messages the web form gives, for this row only.
         _, found = validate(item, data, ctx)
         by_field: dict[str, list[str]] = {}

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from engine.batch import importer
 from engine.batch.importer import ImportRefused, import_workbook, load_errors
 from engine.batch.template import filled_workbook
+from engine.definitions import ItemDefinition
 from engine.models import BatchImport, BatchRow, Case, Position
 from tests import factories as f
 from tests.data import batch_rows
@@ -121,17 +122,32 @@ def test_every_mistake_is_reported_at_its_row_and_column_and_nothing_is_written(
     assert by_row[6].value == "研究生" and by_row[20].value == "abc" and by_row[13].value == "2026-10-01"
 
 
-def test_the_short_path_finds_exactly_what_the_full_validation_finds(dbsession, catalogue, storage, unit, monkeypatch):
+def test_the_short_paths_find_exactly_what_the_full_validation_finds(dbsession, catalogue, storage, unit, monkeypatch):
+    """Column checks (the default), whole-row compiled checks (schemas whose fields depend on one another)
+    and the full validation of every row must report the same errors."""
     rows = match_with_every_mistake(unit["taken"]) + _rows(30, first=300)
-    fast = run(dbsession, catalogue, storage, unit["account"], "match_report", rows)
+    by_column = run(dbsession, catalogue, storage, unit["account"], "match_report", rows)
+
+    monkeypatch.setattr(importer, "field_checks", lambda item, ctx: None)
+    by_row = run(dbsession, catalogue, storage, unit["account"], "match_report", rows)
 
     def always_fails(item, ctx):
         def check(data):
             raise importer.fastjsonschema.JsonSchemaValueException("forced")
         return check
     monkeypatch.setattr(importer, "fast_validator", always_fails)
-    slow = run(dbsession, catalogue, storage, unit["account"], "match_report", rows)
-    assert fast.errors == slow.errors and fast.row_count == slow.row_count == len(rows)
+    full = run(dbsession, catalogue, storage, unit["account"], "match_report", rows)
+    assert by_column.errors == by_row.errors == full.errors
+    assert by_column.row_count == by_row.row_count == full.row_count == len(rows)
+
+
+def test_a_schema_with_fields_that_depend_on_one_another_is_checked_row_by_row(catalogue):
+    from engine.batch.columns import column_checks
+    from engine.rules import RuleContext
+    item = catalogue.item("match_report")
+    assert column_checks(item, importer.fast_formats(RuleContext(today=TODAY))) is not None
+    linked = ItemDefinition({**item.raw, "schema": {**item.schema, "dependentRequired": {"mobile": ["name"]}}})
+    assert column_checks(linked, importer.fast_formats(RuleContext(today=TODAY))) is None
 
 
 def test_a_clean_file_becomes_one_approved_case_with_its_rows(dbsession, catalogue, storage, unit):
