@@ -224,6 +224,13 @@ def _rows_with(rows, *keys) -> list:
     if len(keys) == 1:
         k, = keys
         return [r for r in rows if r[1].get(k) not in _EMPTY]
+    if len(keys) == 2:
+        k, m = keys
+        return [r for r in rows if r[1].get(k) not in _EMPTY and r[1].get(m) not in _EMPTY]
+    if len(keys) == 3:
+        k, m, n = keys
+        return [r for r in rows
+                if r[1].get(k) not in _EMPTY and r[1].get(m) not in _EMPTY and r[1].get(n) not in _EMPTY]
     return [r for r in rows if _present(r[1], *keys)]
 
 

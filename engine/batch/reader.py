@@ -72,16 +72,29 @@ class Sheet:
     version: int
     columns: list[HeaderColumn]
     header_row: int
-    _rows: Iterator = field(repr=False)
+    _rows: Iterator = field(repr=False)      # calamine's rows after those already read
     _book: object = field(repr=False)
+    _next_number: int = 0                    # the Excel row number of the next raw row
+    _pending: list = field(default_factory=list, repr=False)   # rows read ahead, not yet handed out
 
     def rows(self) -> Iterator[tuple[int, list]]:
-        yield from self._rows
+        for chunk in self.chunks(1024):
+            yield from chunk
 
     def chunks(self, size: int) -> Iterator[list[tuple[int, list]]]:
-        """rows() in lists of up to size rows, for converting column by column."""
-        while chunk := list(islice(self._rows, size)):
-            yield chunk
+        """(Excel row number, values) of the rows with any value, in lists of up to size rows, read once.
+
+        No Python call per row: the rows come from calamine a slice at a time, filtered in a comprehension."""
+        pending, self._pending = self._pending, []
+        if pending:
+            yield pending
+        raw_rows, number = self._rows, self._next_number
+        while raw := list(islice(raw_rows, size)):
+            chunk = [(n, row) for n, row in enumerate(raw, number) if row.count("") != len(row)]
+            number += len(raw)
+            if chunk:
+                yield chunk
+        self._next_number = number
 
     def close(self) -> None:
         self._rows = iter(())
@@ -268,29 +281,21 @@ def open_sheet(data: bytes, item: ItemDefinition, *, max_rows: int, max_bytes: i
                 raise BadFile(f"文件共有{n}行数据，超过每次最多导入{max_rows}行的限制，请分成多个文件分别导入", 413)
             rows = sheet.iter_rows()
             next(rows)
-        numbered = _number_rows(rows, header_row + 1)
-        first = next(numbered, None)
+        number, first = header_row + 1, None
+        for row in rows:  # up to the first row with a value: a sheet with none has only its header
+            number += 1
+            if row.count("") != len(row):
+                first = (number - 1, row)
+                break
         if first is None:
             raise BadFile(HEADER_ONLY)
-        return Sheet(item.key, version, columns, header_row, _chain(first, numbered), book)
+        return Sheet(item.key, version, columns, header_row, rows, book, number, [first])
     except BadFile:
         book.close()
         raise
     except Exception:  # noqa: BLE001
         book.close()
         raise BadFile("文件内容无法读取（可能已损坏），请在Excel中重新保存为.xlsx后再导入") from None
-
-
-def _number_rows(rows, first_number: int):
-    """(Excel row number, values), skipping rows with no value at all."""
-    for n, row in enumerate(rows, start=first_number):
-        if row.count("") != len(row):
-            yield n, row
-
-
-def _chain(first, rest):
-    yield first
-    yield from rest
 
 
 # ---- cell values ---------------------------------------------------------------
