@@ -5,29 +5,13 @@ from __future__ import annotations
 import io
 import zipfile
 
-from bs4 import BeautifulSoup
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from engine.models import Account, AuditEntry
 from tests import factories as f
 from tests.openapi import assert_matches_spec
-
-
-def soup(page):
-    return BeautifulSoup(page.text, "html.parser")
-
-
-def fresh(session):
-    """End the test's own read transaction and forget what it loaded, so the next query sees what the app
-    has committed since (rollback alone does not expire objects loaded in an earlier transaction)."""
-    session.rollback()
-    session.expire_all()
-
-
-def form_to(page, fragment, has=None):
-    return next(fm for fm in page.forms.values()
-                if fragment in (fm.action or "") and (has is None or has in fm.fields))
+from tests.webapp.pages import soup, fresh, form_to
 
 
 def flash(page):

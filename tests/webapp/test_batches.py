@@ -13,6 +13,7 @@ from tests import factories as f
 from tests.data import batch_rows
 from tests.data import workbooks as wbs
 from tests.openapi import assert_matches_spec
+from tests.webapp.pages import fresh
 
 ITEMS = ["match_report", "attendance_report", "onduty_report"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -224,7 +225,7 @@ def test_a_revoked_match_report_frees_its_places_on_the_position(unit, world, ca
     position = world["position"]
 
     def matched():
-        dbsession.rollback()  # a fresh snapshot after each request
+        fresh(dbsession)
         return dbsession.scalar(select(Position.matched).where(Position.id == position.id))
 
     import_match(unit, catalogue, people)

@@ -7,11 +7,11 @@ import re
 import shutil
 
 import pytest
-from bs4 import BeautifulSoup
 from webtest import TestApp
 
 from engine.definitions import default_dirs, load_catalogue
 from tests import factories as f
+from tests.webapp.pages import soup
 from tests.webapp.conftest import Web
 
 SUBSIDY = {
@@ -80,10 +80,6 @@ TWO_LEVEL = {
          "reviewer_levels": ["city"], "label": "退回修改", "comment": "required"},
     ],
 }
-
-
-def soup(page):
-    return BeautifulSoup(page.text, "html.parser")
 
 
 def definitions(tmp_path, name, item=SUBSIDY, workflow=TWO_LEVEL):

@@ -6,28 +6,13 @@ import threading
 from datetime import date
 
 import pytest
-from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from engine.cases import submit, transition
 from engine.models import Case, CaseEvent
 from tests import factories as f
 from tests.openapi import assert_matches_spec
-
-
-def soup(page):
-    return BeautifulSoup(page.text, "html.parser")
-
-
-def fresh(session):
-    """End the test's own read transaction and forget what it loaded, so the next query sees what the app
-    has committed since (rollback alone does not expire objects loaded in an earlier transaction)."""
-    session.rollback()
-    session.expire_all()
-
-
-def form_to(page, fragment):
-    return next(fm for fm in page.forms.values() if fragment in (fm.action or ""))
+from tests.webapp.pages import soup, fresh, form_to
 
 
 def queue_ids(page):

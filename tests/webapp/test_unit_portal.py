@@ -2,15 +2,11 @@
 import re
 
 import pytest
-from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
 from engine.models import Attachment, Case
 from tests import factories as f
-
-
-def soup(page):
-    return BeautifulSoup(page.text, "html.parser")
+from tests.webapp.pages import soup
 
 
 def fill(form, data: dict):

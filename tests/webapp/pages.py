@@ -1,0 +1,19 @@
+"""Reading pages and the database the way the functional tests need to."""
+from bs4 import BeautifulSoup
+
+
+def soup(page):
+    return BeautifulSoup(page.text, "html.parser")
+
+
+def fresh(session):
+    """End the test's own read transaction and forget what it loaded, so the next query sees what the app
+    has committed since (rollback alone does not expire objects loaded in an earlier transaction)."""
+    session.rollback()
+    session.expire_all()
+
+
+def form_to(page, fragment, has=None):
+    """The form of the page that posts to an address containing fragment (and has field `has`, if given)."""
+    return next(fm for fm in page.forms.values()
+                if fragment in (fm.action or "") and (has is None or has in fm.fields))
