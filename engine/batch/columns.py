@@ -46,7 +46,12 @@ def _column_check(prop: dict, formats: dict) -> BadValues:
         return _string_check(prop, formats.get(prop.get("format")))
     if kind in ("integer", "number") and keywords <= _NUMBER_KEYWORDS:
         return _number_check(prop, kind == "integer")
-    validate = fastjsonschema.compile(prop, formats=formats)
+    ok = as_predicate(fastjsonschema.compile(prop, formats=formats))
+    return lambda values: set(filterfalse(ok, values))
+
+
+def as_predicate(validate: Callable) -> Callable[[object], bool]:
+    """A compiled fastjsonschema validator as value -> bool."""
     invalid = fastjsonschema.JsonSchemaException
 
     def ok(value) -> bool:
@@ -55,7 +60,7 @@ def _column_check(prop: dict, formats: dict) -> BadValues:
         except invalid:
             return False
         return True
-    return lambda values: set(filterfalse(ok, values))
+    return ok
 
 
 def _string_check(prop: dict, fmt: Callable | None) -> BadValues:
