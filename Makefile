@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test install migrate demo check bench fuzz clean
+.PHONY: run test install migrate demo check lint bench fuzz clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,7 +26,11 @@ demo: migrate
 run: check demo
 	$(BIN)/pserve development.ini
 
-test: check
+# The import contracts of setup.cfg (engine never imports the web layer, no cycle, its layer order).
+lint: install
+	$(BIN)/lint-imports
+
+test: check lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install

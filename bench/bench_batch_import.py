@@ -48,7 +48,7 @@ def build_database(path: Path, storage_dir: Path, n_rows: int) -> dict:
     from engine.batch.store import row_key
     from engine.cases import new_case
     from engine.db import make_engine, make_session_factory
-    from engine.definitions import default_dirs, load_catalogue
+    from engine.loader import default_dirs, load_catalogue
     from engine.models import BatchRow, Position
     from engine.storage import FileStorage
     from tests import factories as f
@@ -97,7 +97,7 @@ def build_database(path: Path, storage_dir: Path, n_rows: int) -> dict:
 def make_files(folder: Path, n_rows: int) -> tuple[Path, Path, int]:
     """The clean file and the 1%-bad one; returns their paths and how many errors the bad one holds."""
     from engine.batch.template import filled_workbook
-    from engine.definitions import default_dirs, load_catalogue
+    from engine.loader import default_dirs, load_catalogue
     from tests.data import batch_rows
 
     item = load_catalogue(*default_dirs()).item("match_report")
@@ -148,7 +148,7 @@ def serve(db: str, storage: str) -> None:
     """Child: the app under waitress; prints the port, then serves until killed."""
     from waitress import create_server
 
-    from engine.definitions import default_dirs, load_catalogue
+    from engine.loader import default_dirs, load_catalogue
     from webapp import make_app
     settings = {"sqlalchemy.url": f"sqlite:///{db}", "jianxi.storage_dir": storage,
                 "jianxi.session_secret": "bench-only-secret-0123456789abcdef0123456789",
@@ -225,7 +225,7 @@ def _cells(item):
 def _target_case(db: str, info: dict):
     """A case to hang the rows on (batch_rows.case_id is a foreign key); not timed."""
     from engine.db import make_engine, make_session_factory
-    from engine.definitions import default_dirs, load_catalogue
+    from engine.loader import default_dirs, load_catalogue
     from engine.models import Account
     from engine.cases import new_case
     engine = make_engine(f"sqlite:///{db}")

@@ -88,7 +88,7 @@ def _seed(url: str, storage_dir: Path, n_positions: int, n_new_units: int, n_ind
 
     from bench.bench_positions import UNIT_CORE, UNIT_KIND, UNIT_PREFIX, _build_database
     from engine.db import make_engine, make_session_factory
-    from engine.definitions import default_dirs, load_catalogue
+    from engine.loader import default_dirs, load_catalogue
     from engine.models import Account, Case, Position, Unit, utcnow
     from engine.regions import load_regions
     from engine.storage import FileStorage

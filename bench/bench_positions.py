@@ -168,7 +168,7 @@ def bare_app():
 def main():
     url, storage, port, threads, cache = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
     logging.getLogger("waitress").setLevel(logging.ERROR)  # "Task queue depth" notes are expected under load
-    from engine.definitions import default_dirs, load_catalogue
+    from engine.loader import default_dirs, load_catalogue
     from webapp import make_app
     settings = {"sqlalchemy.url": url, "jianxi.storage_dir": storage,
                 "jianxi.session_secret": "bench-only-secret-0123456789abcdef0123456789",

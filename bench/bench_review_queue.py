@@ -160,7 +160,7 @@ def _measure(url, n_cases, n_units, requests):
     from webtest import TestApp
 
     from engine.db import make_engine, make_session_factory
-    from engine.definitions import default_dirs, load_catalogue
+    from engine.loader import default_dirs, load_catalogue
     from engine.models import Account, Case
     from engine.review import QueueQuery, queue
 

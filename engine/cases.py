@@ -4,10 +4,13 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
+from engine import access
 from engine.definitions import Catalogue, ItemDefinition
 from engine.models import Account, Case, DefinitionSnapshot, utcnow
-from engine.rules import RuleContext, TransitionContext
+from engine.rules import RuleContext, TransitionContext, effect
+from engine.rules.guards import unmet_requirement
 from engine.validation import ValidationFailed, normalize, validate
 from engine.workflow import Actor, StaleCase, TransitionNotAllowed, fire
 
@@ -25,16 +28,6 @@ def prefill_values(item: ItemDefinition, account: Account) -> dict:
         "account.mobile": account.mobile,
     }
     return {f.key: sources[f.prefill] for f in item.fields if f.prefill and sources.get(f.prefill)}
-
-
-def unmet_requirement(session, item: ItemDefinition, unit_id: int | None, account_id: int | None) -> str | None:
-    for req in item.requires:
-        owner = Case.unit_id == unit_id if unit_id else Case.account_id == account_id
-        found = session.scalar(select(Case.id).where(
-            owner, Case.item_key == req["item"], Case.state == req["state"]).limit(1))
-        if found is None:
-            return req["message"]
-    return None
 
 
 def ensure_snapshot(session, item: ItemDefinition) -> None:
@@ -64,6 +57,11 @@ def assign_reference(session, item: ItemDefinition, case: Case) -> None:
     case.reference = f"{item.reference_prefix}-{area}-{utcnow():%Y%m}-{case.id:06d}"
 
 
+@effect("assign_reference", doc="gives the case its reference (前缀-地市代码-年月-序号) if it has none")
+def _assign_reference_effect(case, ctx) -> None:
+    assign_reference(ctx.session, ctx.catalogue.item(case.item_key), case)
+
+
 def check_can_use(item: ItemDefinition, account: Account) -> None:
     if account.role not in item.roles or not account.active:
         raise TransitionNotAllowed("您的账号不能办理此事项")
@@ -80,6 +78,14 @@ def new_case(session, catalogue: Catalogue, item: ItemDefinition, account: Accou
     session.add(case)
     session.flush()
     return case
+
+
+def drafts_of(session, catalogue: Catalogue, item: ItemDefinition, account: Account, limit: int = 5) -> list[Case]:
+    """The owner's unsubmitted cases of an item, newest first (offered to continue)."""
+    wf = catalogue.workflow_for(item)
+    return list(session.scalars(select(Case).where(
+        access.owner_clause(account), Case.item_key == item.key, Case.state == wf.initial,
+        Case.submitted_at.is_(None)).order_by(Case.id.desc()).limit(limit)))
 
 
 def _check_editable(catalogue: Catalogue, case: Case, expected_version: int | None) -> None:
@@ -131,7 +137,12 @@ def submit(session, catalogue: Catalogue, item: ItemDefinition, account: Account
 
 def transition(session, catalogue: Catalogue, case: Case, trigger: str, account: Account,
                comment: str | None = None, expected_version: int | None = None, today: date | None = None):
-    """Fire a trigger. A transition marked `validates` checks the case's data first and records what was sent."""
+    """Fire a trigger: the one way any caller (page, bulk, API, console) moves a case.
+
+    engine.access decides first whether this account may act on the case at all (owner; reviewer of the
+    jurisdiction, on a submitted case nobody else has claimed). A transition marked `validates` checks
+    the case's data first and records what was sent. A reviewer's claim ends with their action."""
+    access.check_may_act(session, account, case)
     wf = catalogue.workflows[case.workflow_key]
     actor = actor_of(account)
     t = wf.transition(trigger, case.state)
@@ -160,5 +171,16 @@ def transition(session, catalogue: Catalogue, case: Case, trigger: str, account:
         case.submitted_at = now
         case.submitted_month = now.strftime("%Y-%m")
         event_data = clean
-    return fire(case, wf, trigger, actor, TransitionContext(session, catalogue, actor, today or date.today()),
-                comment=comment, expected_version=expected_version, event_data=event_data)
+    elif case.submitted_at is None and t is not None and t.dest != wf.initial:
+        # Leaving the initial state without a `validates` transition still ends the draft.
+        case.submitted_at = utcnow()
+        case.submitted_month = case.submitted_at.strftime("%Y-%m")
+    event = fire(case, wf, trigger, actor, TransitionContext(session, catalogue, actor, today or date.today()),
+                 comment=comment, expected_version=expected_version, event_data=event_data)
+    if case.claimed_by is not None and account.role == "reviewer":
+        case.claimed_by, case.claimed_at = None, None
+        try:
+            session.flush()
+        except StaleDataError:
+            raise StaleCase("该申请已被他人处理", state=case.state) from None
+    return event

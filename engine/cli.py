@@ -16,7 +16,7 @@ import sys
 from configparser import ConfigParser
 from pathlib import Path
 
-from engine.definitions import check_definitions, default_dirs
+from engine.loader import check_definitions, default_dirs
 
 
 def check(argv: list[str] | None = None) -> int:
@@ -92,7 +92,15 @@ def _create(argv: list[str], role: str) -> int:
     return 0
 
 
+def rule_tables() -> int:
+    """The rule, condition and effect tables of docs/definitions.md, from the registries."""
+    from engine.rules.docs import hooks_table, rules_table
+    print("\n".join(rules_table()) + "\n\n" + "\n".join(hooks_table()))
+    return 0
+
+
 USAGE = ("用法：jianxi check [--forms DIR] [--workflows DIR]\n"
+         "      jianxi rule-tables\n"
          "      jianxi create-admin --ini FILE --login NAME [--name 姓名]\n"
          "      jianxi create-reviewer --ini FILE --login NAME --name 姓名 --jurisdiction CODE\n"
          "密码从环境变量 JIANXI_PASSWORD 读取，未设置时提示输入两次。")
@@ -105,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if argv else 2
     if argv[0] == "check":
         return check(argv[1:])
+    if argv[0] == "rule-tables":
+        return rule_tables()
     if argv[0] == "create-admin":
         return _create(argv[1:], "admin")
     if argv[0] == "create-reviewer":

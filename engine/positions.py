@@ -25,6 +25,7 @@ from engine.models import (
     LISTED_SQL, Account, Case, Intent, Position, PositionEvent, SearchVersion, Unit, utcnow,
 )
 from engine.regions import load_regions
+from engine.rules import effect
 from engine.validation import FieldError
 
 PER_PAGE = 20
@@ -89,6 +90,16 @@ def unpublish_case(session, case: Case) -> None:
     position = session.scalar(select(Position).where(Position.case_id == case.id))
     if position is not None:
         position.status = "taken_down"
+
+
+@effect("publish", doc="entering the item's `publish.when` state publishes the case as a position")
+def _publish_effect(case, ctx) -> None:
+    publish_case(ctx.session, ctx.catalogue.item(case.item_key), case)
+
+
+@effect("unpublish", doc="takes the case's position off the public search")
+def _unpublish_effect(case, ctx) -> None:
+    unpublish_case(ctx.session, case)
 
 
 # ---------------------------------------------------------------------------

@@ -15,58 +15,22 @@ from typing import Any, Iterable
 from sqlalchemy import and_, bindparam, false, func, literal, or_, select, true, union_all
 from sqlalchemy.orm import aliased
 
-from engine import formats
+from engine import access, formats
+from engine.access import claim_active, holder
 from engine.cases import actor_of, definition_for, transition
 from engine.definitions import Catalogue, ItemDefinition, WorkflowDefinition
 from engine.models import Account, Attachment, BatchRow, Case, CaseEvent, Unit, row_id, utcnow
 from engine.regions import load_regions
 from engine.rules import GUARDS, TransitionContext
-from engine.workflow import (
-    Actor, StaleCase, TransitionNotAllowed, WorkflowError, available, role_allows,
-)
+from engine.errors import ClaimConflict, StaleCase, TransitionNotAllowed, WorkflowError  # noqa: F401
+from engine.workflow import Actor, available, role_allows
 
 PER_PAGE = 20
 MAX_PER_PAGE = 100
 MAX_PAGE = 10_000
 MAX_BULK = 100
 COUNT_CAP = 10_000   # counts above this show as "10000+": exact enough, and bounded in cost
-# A claim is a courtesy, not a lock: one left behind by someone who went home lapses after a day.
-CLAIM_HOURS = 24
 QUEUE = "queue"   # the default state filter: the queue states this reviewer can act on
-
-
-class ClaimConflict(WorkflowError):
-    status = 409
-
-
-# ---- jurisdiction ------------------------------------------------------------
-
-def jurisdiction_level(code: str | None) -> str | None:
-    region = load_regions().get(code) if code else None
-    return region.level if region else None
-
-
-def scope_condition(jurisdiction: str | None):
-    """The same rule as the CaseResource ACL: the province sees all, a city its city, a county itself."""
-    level = jurisdiction_level(jurisdiction)
-    if level == "province":
-        return true()
-    if level == "city":
-        return Case.city_code == jurisdiction
-    if level == "county":
-        return Case.county_code == jurisdiction
-    return false()
-
-
-def in_scope(jurisdiction: str | None, case: Case) -> bool:
-    level = jurisdiction_level(jurisdiction)
-    if level == "province":
-        return True
-    if level == "city":
-        return case.city_code == jurisdiction
-    if level == "county":
-        return case.county_code == jurisdiction
-    return False
 
 
 # ---- the queue -----------------------------------------------------------------
@@ -275,7 +239,7 @@ def _region(query: QueueQuery, jurisdiction: str | None) -> tuple[str, str | Non
     """The narrower of the jurisdiction and the city/county filter as ("all"|"city"|"county", code), so a
     single region index answers; None when the filter lies outside the jurisdiction (nothing matches)."""
     regions = load_regions()
-    level = jurisdiction_level(jurisdiction)
+    level = access.level_of(jurisdiction)
     if level is None:
         return None
     if query.county:
@@ -317,7 +281,7 @@ def _filter_shape(query: QueueQuery, jurisdiction: str | None,
 def _conditions(shape: tuple) -> list:
     """Conditions besides the state, as bound parameters. Each is on a column of the (region, state,
     submitted_at, id, item_key, submitted_month) indexes: with the state fixed, one index range."""
-    conds = []
+    conds = [access.submitted_clause()]   # drafts are never the reviewer's to see
     if shape[0] == "city":
         conds.append(Case.city_code == bindparam("region"))
     elif shape[0] == "county":
@@ -407,12 +371,6 @@ def days_between(start: datetime | None, now: datetime) -> int | None:
     if start is None:
         return None
     return max(0, (now - start).days)
-
-
-def claim_active(case_claimed_at: datetime | None, now: datetime | None = None) -> bool:
-    if case_claimed_at is None:
-        return False
-    return (now or utcnow()) - case_claimed_at < timedelta(hours=CLAIM_HOURS)
 
 
 def queue(session, catalogue: Catalogue, account: Account, query: QueueQuery,
@@ -605,23 +563,12 @@ def actions(catalogue: Catalogue, case: Case, account: Account):
 
 # ---- claims ------------------------------------------------------------------
 
-def holder(session, case: Case, now: datetime | None = None) -> Account | None:
-    if case.claimed_by is None or not claim_active(case.claimed_at, now):
-        return None
-    return session.get(Account, case.claimed_by)
-
-
-def _claimed_message(who: Account, at: datetime) -> str:
-    local = at + timedelta(hours=8)
-    return f"该申请已由{who.name}于{local:%m-%d %H:%M}认领，请勿重复处理"
-
-
 def claim(session, case: Case, account: Account, expected_version: int | None = None) -> None:
     if expected_version is not None and expected_version != case.version:
         raise StaleCase("该申请已被他人处理", state=case.state)
     other = holder(session, case)
     if other is not None and other.id != account.id:
-        raise ClaimConflict(_claimed_message(other, case.claimed_at))
+        raise ClaimConflict(access.claimed_message(other, case.claimed_at))
     case.claimed_by, case.claimed_at = account.id, utcnow()
     _flush(session, case)
 
@@ -648,28 +595,17 @@ def _flush(session, case: Case) -> None:
 
 def act(session, catalogue: Catalogue, case: Case, trigger: str, account: Account, comment: str | None = None,
         expected_version: int | None = None) -> CaseEvent:
-    """A reviewer's transition: refused outside the jurisdiction or on a case someone else has claimed."""
-    if account.role == "reviewer" and not in_scope(account.jurisdiction, case):
-        raise TransitionNotAllowed("该申请不在您的管辖范围内")
-    if expected_version is not None and expected_version != case.version:
-        wf = catalogue.workflows[case.workflow_key]
-        raise StaleCase("该申请已被他人处理", state=case.state, label=wf.label(case.state))
-    other = holder(session, case)
-    if other is not None and other.id != account.id:
-        raise ClaimConflict(_claimed_message(other, case.claimed_at))
-    event = transition(session, catalogue, case, trigger, account, comment=comment,
-                       expected_version=expected_version)
-    if case.claimed_by is not None:
-        case.claimed_by, case.claimed_at = None, None
-        _flush(session, case)
-    return event
+    """A reviewer's transition. engine.cases.transition refuses it outside the jurisdiction, on a draft
+    or on a case someone else has claimed, and ends the reviewer's own claim."""
+    return transition(session, catalogue, case, trigger, account, comment=comment,
+                      expected_version=expected_version)
 
 
 def why_not(session, catalogue: Catalogue, case: Case, trigger: str, account: Account) -> str | None:
     """Why this reviewer cannot fire the trigger now (None if they can, guards permitting)."""
     wf = catalogue.workflows[case.workflow_key]
     actor = actor_of(account)
-    if account.role == "reviewer" and not in_scope(account.jurisdiction, case):
+    if account.role == "reviewer" and not access.may_review(account, case):
         return "该申请不在您的管辖范围内"
     t = wf.transition(trigger, case.state)
     if t is None:
@@ -678,7 +614,7 @@ def why_not(session, catalogue: Catalogue, case: Case, trigger: str, account: Ac
         return f"您的账号无权执行“{t.label}”"
     other = holder(session, case)
     if other is not None and other.id != account.id:
-        return _claimed_message(other, case.claimed_at)
+        return access.claimed_message(other, case.claimed_at)
     ctx = TransitionContext(session, catalogue, actor)
     problems = [m for m in (GUARDS[name](case, ctx) for name in t.conditions) if m]
     return "；".join(problems) or None
@@ -743,7 +679,7 @@ def bulk(session, catalogue: Catalogue, account: Account, trigger: str, selectio
     results = []
     for case_id, version in selection:
         case = session.get(Case, case_id) if row_id(case_id) is not None else None
-        if case is None or (account.role == "reviewer" and not in_scope(account.jurisdiction, case)):
+        if case is None or not access.may_review(account, case):
             results.append(BulkResult(case_id, None, False, None, None, "申请不存在或不在您的管辖范围内"))
             continue
         wf = catalogue.workflows[case.workflow_key]
@@ -767,7 +703,7 @@ def cases_for_bulk(session, account: Account, ids: list[int]) -> list[tuple[Case
     if not ids:
         return []
     rows = session.execute(select(Case, Unit).outerjoin(Unit, Unit.id == Case.unit_id).where(
-        Case.id.in_(ids), scope_condition(account.jurisdiction))).all()
+        Case.id.in_(ids), access.staff_case_clause(account))).all()
     by_id = {c.id: (c, u) for c, u in rows}
     return [by_id[i] for i in ids if i in by_id]
 

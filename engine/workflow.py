@@ -6,39 +6,13 @@ from dataclasses import dataclass
 from sqlalchemy.orm.exc import StaleDataError
 from transitions import Machine
 
-from engine import formats
+from engine import access, formats
 from engine.definitions import Transition, WorkflowDefinition
+from engine.errors import (  # noqa: F401  (the workflow's errors, importable from here)
+    ClaimConflict, CommentInvalid, CommentRequired, GuardFailed, StaleCase, TransitionNotAllowed, WorkflowError,
+)
 from engine.models import Case, CaseEvent
 from engine.rules import EFFECTS, GUARDS, TransitionContext
-
-
-class WorkflowError(Exception):
-    status = 400
-
-    def __init__(self, message: str, **info):
-        self.message = message
-        self.info = info
-        super().__init__(message)
-
-
-class TransitionNotAllowed(WorkflowError):
-    status = 403
-
-
-class CommentRequired(WorkflowError):
-    status = 422
-
-
-class CommentInvalid(WorkflowError):
-    status = 422
-
-
-class GuardFailed(WorkflowError):
-    status = 422
-
-
-class StaleCase(WorkflowError):
-    status = 409
 
 
 @dataclass(frozen=True)
@@ -50,12 +24,7 @@ class Actor:
 
     @property
     def level(self) -> str | None:
-        j = self.jurisdiction
-        if not j:
-            return None
-        if j.endswith("0000"):
-            return "province"
-        return "city" if j.endswith("00") else "county"
+        return access.level_of(self.jurisdiction)
 
 
 class _Model:

@@ -19,7 +19,7 @@ from alembic.config import Config
 from sqlalchemy import create_engine, text
 
 from engine.db import database_url, make_engine, make_session_factory
-from engine.definitions import default_dirs, load_catalogue
+from engine.loader import default_dirs, load_catalogue
 from engine.models import Base
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pyramid.config import Configurator
 
-from engine.definitions import DefinitionError, default_dirs, load_catalogue
+from engine.loader import DefinitionError, default_dirs, load_catalogue
 
 
 def load_settings_catalogue(settings: dict):

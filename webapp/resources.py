@@ -5,8 +5,8 @@ from pyramid.authorization import ALL_PERMISSIONS, Allow, Authenticated, Deny, E
 from pyramid.httpexceptions import HTTPNotFound
 from sqlalchemy import select
 
+from engine import access
 from engine.models import Case, Position, row_id
-from webapp.security import enclosing_regions
 
 
 class Root:
@@ -42,20 +42,24 @@ def item_factory(request):
     return ItemResource(item)
 
 
+def _granted(account, permissions) -> list:
+    """An ACL granting exactly what engine.access answered for the signed-in account."""
+    if account is None or not permissions:
+        return []
+    return [(Allow, f"account:{account.id}", tuple(sorted(permissions)))]
+
+
 class CaseResource:
-    def __init__(self, case: Case):
+    """One case. Its ACL is engine.access's answer for the caller (owner, jurisdiction, drafts)."""
+
+    def __init__(self, case: Case, account=None):
         self.case = case
+        self.account = account
 
     @property
     def __acl__(self):
-        case = self.case
-        owner = f"unit:{case.unit_id}" if case.unit_id else f"account:{case.account_id}"
-        # "read" (files, print) is shared by the owner and the reviewers of the case's jurisdiction.
-        acl = [(Allow, owner, ("view", "edit", "transition", "read"))]
-        for code in enclosing_regions(case.county_code, case.city_code):
-            acl.append((Allow, f"region:{code}", ("review", "transition", "read")))
-        acl.append((Deny, Everyone, ALL_PERMISSIONS))
-        return acl
+        return [*_granted(self.account, access.case_permissions(self.account, self.case)),
+                (Deny, Everyone, ALL_PERMISSIONS)]
 
 
 def case_factory(request):
@@ -65,21 +69,20 @@ def case_factory(request):
     case = request.dbsession.scalar(select(Case).where(Case.id == case_id))
     if case is None:
         raise HTTPNotFound()
-    return CaseResource(case)
+    return CaseResource(case, request.account)
 
 
 class PositionResource:
-    def __init__(self, position: Position):
+    """A published position: public to read; managed by its unit, reviewed in its jurisdiction (engine.access)."""
+
+    def __init__(self, position: Position, account=None):
         self.position = position
+        self.account = account
 
     @property
     def __acl__(self):
-        acl = [(Allow, f"unit:{self.position.unit_id}", ("manage",)),
-               (Allow, Everyone, "public")]
-        p = self.position
-        for code in enclosing_regions(p.county_code, p.city_code):
-            acl.append((Allow, f"region:{code}", ("review",)))
-        return acl
+        return [*_granted(self.account, access.position_permissions(self.account, self.position)),
+                (Allow, Everyone, "public")]
 
 
 def position_factory(request):
@@ -89,4 +92,4 @@ def position_factory(request):
     position = request.dbsession.get(Position, position_id)
     if position is None:
         raise HTTPNotFound()
-    return PositionResource(position)
+    return PositionResource(position, request.account)

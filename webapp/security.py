@@ -1,4 +1,5 @@
-"""Who is asking, and what they may touch: roles, units and reviewers' jurisdictions as principals."""
+"""Who is asking: the signed-in account as principals (its id and role). What it may touch is engine.access's
+answer, which the route contexts (webapp/resources.py) turn into ACLs."""
 from __future__ import annotations
 
 import os
@@ -18,21 +19,7 @@ def principals_for(account: Account | None) -> list[str]:
     if account is None:
         return [Everyone]
     out = [Everyone, Authenticated, f"account:{account.id}", f"role:{account.role}"]
-    if account.unit_id:
-        out.append(f"unit:{account.unit_id}")
-    if account.role == "reviewer" and account.jurisdiction:
-        out.append(f"region:{account.jurisdiction}")
     return out
-
-
-def enclosing_regions(county_code: str | None, city_code: str | None) -> list[str]:
-    """Jurisdictions that contain a county: itself, its city, the province."""
-    codes = ["140000"]
-    if city_code:
-        codes.append(city_code)
-    if county_code:
-        codes.append(county_code)
-    return codes
 
 
 class SecurityPolicy:

@@ -10,7 +10,7 @@ from sqlalchemy import case as sql_case, func, select, update
 from engine import formats
 from engine.definitions import Catalogue, ItemDefinition
 from engine.models import Account, BatchRow, Case, Position
-from engine.rules import TransitionContext
+from engine.rules import TransitionContext, effect
 
 
 INSERT_CHUNK = 5000
@@ -159,3 +159,8 @@ def source_import(session, case: Case):
     if case.row_count is None:
         return None
     return session.scalar(select(BatchImport).where(BatchImport.case_id == case.id))
+
+
+@effect("deactivate_rows", doc="a revoked batch's rows stop counting and free the places they took on positions")
+def _deactivate_rows_effect(case, ctx) -> None:
+    deactivate_rows(ctx.session, case)

@@ -21,6 +21,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from engine.definitions import Field, ItemDefinition
+from engine.rules import column_notes
 
 GUIDE_SHEET = "填写说明"
 LISTS_SHEET = "_lists"
@@ -41,13 +42,6 @@ ERROR_FILL = PatternFill("solid", fgColor="FF9999")
 REASON_FILL = PatternFill("solid", fgColor="FFC7CE")
 THIN = Side(style="thin", color="9BAFC7")
 HEADER_BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-
-BATCH_RULE_TEXT = {
-    "unique_in_file": "同一文件中不能重复",
-    "position_of_unit": "须为本单位审核通过且仍在招募的见习岗位（可填岗位名称或编号）",
-    "on_roster": "须为本单位已上报见习匹配结果的人员，月份须在其见习协议期内且不晚于本月",
-    "no_overlapping_agreement": "同一人员的见习协议期间不能与已有协议重叠",
-}
 
 
 def neutralise(text: str) -> str:
@@ -139,10 +133,7 @@ def field_rule(item: ItemDefinition, f: Field, choices: dict[str, list[str]]) ->
         parts.append(f"不超过{spec['maxLength']}个字")
     if is_text_field(f):
         parts.append("本列为文本格式")
-    for rule in (item.batch or {}).get("rules", []):
-        named = [rule.get(p) for p in ("field", "id_field")] + list(rule.get("fields", [])[:1])
-        if f.key in named and rule.get("rule") in BATCH_RULE_TEXT:
-            parts.append(BATCH_RULE_TEXT[rule["rule"]])
+    parts.extend(column_notes(item, f.key))
     if f.help:
         parts.append(f.help)
     return "；".join(parts)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from engine.cli import main as cli_main
-from engine.definitions import DefinitionError, check_definitions, default_dirs, load_catalogue
+from engine.loader import DefinitionError, check_definitions, default_dirs, load_catalogue
 
 FORMS, WORKFLOWS = default_dirs()
 

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from engine import formats
 from engine.batch.reader import BadFile, open_sheet
 from engine.batch.template import template_bytes
-from engine.definitions import default_dirs, load_catalogue
+from engine.loader import default_dirs, load_catalogue
 from engine.rules import RuleContext
 
 CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"

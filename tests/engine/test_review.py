@@ -7,10 +7,11 @@ from datetime import timedelta
 
 import pytest
 
-from engine import review
+from engine import access, review
+from engine.errors import ClaimConflict
 from engine.attachments import attach
 from engine.cases import save_draft, submit, transition
-from engine.definitions import default_dirs, load_catalogue
+from engine.loader import default_dirs, load_catalogue
 from engine.models import Case, utcnow
 from engine.review import QueueQuery
 from engine.workflow import StaleCase, TransitionNotAllowed, WorkflowError
@@ -146,17 +147,17 @@ def test_round_diff_names_the_changed_fields_and_files(dbsession, catalogue, sto
 def test_claims_keep_others_off_and_lapse(dbsession, catalogue, people, spread):
     case = spread["xiaodian"]
     review.claim(dbsession, case, people["taiyuan"])
-    assert review.holder(dbsession, case).id == people["taiyuan"].id
-    with pytest.raises(review.ClaimConflict) as e:
+    assert access.holder(dbsession, case).id == people["taiyuan"].id
+    with pytest.raises(ClaimConflict) as e:
         review.claim(dbsession, case, people["province"])
     assert e.value.message.startswith("该申请已由太原市审核员于")
-    with pytest.raises(review.ClaimConflict):
+    with pytest.raises(ClaimConflict):
         review.act(dbsession, catalogue, case, "approve", people["province"])
-    with pytest.raises(review.ClaimConflict):
+    with pytest.raises(ClaimConflict):
         review.release(dbsession, case, people["province"])
     assert case.state == "submitted"
-    case.claimed_at = utcnow() - timedelta(hours=review.CLAIM_HOURS + 1)
-    assert review.holder(dbsession, case) is None
+    case.claimed_at = utcnow() - timedelta(hours=access.CLAIM_HOURS + 1)
+    assert access.holder(dbsession, case) is None
     review.act(dbsession, catalogue, case, "approve", people["province"])
     assert case.state == "approved" and case.claimed_by is None
 

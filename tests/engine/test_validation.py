@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from engine.definitions import default_dirs, load_catalogue
+from engine.loader import default_dirs, load_catalogue
 from engine.rules import RuleContext
 from engine.validation import validate
 from tests.factories import id_number, unit_application_data, post_data

@@ -13,8 +13,9 @@ import pytest
 from pyramid.interfaces import IRoutesMapper
 from sqlalchemy import select
 
+from engine.attachments import attach
 from engine.cases import save_draft
-from engine.models import BatchImport, Intent
+from engine.models import BatchImport, Case, CaseEvent, Intent, utcnow
 from tests import factories as f
 
 ACTORS = ("anon", "owner", "other", "person", "rev_in", "rev_out", "admin")
@@ -150,8 +151,13 @@ def objects(world, dbsession, catalogue, storage):
                       storage_key=kept.key, row_count=1, error_count=0, case_id=batch.id))
     intent = Intent(position_id=world["position"].id, account_id=person.id)
     s.add(intent)
+    # A submitted case another reviewer of the jurisdiction (the province's) has claimed, and a draft with a file.
+    claimed = submit(s, catalogue, catalogue.item("post_application"), unit, f.post_data(position_name="已认领岗位"))
+    claimed.claimed_by, claimed.claimed_at = world["province"].id, utcnow()
+    draft_file = attach(s, storage, catalogue, app_draft, "license", "license.pdf", f.PDF, unit)
     s.commit()
     return {"submitted": post.id, "draft": draft.id, "app_draft": app_draft.id, "attachment": submitted.attachments[0].id,
+            "claimed": claimed.id, "draft_attachment": draft_file.id,
             "app_case": submitted.id, "batch": batch.id, "position": world["position"].id, "intent": intent.id,
             "rev_out_id": world["datong"].id, "foreign_token": "0" * 32}
 
@@ -191,12 +197,10 @@ def _verdict(res) -> str:
     return OK
 
 
-@pytest.mark.parametrize("route", list(MATRIX))
-def test_access(route, make_web, world, objects):
-    """Each actor on each call of one route; mutations by allowed actors happen after every refusal."""
+def _run_route(route, calls, make_web, world, objects) -> list[str]:
     failures = []
     clients = {}
-    for i, (method, template, body, expected) in enumerate(MATRIX[route]):
+    for method, template, body, expected in calls:
         url = template.format(**objects)
         order = sorted(ACTORS, key=lambda a: expected[a] == OK)   # refusals first, then those allowed
         for actor in order:
@@ -207,7 +211,59 @@ def test_access(route, make_web, world, objects):
             want = str(expected[actor])
             if got != want:
                 failures.append(f"{method} {url} as {actor}: expected {want}, got {got}")
+    return failures
+
+
+@pytest.mark.parametrize("route", list(MATRIX))
+def test_access(route, make_web, world, objects):
+    """Each actor on each call of one route; mutations by allowed actors happen after every refusal."""
+    failures = _run_route(route, MATRIX[route], make_web, world, objects)
     assert not failures, "\n".join(failures)
+
+
+# A never-submitted case, tried on every route that takes a case: to staff it is as if it were outside
+# their jurisdiction (the reviewer of its jurisdiction gets what the reviewer of another gets: 404),
+# while the owner and everyone else get what they get on a submitted case. Batch cases are created
+# submitted (there is no batch draft), so the batch routes are tried with the submitted case only.
+DRAFT_SWAP = {"{submitted}": "{draft}", "{app_case}": "{app_draft}", "{attachment}": "{draft_attachment}"}
+CASE_ROUTES = [name for name, calls in MATRIX.items()
+               if any(k in call[1] for call in calls for k in (*DRAFT_SWAP, "{draft}", "{app_draft}"))
+               and not any("{batch}" in call[1] for call in calls)]
+
+
+def _as_draft(call):
+    method, template, body, expected = call
+    for old, new in DRAFT_SWAP.items():
+        template = template.replace(old, new)
+    return method, template, body, {**expected, "rev_in": expected["rev_out"]}
+
+
+def test_case_routes_cover_every_case_page():
+    assert {"case_detail", "case_edit", "case_done", "case_print", "attachment_file", "review_case",
+            "review_transition", "review_claim", "review_file", "api_case", "api_case_attachment",
+            "api_case_transition"} <= set(CASE_ROUTES)
+
+
+@pytest.mark.parametrize("route", CASE_ROUTES)
+def test_drafts_are_never_shown_to_staff(route, make_web, world, objects, dbsession):
+    failures = _run_route(route, [_as_draft(c) for c in MATRIX[route]], make_web, world, objects)
+    assert not failures, "\n".join(failures)
+    dbsession.expire_all()
+    draft = dbsession.get(Case, objects["draft"])
+    assert draft.state == "draft" and draft.submitted_at is None
+
+
+# A submitted case claimed by the province's reviewer: everyone sees what they see on any submitted case,
+# and nobody else's action moves it, on the page or through the API (claims are honoured on every path).
+@pytest.mark.parametrize("route", [r for r in CASE_ROUTES if any("{submitted}" in c[1] for c in MATRIX[r])])
+def test_a_claimed_case_is_moved_by_no_one_else(route, make_web, world, objects, dbsession):
+    calls = [(m, t.replace("{submitted}", "{claimed}"), b, e) for m, t, b, e in MATRIX[route]]
+    failures = _run_route(route, calls, make_web, world, objects)
+    assert not failures, "\n".join(failures)
+    dbsession.expire_all()
+    claimed = dbsession.get(Case, objects["claimed"])
+    assert (claimed.state, claimed.claimed_by) == ("submitted", world["province"].id)
+    assert [e.trigger for e in dbsession.query(CaseEvent).filter_by(case_id=claimed.id)] == ["submit"]
 
 
 UNSAFE = [(name, i) for name, calls in MATRIX.items() for i, call in enumerate(calls) if call[0] != "GET"]

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.auths import AuthStorage
 
 from engine.cases import save_draft
-from engine.definitions import default_dirs, load_catalogue
+from engine.loader import default_dirs, load_catalogue
 from engine.positions import register_intent
 from tests import factories as f
 from tests.openapi import assert_matches_spec

@@ -9,7 +9,7 @@ import shutil
 import pytest
 from webtest import TestApp
 
-from engine.definitions import default_dirs, load_catalogue
+from engine.loader import default_dirs, load_catalogue
 from tests import factories as f
 from tests.webapp.pages import soup
 from tests.webapp.conftest import Web

@@ -8,6 +8,7 @@ from pyramid.httpexceptions import HTTPNotFound
 from pyramid.view import view_config
 from sqlalchemy import String, cast, func, select
 
+from engine import access
 from engine.attachments import current_attachments
 from engine.batch.store import source_import
 from engine.cases import definition_for
@@ -21,10 +22,6 @@ PAGE_SIZE = 20
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 PAGE = re.compile(r"^[0-9]{1,9}$")
 MAX_PAGE = 10_000
-
-
-def owner_clause(account):
-    return Case.unit_id == account.unit_id if account.unit_id else Case.account_id == account.id
 
 
 def case_filters(request) -> dict:
@@ -51,7 +48,7 @@ def case_filters(request) -> dict:
 
 def query_cases(request, filters: dict):
     account = request.account
-    base = select(Case).where(owner_clause(account))
+    base = select(Case).where(access.owner_clause(account))
     if filters["item"]:
         base = base.where(Case.item_key == filters["item"])
     if filters["month"]:

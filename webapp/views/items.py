@@ -4,10 +4,9 @@ from __future__ import annotations
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.renderers import render_to_response
 from pyramid.view import view_config
-from sqlalchemy import select
 
 from engine.attachments import AttachmentRejected, attach, current_attachments
-from engine.cases import save_draft, submit, unmet_requirement
+from engine.cases import drafts_of, save_draft, submit, unmet_requirement
 from engine.models import Case
 from engine.validation import FieldError, ValidationFailed, normalize
 from engine.workflow import GuardFailed, StaleCase, TransitionNotAllowed
@@ -47,10 +46,7 @@ def _store_uploads(request, case, uploads, only: str | None = None) -> dict[str,
 
 
 def _drafts(request, item):
-    account = request.account
-    owner = Case.unit_id == account.unit_id if account.unit_id else Case.account_id == account.id
-    return request.dbsession.scalars(select(Case).where(owner, Case.item_key == item.key, Case.state == "draft")
-                                     .order_by(Case.id.desc()).limit(5)).all()
+    return drafts_of(request.dbsession, request.registry["catalogue"], item, request.account)
 
 
 def _return_comment(case) -> str | None:

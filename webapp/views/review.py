@@ -7,11 +7,11 @@ from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 from sqlalchemy import func, select
 
-from engine import review
+from engine import access, review
 from engine.batch.store import source_import
 from engine.models import Account, Attachment, CaseEvent, row_id
 from engine.regions import load_regions
-from engine.workflow import StaleCase, WorkflowError
+from engine.errors import ClaimConflict, StaleCase, WorkflowError
 from webapp.responses import api_error, stored_file
 from webapp.views.api_docs import query_errors
 
@@ -25,7 +25,7 @@ def _catalogue(request):
 def _region_choices(account):
     """Cities and counties a reviewer may filter by: only those inside the jurisdiction."""
     regions = load_regions()
-    level = review.jurisdiction_level(account.jurisdiction)
+    level = access.level_of(account.jurisdiction)
     if level == "province":
         return regions.cities(), [(c, regions.counties(c.code)) for c in regions.cities()]
     if level == "city":
@@ -63,8 +63,6 @@ def queue_page(request):
 # ---- one case ------------------------------------------------------------------
 
 def _case_view(request, case):
-    if case.submitted_at is None:
-        raise HTTPNotFound()  # a draft was never submitted: not the reviewer's to see
     catalogue = _catalogue(request)
     session = request.dbsession
     item = review.item_for_case(session, catalogue, case)
@@ -80,7 +78,7 @@ def _case_view(request, case):
         "diff": review.round_diff(case, item) if item else None,
         "events": events, "actors": actors,
         "actions": review.actions(catalogue, case, request.account),
-        "holder": review.holder(session, case),
+        "holder": access.holder(session, case),
         "others": review.other_cases(session, case),
         "rows": review.batch_rows(session, case) if item and item.is_batch else [],
         "source": source_import(session, case),
@@ -160,7 +158,7 @@ def confirm_transition(request):
                 # Raised, not returned, so the transaction is aborted; after a failed flush the case row
                 # must not be touched again in this request, hence the id taken beforehand.
                 raise HTTPSeeOther(request.route_path("review_case", id=case_id))
-            except review.ClaimConflict as e:
+            except ClaimConflict as e:
                 request.session.flash(e.message, "error")
                 return HTTPSeeOther(request.route_path("review_case", id=case.id))
             except WorkflowError as e:
@@ -188,7 +186,7 @@ def claim(request):
     except StaleCase:
         request.session.flash("该申请已被他人处理，请查看当前状态", "error")
         raise HTTPSeeOther(request.route_path("review_case", id=case_id))
-    except review.ClaimConflict as e:
+    except ClaimConflict as e:
         request.session.flash(e.message, "error")
     return HTTPSeeOther(request.route_path("review_case", id=case.id))
 

@@ -1,0 +1,166 @@
+"""Who may see and act on what: the one home of every access rule.
+
+- The owner rule: a case belongs to its unit (every account of the unit) or, for an individual, to the
+  account that made it.
+- The jurisdiction rule: a reviewer's jurisdiction is the province, a city or a county, and covers the
+  cases and positions located in it. It is given both as a SQL clause (queues, counts, exports) and as
+  an object check (one case, one position); both read the jurisdiction's level from the region table.
+- The draft rule: a case that was never submitted (no submitted_at: it has never left its workflow's
+  initial state) is its owner's alone; no reviewer or administrator ever sees it.
+- Claims: a case claimed by one reviewer cannot be acted on by another until the claim is released or
+  lapses. This is honoured on every path (page, bulk, JSON API), because every reviewer's action goes
+  through `check_may_act`.
+
+The web layer asks `case_permissions` / `position_permissions` and builds its ACLs from the answer;
+engine code asks the same functions, so the two can never disagree.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, false, true
+
+from engine.errors import AccessDenied, ClaimConflict
+from engine.models import Account, Case, Position, utcnow
+from engine.regions import CITY, COUNTY, PROVINCE, load_regions
+
+# Permissions on a case. view/edit: the owner's pages; review: the reviewer's pages; read: files and
+# print (shared); transition: firing a trigger (the workflow then says which).
+OWNER_CASE = frozenset({"view", "edit", "transition", "read"})
+STAFF_CASE = frozenset({"review", "transition", "read"})
+OWNER_POSITION = frozenset({"manage"})
+STAFF_POSITION = frozenset({"review"})
+
+# A claim is a courtesy, not a lock: one left behind by someone who went home lapses after a day.
+CLAIM_HOURS = 24
+
+
+# ---- jurisdictions -------------------------------------------------------------
+
+def level_of(jurisdiction: str | None) -> str | None:
+    """province, city or county, from the region table; None for no or an unknown code."""
+    region = load_regions().get(jurisdiction) if jurisdiction else None
+    return region.level if region else None
+
+
+def covers(jurisdiction: str | None, city_code: str | None, county_code: str | None) -> bool:
+    """Whether a jurisdiction covers something located in this city and county."""
+    level = level_of(jurisdiction)
+    if level == PROVINCE:
+        return True
+    if level == CITY:
+        return city_code == jurisdiction
+    if level == COUNTY:
+        return county_code == jurisdiction
+    return False
+
+
+def jurisdiction_clause(jurisdiction: str | None, city_column=Case.city_code, county_column=Case.county_code):
+    """`covers` as a SQL condition on a table's city and county columns."""
+    level = level_of(jurisdiction)
+    if level == PROVINCE:
+        return true()
+    if level == CITY:
+        return city_column == jurisdiction
+    if level == COUNTY:
+        return county_column == jurisdiction
+    return false()
+
+
+def is_reviewer(account: Account | None) -> bool:
+    return account is not None and account.role == "reviewer" and account.active
+
+
+# ---- owners and drafts -----------------------------------------------------------
+
+def owns(account: Account | None, case: Case) -> bool:
+    if account is None or not account.active or account.role not in ("unit", "individual"):
+        return False
+    if case.unit_id is not None:
+        return account.unit_id == case.unit_id
+    return case.account_id == account.id
+
+
+def owner_clause(account: Account):
+    """The owner rule as a SQL condition on cases."""
+    if account.unit_id is not None:
+        return Case.unit_id == account.unit_id
+    return and_(Case.unit_id.is_(None), Case.account_id == account.id)
+
+
+def is_draft(case: Case) -> bool:
+    """Never submitted. (A case sent back for correction was submitted, and stays visible to staff.)"""
+    return case.submitted_at is None
+
+
+def submitted_clause():
+    """Cases staff may see at all. On the queue indexes (region, state, submitted_at, ...) it is a range."""
+    return Case.submitted_at.is_not(None)
+
+
+def staff_case_clause(account: Account):
+    """Every case this reviewer may see, as one SQL condition."""
+    if not is_reviewer(account):
+        return false()
+    return and_(jurisdiction_clause(account.jurisdiction), submitted_clause())
+
+
+# ---- permissions on one object ---------------------------------------------------
+
+def case_permissions(account: Account | None, case: Case) -> frozenset[str]:
+    if owns(account, case):
+        return OWNER_CASE
+    if is_reviewer(account) and not is_draft(case) and \
+            covers(account.jurisdiction, case.city_code, case.county_code):
+        return STAFF_CASE
+    return frozenset()
+
+
+def may_review(account: Account | None, case: Case) -> bool:
+    return "review" in case_permissions(account, case)
+
+
+def position_permissions(account: Account | None, position: Position) -> frozenset[str]:
+    if account is not None and account.active and account.unit_id is not None and \
+            account.unit_id == position.unit_id and account.role == "unit":
+        return OWNER_POSITION
+    if is_reviewer(account) and covers(account.jurisdiction, position.city_code, position.county_code):
+        return STAFF_POSITION
+    return frozenset()
+
+
+# ---- claims ----------------------------------------------------------------------
+
+def claim_active(claimed_at: datetime | None, now: datetime | None = None) -> bool:
+    if claimed_at is None:
+        return False
+    return (now or utcnow()) - claimed_at < timedelta(hours=CLAIM_HOURS)
+
+
+def claimed_by_other(account: Account, case: Case, now: datetime | None = None) -> bool:
+    return case.claimed_by is not None and case.claimed_by != account.id and claim_active(case.claimed_at, now)
+
+
+def holder(session, case: Case, now: datetime | None = None) -> Account | None:
+    """The reviewer whose claim on the case is still active, if any."""
+    if case.claimed_by is None or not claim_active(case.claimed_at, now):
+        return None
+    return session.get(Account, case.claimed_by)
+
+
+def claimed_message(who: Account, at: datetime) -> str:
+    local = at + timedelta(hours=8)
+    return f"该申请已由{who.name}于{local:%m-%d %H:%M}认领，请勿重复处理"
+
+
+def check_may_act(session, account: Account, case: Case) -> None:
+    """Raise unless this account may fire a trigger on the case at all (the workflow then decides which):
+    the owner, or a reviewer of the jurisdiction on a submitted case that no one else has claimed."""
+    if "transition" not in case_permissions(account, case):
+        if is_reviewer(account):
+            raise AccessDenied("该申请不在您的管辖范围内", hide=True)
+        raise AccessDenied("您的账号无权办理此申请")
+    if is_reviewer(account):
+        other = holder(session, case)
+        if other is not None and other.id != account.id:
+            raise ClaimConflict(claimed_message(other, case.claimed_at))

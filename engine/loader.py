@@ -1,0 +1,24 @@
+"""Loading the definition folders with every rule, guard and effect registered.
+
+Effects are registered by the modules that own what they change; importing those here, at the top of
+the engine, lets the definitions check every effect name without anything low importing upwards.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import engine.batch.store  # noqa: F401  (registers deactivate_rows)
+import engine.cases  # noqa: F401  (registers assign_reference)
+import engine.positions  # noqa: F401  (registers publish, unpublish)
+from engine import definitions
+from engine.definitions import Catalogue, DefinitionError, Problem, default_dirs
+
+__all__ = ["Catalogue", "DefinitionError", "Problem", "check_definitions", "default_dirs", "load_catalogue"]
+
+
+def check_definitions(forms_dir: Path, workflows_dir: Path):
+    return definitions.check_definitions(forms_dir, workflows_dir)
+
+
+def load_catalogue(forms_dir: Path, workflows_dir: Path) -> Catalogue:
+    return definitions.load_catalogue(forms_dir, workflows_dir)
