@@ -17,6 +17,7 @@ engine code asks the same functions, so the two can never disagree.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import and_, false, true
 
@@ -24,12 +25,20 @@ from engine.errors import AccessDenied, ClaimConflict
 from engine.models import Account, Case, Position, utcnow
 from engine.regions import CITY, COUNTY, PROVINCE, load_regions
 
-# Permissions on a case. view/edit: the owner's pages; review: the reviewer's pages; read: files and
-# print (shared); transition: firing a trigger (the workflow then says which).
-OWNER_CASE = frozenset({"view", "edit", "transition", "read"})
-STAFF_CASE = frozenset({"review", "transition", "read"})
-OWNER_POSITION = frozenset({"manage"})
-STAFF_POSITION = frozenset({"review"})
+class Permission(StrEnum):
+    """What a route may require of its context (webapp views name these)."""
+    VIEW = "view"              # the owner's pages of a case
+    EDIT = "edit"              # change a case's data and files
+    TRANSITION = "transition"  # fire a trigger (the workflow then says which)
+    READ = "read"              # files and the print view: owner and reviewers alike
+    REVIEW = "review"          # the reviewer's pages of a case or position
+    MANAGE = "manage"          # the unit's pages of its own position
+
+
+OWNER_CASE = frozenset({Permission.VIEW, Permission.EDIT, Permission.TRANSITION, Permission.READ})
+STAFF_CASE = frozenset({Permission.REVIEW, Permission.TRANSITION, Permission.READ})
+OWNER_POSITION = frozenset({Permission.MANAGE})
+STAFF_POSITION = frozenset({Permission.REVIEW})
 
 # A claim is a courtesy, not a lock: one left behind by someone who went home lapses after a day.
 CLAIM_HOURS = 24
@@ -117,7 +126,7 @@ def case_permissions(account: Account | None, case: Case) -> frozenset[str]:
 
 
 def may_review(account: Account | None, case: Case) -> bool:
-    return "review" in case_permissions(account, case)
+    return Permission.REVIEW in case_permissions(account, case)
 
 
 def position_permissions(account: Account | None, position: Position) -> frozenset[str]:
@@ -156,7 +165,7 @@ def claimed_message(who: Account, at: datetime) -> str:
 def check_may_act(session, account: Account, case: Case) -> None:
     """Raise unless this account may fire a trigger on the case at all (the workflow then decides which):
     the owner, or a reviewer of the jurisdiction on a submitted case that no one else has claimed."""
-    if "transition" not in case_permissions(account, case):
+    if Permission.TRANSITION not in case_permissions(account, case):
         if is_reviewer(account):
             raise AccessDenied("该申请不在您的管辖范围内", hide=True)
         raise AccessDenied("您的账号无权办理此申请")
