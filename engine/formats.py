@@ -22,6 +22,8 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Callable
 
+from engine import clock   # standard library only, too
+
 __all__ = [
     "to_halfwidth",
     "normalize_text",
@@ -212,7 +214,7 @@ def check_id_number(v, today: date | None = None) -> str | None:
     birth = _parse_yyyymmdd(v[6:14])
     if birth is None:
         return f"出生日期“{v[6:14]}”不是有效日期，请核对第7-14位"
-    if birth > (today or date.today()):
+    if birth > (today or clock.today()):
         return "出生日期不能晚于今天，请核对第7-14位"
     if _id_check_char(v[:17]) != v[17]:
         return "校验位错误，请核对第18位"

@@ -8,14 +8,14 @@ from datetime import date
 from functools import lru_cache
 from typing import Any, Callable, Iterable
 
-from engine import formats
+from engine import clock, formats
 from engine.regions import RegionTable, load_regions
 
 
 @dataclass
 class RuleContext:
     """What rules may look at besides the data itself."""
-    today: date = field(default_factory=date.today)
+    today: date = field(default_factory=clock.today)   # the Beijing date
     regions: RegionTable = field(default_factory=load_regions)
     session: Any = None          # SQLAlchemy session, for cross-record rules
     unit_id: int | None = None
@@ -438,7 +438,7 @@ class TransitionContext:
     session: Any
     catalogue: Any
     actor: Any
-    today: date = field(default_factory=date.today)
+    today: date = field(default_factory=clock.today)   # the Beijing date
 
 
 def guard(name):

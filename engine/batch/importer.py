@@ -19,7 +19,7 @@ from functools import lru_cache
 
 import fastjsonschema
 
-from engine import formats
+from engine import clock, formats
 from engine.batch.columns import as_predicate, column_checks, suspect_rows
 from engine.batch.gc_pause import cycle_collector_paused
 from engine.batch.reader import (
@@ -309,7 +309,7 @@ def import_workbook(session, catalogue: Catalogue, item: ItemDefinition, account
     blocked = unmet_requirement(session, item, account.unit_id, account.id)
     if blocked:
         raise ImportRefused(blocked, 403)
-    today = today or date.today()
+    today = today or clock.today()
     max_bytes = int(max_mb * 1024 * 1024)
     if len(data) > max_bytes:
         raise ImportRefused(BadFile.too_large(len(data), max_bytes).message, 413)

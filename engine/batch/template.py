@@ -20,7 +20,9 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from engine import clock
 from engine.definitions import Field, ItemDefinition
+from engine.spreadsheet import FORMULA_STARTS, neutralise
 
 GUIDE_SHEET = "填写说明"
 LISTS_SHEET = "_lists"
@@ -32,8 +34,6 @@ REQUIRED_MARK = "*"
 # Formats whose values are codes, not quantities: Excel must keep them as typed text.
 TEXT_FORMATS = frozenset({"id-number", "mobile", "bank-account", "bank-code", "credit-code", "month", "landline"})
 DATE_FORMAT = "yyyy-mm-dd"
-# What a spreadsheet would run if the cell were ever re-typed or exported as CSV (OWASP "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 REQUIRED_FILL = PatternFill("solid", fgColor="FCE4D6")
@@ -48,13 +48,6 @@ BATCH_RULE_TEXT = {
     "on_roster": "须为本单位已上报见习匹配结果的人员，月份须在其见习协议期内且不晚于本月",
     "no_overlapping_agreement": "同一人员的见习协议期间不能与已有协议重叠",
 }
-
-
-def neutralise(text: str) -> str:
-    """Text that a spreadsheet could take for a formula gets a leading apostrophe; the reader removes it again."""
-    if text and text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
 
 
 def display_width(text: str) -> int:
@@ -343,7 +336,7 @@ def write_workbook(item: ItemDefinition, *, choices: dict[str, list[str]] | None
     meta.sheet_state = "veryHidden"
     for k, v in ((META_MARK, "此工作表由系统使用，请勿修改"), ("item", item.key),
                  ("version", str(version if version is not None else item.version)), ("title", item.title),
-                 ("generated", datetime.now().strftime("%Y-%m-%d %H:%M:%S"))):
+                 ("generated", clock.format_beijing(clock.utcnow(), "%Y-%m-%d %H:%M:%S"))):
         meta.append([_text_cell(meta, k), _text_cell(meta, v)])
 
     buf = io.BytesIO()
