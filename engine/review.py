@@ -482,7 +482,7 @@ def format_value(item: ItemDefinition, key: str, value: Any) -> str:
     f = item.field_map.get(key)
     if isinstance(value, bool):
         return "是" if value else "否"
-    if f is not None and f.format in ("shanxi-city", "shanxi-county"):
+    if f is not None and f.format in formats.REGION_FORMATS:
         return load_regions().label(value) or str(value)
     return str(value)
 

@@ -96,11 +96,11 @@ def fast_formats(ctx: RuleContext) -> dict:
     """Our format checks as fastjsonschema wants them: value -> bool (every format of the catalogue)."""
     today = ctx.today
     out = {name: (lambda fn: lambda v: fn(v) is None)(fn) for name, fn in formats.FORMAT_CHECKS.items()}
-    out["id-number"] = lambda v: formats.check_id_number(v, today=today) is None
-    out["date"] = _date_ok
-    out["month"] = _month_ok
-    out["shanxi-city"] = ctx.regions.is_city
-    out["shanxi-county"] = ctx.regions.is_county
+    out[formats.ID_NUMBER] = lambda v: formats.check_id_number(v, today=today) is None
+    out[formats.DATE] = _date_ok
+    out[formats.MONTH] = _month_ok
+    out[formats.SHANXI_CITY] = ctx.regions.is_city
+    out[formats.SHANXI_COUNTY] = ctx.regions.is_county
     return out
 
 

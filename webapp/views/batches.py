@@ -9,6 +9,7 @@ from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import func, select
 
+from engine import formats
 from engine.batch.errorbook import build_error_workbook
 from engine.batch.store import source_import
 from engine.batch.importer import ImportRefused, ImportResult, import_workbook, load_errors
@@ -219,8 +220,8 @@ def batch_rows(context, request):
         select(BatchRow).where(BatchRow.case_id == case.id).order_by(BatchRow.row_number)
         .limit(ROWS_PER_PAGE).offset(page.offset)).all()
     wf = catalogue.workflows[case.workflow_key]
-    masked = {f.key: "id" for f in item.fields if f.format == "id-number"}
-    masked.update({f.key: "mobile" for f in item.fields if f.format == "mobile"})
+    masked = {f.key: "id" for f in item.fields if f.format == formats.ID_NUMBER}
+    masked.update({f.key: "mobile" for f in item.fields if f.format == formats.MOBILE})
     return {"case": case, "item": item, "rows": rows, "total": total, "page": page.number, "pages": page.pages,
             "masked": masked, "state_label": wf.label(case.state), "active_top": "个人中心",
             "page_title": f"{item.title} · 导入明细", "source": source_import(request.dbsession, case),
