@@ -64,6 +64,7 @@ def includeme(config):
         env = config.get_jinja2_environment()
         env.filters["region"] = region_label
         env.filters["dt"] = fmt_datetime
+        env.filters["iso"] = clock.isoformat   # machine-readable, e.g. <time datetime=…>
         env.filters["size"] = fmt_size
         env.filters["mask_id"] = formats.mask_id
         env.filters["mask_mobile"] = formats.mask_mobile
