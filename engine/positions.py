@@ -324,7 +324,7 @@ def _page_ids(session, dialect, filters, where, params, today, limit, offset) ->
 
 def _keyword_page(session, dialect, filters, where, params, today, per_page) -> tuple[int, list[int]]:
     """Keyword hits are visited once for both the total and the page (a window count)."""
-    offset = Page(filters.page, per_page, 0).offset
+    offset = (filters.page - 1) * per_page
     if dialect == "postgresql":
         # Every hit is needed for the total anyway; materialised, PostgreSQL fetches them through the
         # bigram index instead of walking the date index in the hope of twenty early ones.

@@ -292,8 +292,8 @@ def _filter_shape(query: QueueQuery, jurisdiction: str | None,
         shape.append("item")
         params["item"] = query.item
     if query.month:
-        # 申办月份 is submitted_month; the submitted_at range around it (a day of slack either side, for
-        # whichever time zone the month was taken in) lets the index narrow the scan to that month.
+        # 申办月份 is submitted_month; the submitted_at range around it (a day of slack either side: months
+        # taken before engine.clock were UTC or server-local ones) lets the index narrow the scan to that month.
         y, m = map(int, query.month.split("-"))
         shape.append("month")
         params.update(month=query.month, start=datetime(y, m, 1) - timedelta(days=1),
