@@ -87,6 +87,7 @@ def _seed(url: str, storage_dir: Path, n_positions: int, n_new_units: int, n_ind
     from sqlalchemy import select, text
 
     from bench.bench_positions import UNIT_CORE, UNIT_KIND, UNIT_PREFIX, _build_database
+    from engine import clock
     from engine.db import make_engine, make_session_factory
     from engine.loader import default_dirs, load_catalogue
     from engine.models import Account, Case, Position, Unit, utcnow
@@ -148,7 +149,7 @@ def _seed(url: str, storage_dir: Path, n_positions: int, n_new_units: int, n_ind
         # One production-strength hash for everyone (hashing hundreds would take minutes, and a weaker
         # one would be rehashed, i.e. written, at each first login).
         conn.execute(account_t.update().values(password_hash=PasswordHasher().hash(f.PASSWORD)))
-        today = date.today()
+        today = clock.today()
         visible = conn.scalars(select(Position.id).where(Position.status == "open")).all()
         intentable = conn.scalars(select(Position.id).where(
             Position.status == "open", Position.matched < Position.openings,

@@ -25,7 +25,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -55,7 +55,7 @@ def _build_database(url: str, n_positions: int, seed: int = 7) -> dict:
     from alembic.config import Config
     from sqlalchemy import text
 
-    from engine import search
+    from engine import clock, search
     from engine.db import make_engine
     from engine.models import Account, Case, Position, Unit, utcnow
     from engine.regions import load_regions
@@ -72,7 +72,7 @@ def _build_database(url: str, n_positions: int, seed: int = 7) -> dict:
                   "住宿和餐饮业", "金融业", "采矿业", "农、林、牧、渔业", "文化、体育和娱乐业"]
     n_units = max(20, n_positions // 25)
     now = utcnow().replace(microsecond=0)
-    today = date.today()
+    today = clock.today()
     engine = make_engine(url)
     started = time.time()
     with engine.begin() as conn:

@@ -21,8 +21,9 @@ from enum import StrEnum
 
 from sqlalchemy import and_, false, true
 
+from engine import clock
 from engine.errors import AccessDenied, ClaimConflict
-from engine.models import Account, Case, Position, utcnow
+from engine.models import Account, Case, Position
 from engine.regions import CITY, COUNTY, PROVINCE, load_regions
 
 class Permission(StrEnum):
@@ -143,7 +144,7 @@ def position_permissions(account: Account | None, position: Position) -> frozens
 def claim_active(claimed_at: datetime | None, now: datetime | None = None) -> bool:
     if claimed_at is None:
         return False
-    return (now or utcnow()) - claimed_at < timedelta(hours=CLAIM_HOURS)
+    return (now or clock.utcnow()) - claimed_at < timedelta(hours=CLAIM_HOURS)
 
 
 def claimed_by_other(account: Account, case: Case, now: datetime | None = None) -> bool:
@@ -158,8 +159,7 @@ def holder(session, case: Case, now: datetime | None = None) -> Account | None:
 
 
 def claimed_message(who: Account, at: datetime) -> str:
-    local = at + timedelta(hours=8)
-    return f"该申请已由{who.name}于{local:%m-%d %H:%M}认领，请勿重复处理"
+    return f"该申请已由{who.name}于{clock.format_beijing(at, '%m-%d %H:%M')}认领，请勿重复处理"
 
 
 def check_may_act(session, account: Account, case: Case) -> None:

@@ -10,7 +10,8 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import func, select
 
 from engine import formats
-from engine.models import Account, AuditEntry, LoginAttempt, Unit, utcnow
+from engine.clock import utcnow
+from engine.models import Account, AuditEntry, LoginAttempt, Unit
 from engine.validation import FieldError
 
 def _make_hasher() -> PasswordHasher:

@@ -7,24 +7,25 @@ from __future__ import annotations
 
 import heapq
 import io
-import math
 import re
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from html import escape
-from typing import Any
 
 from sqlalchemy import JSON, String, Text, cast, false, func, literal, null, or_, select
 
+from engine import clock
 from engine.accounts import AccountError, _check_password, create_staff, hash_password
 from engine.definitions import Catalogue, ItemDefinition, WorkflowDefinition
 from engine.models import Account, AuditEntry, Case, CaseEvent, DefinitionSnapshot
+from engine.paging import Page, parse_page
 from engine.regions import load_regions
+from engine.roles import role_label
+from engine.spreadsheet import neutralise
 from engine.validation import FieldError
 
 LOGIN_RE = re.compile(r"^[a-z][a-z0-9_.-]{2,31}$")
-ROLE_LABELS = {"unit": "单位", "individual": "个人", "reviewer": "审核人员", "admin": "系统管理员", "system": "系统"}
 LEVEL_LABELS = {"province": "省级", "city": "市级", "county": "县级"}
 ACTION_LABELS = {
     "login": "登录", "login_failed": "登录失败", "logout": "退出",
@@ -38,7 +39,6 @@ AUDIT_KINDS = {"login": ("login", "login_failed", "logout"),
 AUDIT_PER_PAGE = 50
 AUDIT_COUNT_CAP = 10_000
 EXPORT_MAX_ROWS = 100_000
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class AdminError(AccountError):
@@ -157,8 +157,11 @@ def change_jurisdiction(session, actor: Account, account: Account, jurisdiction:
           remote_addr)
 
 
+ACCOUNTS_PER_PAGE = 50
+
+
 def list_accounts(session, role: str | None = None, q: str | None = None, page: int = 1,
-                  per_page: int = 50) -> tuple[list[Account], int]:
+                  per_page: int = ACCOUNTS_PER_PAGE) -> tuple[list[Account], int]:
     conds = []
     if role:
         conds.append(Account.role == role)
@@ -166,7 +169,7 @@ def list_accounts(session, role: str | None = None, q: str | None = None, page: 
         conds.append(or_(Account.login_name.contains(q, autoescape=True), Account.name.contains(q, autoescape=True)))
     total = session.scalar(select(func.count()).select_from(Account).where(*conds))
     rows = session.scalars(select(Account).where(*conds).order_by(Account.role.desc(), Account.id)
-                           .limit(per_page).offset((max(1, page) - 1) * per_page)).all()
+                           .limit(per_page).offset(Page(parse_page(page), per_page, total).offset)).all()
     return list(rows), total
 
 
@@ -227,7 +230,7 @@ def _text_width(text: str, size: float = 13) -> float:
 
 
 def transition_caption(t) -> str:
-    who = "、".join(ROLE_LABELS.get(r, r) for r in t.roles)
+    who = "、".join(role_label(r) for r in t.roles)
     if t.reviewer_levels:
         who += "（" + "、".join(LEVEL_LABELS.get(lv, lv) for lv in t.reviewer_levels) + "）"
     extra = "，须填意见" if t.comment == "required" else ""
@@ -367,10 +370,7 @@ class AuditFilter:
                 if parsed is None:
                     errors[name] = "日期格式应为2026-03-01"
                 setattr(out, name, parsed)
-        try:
-            out.page = max(1, int(params.get("page", 1)))
-        except (TypeError, ValueError):
-            out.page = 1
+        out.page = parse_page(params.get("page"))
         return out, errors
 
     def params(self, **over) -> dict:
@@ -417,12 +417,11 @@ def _audit_selects(f: AuditFilter):
     elif f.kind in AUDIT_KINDS:
         conds_e.append(AuditEntry.action.in_(AUDIT_KINDS[f.kind]))
         conds_c.append(false())
-    if f.date_from:
-        start = datetime.combine(f.date_from, datetime.min.time()) - timedelta(hours=8)  # a Beijing day
+    start, end = clock.beijing_days(f.date_from, f.date_to)   # the days people mean are Beijing days
+    if start is not None:
         conds_e.append(AuditEntry.at >= start)
         conds_c.append(CaseEvent.at >= start)
-    if f.date_to:
-        end = datetime.combine(f.date_to + timedelta(days=1), datetime.min.time()) - timedelta(hours=8)
+    if end is not None:
         conds_e.append(AuditEntry.at < end)
         conds_c.append(CaseEvent.at < end)
     if f.q:
@@ -465,7 +464,7 @@ def _describe(row, catalogue: Catalogue | None) -> tuple[str, str]:
     d = row.detail or {}
     parts = []
     if d.get("role"):
-        parts.append(f"角色：{ROLE_LABELS.get(d['role'], d['role'])}")
+        parts.append(f"角色：{role_label(d['role'])}")
     regions = load_regions()
     if d.get("jurisdiction"):
         parts.append(f"管辖范围：{regions.label(d['jurisdiction']) or d['jurisdiction']}")
@@ -496,18 +495,10 @@ def audit_log(session, catalogue: Catalogue, f: AuditFilter, per_page: int = AUD
               ) -> tuple[list[AuditRow], int, int]:
     """One page of the merged log, newest first: (rows, total, pages); totals above
     AUDIT_COUNT_CAP per source are not counted further."""
-    total = _count(session, f, AUDIT_COUNT_CAP)
-    pages = max(1, math.ceil(total / per_page))
-    f.page = min(f.page, pages)
-    raw = _newest(session, f, f.page * per_page)[(f.page - 1) * per_page:]
-    return _rows(session, raw, catalogue), total, pages
-
-
-def neutralise(value: Any) -> Any:
-    """Text a spreadsheet could take for a formula gets a leading apostrophe (as in the batch workbooks)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    page = Page(f.page, per_page, _count(session, f, AUDIT_COUNT_CAP)).within()
+    f.page = page.number
+    raw = _newest(session, f, page.offset + per_page)[page.offset:]
+    return _rows(session, raw, catalogue), page.total, page.pages
 
 
 def audit_xlsx(session, catalogue: Catalogue, f: AuditFilter) -> tuple[bytes, int, bool]:
@@ -535,7 +526,7 @@ def audit_xlsx(session, catalogue: Catalogue, f: AuditFilter) -> tuple[bytes, in
     ws.append([cell(h, bold=True) for h in ("时间（北京时间）", "操作", "操作人", "账号", "对象", "详情", "IP地址", "类别")])
     kinds = {"login": "登录", "admin": "账号管理", "transition": "流程"}
     for r in rows:
-        ws.append([cell((r.at + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")), cell(r.action_label),
+        ws.append([cell(clock.format_beijing(r.at, "%Y-%m-%d %H:%M:%S")), cell(r.action_label),
                    cell(r.actor_name), cell(r.actor_login), cell(r.target), cell(r.detail), cell(r.remote_addr),
                    cell(kinds.get(r.kind, r.kind))])
     if truncated:
@@ -547,4 +538,4 @@ def audit_xlsx(session, catalogue: Catalogue, f: AuditFilter) -> tuple[bytes, in
 
 __all__ = ["AdminError", "audit", "create_reviewer", "create_admin", "set_active", "reset_password",
            "change_jurisdiction", "list_accounts", "catalogue_overview", "item_info", "workflow_svg",
-           "AuditFilter", "audit_log", "audit_xlsx", "neutralise"]
+           "AuditFilter", "audit_log", "audit_xlsx"]

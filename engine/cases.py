@@ -1,14 +1,14 @@
 """Creating, saving and submitting cases of any item, and moving them through their workflow."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import access
+from engine import access, clock
 from engine.definitions import Catalogue, ItemDefinition
-from engine.models import Account, Case, DefinitionSnapshot, utcnow
+from engine.models import Account, Case, DefinitionSnapshot
 from engine.rules import RuleContext, TransitionContext, effect
 from engine.rules.guards import unmet_requirement
 from engine.validation import ValidationFailed, normalize, validate
@@ -54,7 +54,8 @@ def assign_reference(session, item: ItemDefinition, case: Case) -> None:
     if case.reference:
         return
     area = case.city_code or "140000"
-    case.reference = f"{item.reference_prefix}-{area}-{utcnow():%Y%m}-{case.id:06d}"
+    month = (case.submitted_month or clock.this_month()).replace("-", "")   # 申办月份, a Beijing month
+    case.reference = f"{item.reference_prefix}-{area}-{month}-{case.id:06d}"
 
 
 @effect("assign_reference", doc="gives the case its reference (前缀-地市代码-年月-序号) if it has none")
@@ -112,7 +113,7 @@ def save_draft(session, catalogue: Catalogue, item: ItemDefinition, account: Acc
 
 def validate_for(session, item: ItemDefinition, account: Account, data: dict, today: date | None = None):
     raw = {**data, **prefill_values(item, account)}
-    clean, errors = validate(item, raw, RuleContext(today=today or date.today(), session=session,
+    clean, errors = validate(item, raw, RuleContext(today=today or clock.today(), session=session,
                                                       unit_id=account.unit_id))
     return raw, clean, errors
 
@@ -167,15 +168,15 @@ def transition(session, catalogue: Catalogue, case: Case, trigger: str, account:
             account.unit.city_code, account.unit.county_code = clean[locate["city"]], clean[locate["county"]]
         if account.unit is not None:
             case.city_code, case.county_code = account.unit.city_code, account.unit.county_code
-        now = utcnow() if today in (None, date.today()) else datetime.combine(today, utcnow().time())
-        case.submitted_at = now
-        case.submitted_month = now.strftime("%Y-%m")
+        today = today or clock.today()
+        case.submitted_at = clock.on_day(today)
+        case.submitted_month = clock.month_of(today)   # 申办月份: the Beijing month, as for batch cases
         event_data = clean
     elif case.submitted_at is None and t is not None and t.dest != wf.initial:
         # Leaving the initial state without a `validates` transition still ends the draft.
-        case.submitted_at = utcnow()
-        case.submitted_month = case.submitted_at.strftime("%Y-%m")
-    event = fire(case, wf, trigger, actor, TransitionContext(session, catalogue, actor, today or date.today()),
+        case.submitted_at = clock.utcnow()
+        case.submitted_month = clock.this_month()
+    event = fire(case, wf, trigger, actor, TransitionContext(session, catalogue, actor, today or clock.today()),
                  comment=comment, expected_version=expected_version, event_data=event_data)
     if case.claimed_by is not None and account.role == "reviewer":
         case.claimed_by, case.claimed_at = None, None

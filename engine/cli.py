@@ -58,12 +58,14 @@ FIELD_NAMES = {"/login_name": "--login", "/name": "--name", "/jurisdiction": "--
 def _create(argv: list[str], role: str) -> int:
     from engine import admin
     from engine.db import database_url, make_engine, make_session_factory
+    from engine.roles import ROLE_LABELS
 
     prog = f"jianxi create-{role}"
-    parser = argparse.ArgumentParser(prog=prog, description="创建系统管理员" if role == "admin" else "创建审核人员")
+    what = ROLE_LABELS[role]
+    parser = argparse.ArgumentParser(prog=prog, description=f"创建{what}")
     parser.add_argument("--ini", type=Path, default=Path("development.ini"), help="配置文件（DATABASE_URL 优先）")
     parser.add_argument("--login", required=True, help="登录用户名")
-    parser.add_argument("--name", default="系统管理员" if role == "admin" else None, required=role != "admin",
+    parser.add_argument("--name", default=what if role == "admin" else None, required=role != "admin",
                         help="姓名")
     if role == "reviewer":
         parser.add_argument("--jurisdiction", required=True,
@@ -87,7 +89,6 @@ def _create(argv: list[str], role: str) -> int:
     finally:
         session.close()
         engine.dispose()
-    what = "管理员" if role == "admin" else "审核人员"
     print(f"已创建{what}账号“{account.login_name}”（{account.name}），请在 /staff/login 登录")
     return 0
 

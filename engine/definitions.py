@@ -11,7 +11,8 @@ from pathlib import Path
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-REGION_FORMATS = ("shanxi-city", "shanxi-county")
+from engine import formats
+from engine.formats import REGION_FORMATS  # noqa: F401  (re-exported)
 
 
 @dataclass(frozen=True)
@@ -184,18 +185,16 @@ class ItemDefinition:
         return [a["slot"] for a in self.attachments if a.get("required", True)]
 
 
+_FORMAT_WIDGETS = {formats.DATE: "date", formats.MONTH: "month", formats.SHANXI_CITY: "region-city",
+                   formats.SHANXI_COUNTY: "region-county"}
+
+
 def _default_widget(spec: dict) -> str:
     if "enum" in spec:
         return "select"
-    fmt = spec.get("format")
-    if fmt == "date":
-        return "date"
-    if fmt == "month":
-        return "month"
-    if fmt == "shanxi-city":
-        return "region-city"
-    if fmt == "shanxi-county":
-        return "region-county"
+    widget = _FORMAT_WIDGETS.get(spec.get("format"))
+    if widget:
+        return widget
     if spec.get("type") in ("integer", "number"):
         return "number"
     return "text"
@@ -275,7 +274,7 @@ def _check_workflow(wf: dict, name: str) -> list[Problem]:
 
 
 def _check_item(item: dict, name: str, workflows: dict[str, dict], items: dict[str, dict]) -> list[Problem]:
-    from engine import formats, rules
+    from engine import rules
 
     out = []
     schema = item["schema"]
@@ -289,7 +288,7 @@ def _check_item(item: dict, name: str, workflows: dict[str, dict], items: dict[s
             out.append(Problem(name, f"/schema/required/{i}", f"必填字段“{req}”不在 properties 中"))
     for key, spec in props.items():
         fmt = spec.get("format")
-        if fmt and fmt not in formats.FORMAT_CHECKS and fmt not in REGION_FORMATS:
+        if fmt and fmt not in formats.FORMATS:
             out.append(Problem(name, f"/schema/properties/{key}/format", f"未知的格式“{fmt}”"))
     slots = [a["slot"] for a in item.get("attachments", [])]
     if len(set(slots)) != len(slots):

@@ -22,7 +22,11 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Callable
 
+from engine import clock   # standard library only, too
+
 __all__ = [
+    "FORMATS",
+    "REGION_FORMATS",
     "to_halfwidth",
     "normalize_text",
     "normalize_code",
@@ -50,6 +54,24 @@ __all__ = [
     "add_months",
     "age_on",
 ]
+
+# ---------------------------------------------------------------------------
+# Format names: the one spelling of each value a definition's "format" may take. Every other module
+# (validation, the importer and its reader, the Excel template, the review pages) names them by these.
+# ---------------------------------------------------------------------------
+
+CREDIT_CODE = "credit-code"
+ID_NUMBER = "id-number"
+MOBILE = "mobile"
+LANDLINE = "landline"
+MONTH = "month"
+DATE = "date"
+BANK_ACCOUNT = "bank-account"
+BANK_CODE = "bank-code"
+SHANXI_CITY = "shanxi-city"
+SHANXI_COUNTY = "shanxi-county"
+# Checked against the region table (engine.regions), not by a function of this module.
+REGION_FORMATS = (SHANXI_CITY, SHANXI_COUNTY)
 
 # ---------------------------------------------------------------------------
 # Normalisers
@@ -212,7 +234,7 @@ def check_id_number(v, today: date | None = None) -> str | None:
     birth = _parse_yyyymmdd(v[6:14])
     if birth is None:
         return f"出生日期“{v[6:14]}”不是有效日期，请核对第7-14位"
-    if birth > (today or date.today()):
+    if birth > (today or clock.today()):
         return "出生日期不能晚于今天，请核对第7-14位"
     if _id_check_char(v[:17]) != v[17]:
         return "校验位错误，请核对第18位"
@@ -280,26 +302,29 @@ def check_bank_code(v) -> str | None:
 
 
 FORMAT_CHECKS: dict[str, Callable[[str], str | None]] = {
-    "credit-code": check_credit_code,
-    "id-number": check_id_number,
-    "mobile": check_mobile,
-    "landline": check_landline,
-    "month": check_month,
-    "date": check_date,
-    "bank-account": check_bank_account,
-    "bank-code": check_bank_code,
+    CREDIT_CODE: check_credit_code,
+    ID_NUMBER: check_id_number,
+    MOBILE: check_mobile,
+    LANDLINE: check_landline,
+    MONTH: check_month,
+    DATE: check_date,
+    BANK_ACCOUNT: check_bank_account,
+    BANK_CODE: check_bank_code,
 }
 
 FORMAT_NORMALIZERS: dict[str, Callable] = {
-    "credit-code": normalize_code,
-    "id-number": normalize_code,
-    "mobile": normalize_mobile,
-    "landline": normalize_text,
-    "month": normalize_text,
-    "date": normalize_text,
-    "bank-account": normalize_digits,
-    "bank-code": normalize_digits,
+    CREDIT_CODE: normalize_code,
+    ID_NUMBER: normalize_code,
+    MOBILE: normalize_mobile,
+    LANDLINE: normalize_text,
+    MONTH: normalize_text,
+    DATE: normalize_text,
+    BANK_ACCOUNT: normalize_digits,
+    BANK_CODE: normalize_digits,
 }
+
+# Every format a definition may name (`jianxi check` refuses any other).
+FORMATS = frozenset(FORMAT_CHECKS) | frozenset(REGION_FORMATS)
 
 
 # ---------------------------------------------------------------------------

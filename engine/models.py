@@ -1,13 +1,16 @@
 """Persistent model. The schema itself lives in the Alembic migrations."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, MetaData, String,
     Text, UniqueConstraint, text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from engine.clock import utcnow  # noqa: F401  (column defaults, and re-exported)
+from engine.roles import ROLES  # noqa: F401  (re-exported)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -16,8 +19,6 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-ROLES = ("unit", "individual", "reviewer", "admin")
 
 
 # Primary keys are INTEGER columns (32 bits on PostgreSQL); a bigger number names no row, and SQLite
@@ -37,10 +38,6 @@ def row_id(value) -> int | None:
     if not isinstance(value, int) or not 1 <= value <= MAX_ID:
         return None
     return value
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 class Base(DeclarativeBase):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import math
 import re
 import threading
 from collections import OrderedDict
@@ -19,13 +18,15 @@ from datetime import date, datetime
 from sqlalchemy import Date, bindparam, func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from engine import formats, search
+from engine import clock, formats, search
 from engine.definitions import ItemDefinition
 from engine.models import (
-    LISTED_SQL, Account, Case, Intent, Position, PositionEvent, SearchVersion, Unit, utcnow,
+    LISTED_SQL, Account, Case, Intent, Position, PositionEvent, SearchVersion, Unit,
 )
+from engine.paging import Page, page_count, parse_page
 from engine.regions import load_regions
 from engine.rules import effect
+from engine.spreadsheet import neutralise
 from engine.validation import FieldError
 
 PER_PAGE = 20
@@ -33,7 +34,6 @@ EDUCATIONS = ("不限", "中专", "大专", "本科", "硕士", "博士")
 PERIODS = tuple(range(3, 13))
 SORTS = {"new": "最新发布", "allowance": "生活补助从高到低"}
 STATUS_LABELS = {"open": "招募中", "expired": "已截止", "full": "已招满", "taken_down": "已下架"}
-MAX_PAGE = 10_000
 
 
 class PositionError(Exception):
@@ -107,7 +107,7 @@ def _unpublish_effect(case, ctx) -> None:
 # ---------------------------------------------------------------------------
 
 def position_status(position: Position, today: date | None = None) -> str:
-    today = today or date.today()
+    today = today or clock.today()
     if position.status != "open":
         return "taken_down"
     if position.matched >= position.openings:
@@ -205,8 +205,7 @@ def parse_filters(params: Mapping[str, str], industries: tuple[str, ...] = ()) -
     sort = get("sort") or "new"
     if sort not in SORTS:
         sort = "new"
-    page_raw = get("page")
-    page = int(page_raw) if _DIGITS.match(page_raw) and 1 <= int(page_raw) <= MAX_PAGE else 1
+    page = parse_page(get("page"))
     return PositionFilters(city, county, education, industry, period, min_allowance, q, sort, page), errors
 
 
@@ -231,7 +230,7 @@ class PositionSummary:
     def as_json(self) -> dict:
         out = asdict(self)
         out["deadline"] = self.deadline.isoformat() if self.deadline else None
-        out["published_at"] = self.published_at.isoformat()
+        out["published_at"] = clock.isoformat(self.published_at)
         return out
 
 
@@ -245,7 +244,7 @@ class SearchResult:
     pages: int = field(init=False)
 
     def __post_init__(self):
-        self.pages = max(1, math.ceil(self.total / self.per_page))
+        self.pages = page_count(self.total, self.per_page)
         self._json = None
         self._bytes = None
 
@@ -352,8 +351,8 @@ def _keyword_page(session, dialect, filters, where, params, today, per_page) -> 
     if filters.page == 1:
         return 0, []
     total = _count(session, dialect, filters, where, params, today)  # past the last page: go to it
-    last = max(1, math.ceil(total / per_page))
-    return total, _page_ids(session, dialect, filters, where, params, today, per_page, (last - 1) * per_page)
+    last = Page(filters.page, per_page, total).within()
+    return total, _page_ids(session, dialect, filters, where, params, today, per_page, last.offset)
 
 
 class _ResultCache:
@@ -415,14 +414,14 @@ def cached_search(engine, filters: PositionFilters, today: date | None = None,
     version = row[0] if row else None
     if version is None:
         return None
-    return RESULT_CACHE.get(_cache_key(engine.url, version, today or date.today(), per_page, filters))
+    return RESULT_CACHE.get(_cache_key(engine.url, version, today or clock.today(), per_page, filters))
 
 
 def search_positions(session, filters: PositionFilters, today: date | None = None,
                      per_page: int = PER_PAGE, cache: bool = True) -> SearchResult:
     """One page of listed positions and the total. Results are cached per search_versions counter;
     without the counter row nothing is cached."""
-    today = today or date.today()
+    today = today or clock.today()
     bind = session.get_bind()
     key = None
     if cache:
@@ -436,17 +435,18 @@ def search_positions(session, filters: PositionFilters, today: date | None = Non
     where, params = _where(dialect, filters)
     if filters.q:
         total, ids = _keyword_page(session, dialect, filters, where, params, today, per_page)
-        page = min(filters.page, max(1, math.ceil(total / per_page)))
+        page = Page(filters.page, per_page, total).within()
     else:
         total = _count(session, dialect, filters, where, params, today)
-        page = min(filters.page, max(1, math.ceil(total / per_page)))
-        ids = _page_ids(session, dialect, filters, where, params, today, per_page, (page - 1) * per_page)
+        page = Page(filters.page, per_page, total).within()
+        ids = _page_ids(session, dialect, filters, where, params, today, per_page, page.offset)
     rows = {}
     if ids:
         for p, unit_name in session.execute(select(Position, Unit.name).join(Unit, Unit.id == Position.unit_id)
                                             .where(Position.id.in_(ids))):
             rows[p.id] = _summary(p, unit_name)
-    result = SearchResult([rows[i] for i in ids if i in rows], total, page, per_page, replace(filters, page=page))
+    result = SearchResult([rows[i] for i in ids if i in rows], total, page.number, per_page,
+                          replace(filters, page=page.number))
     if key is not None:
         RESULT_CACHE.put(key, result)
     return result
@@ -473,7 +473,7 @@ def regions_tree() -> dict:
 # ---------------------------------------------------------------------------
 
 def position_detail(session, position: Position, today: date | None = None) -> dict:
-    today = today or date.today()
+    today = today or clock.today()
     case_data = session.scalar(select(Case.data).where(Case.id == position.case_id)) or {}
     unit_data = _unit_application(session, position.unit_id)
     unit = session.get(Unit, position.unit_id)
@@ -500,7 +500,7 @@ def position_detail(session, position: Position, today: date | None = None) -> d
         "age_max": case_data.get("age_max"),
         "description": case_data.get("description"),
         "deadline": position.deadline.isoformat() if position.deadline else None,
-        "published_at": position.published_at.isoformat(),
+        "published_at": clock.isoformat(position.published_at),
         "contact_name": case_data.get("contact_name"),
         "contact_mobile": formats.mask_mobile(case_data.get("contact_mobile") or "") or None,
         "unit": {
@@ -577,7 +577,7 @@ def withdraw_intent(session, intent: Intent, account: Account) -> Intent:
         raise PositionError("这不是您登记的意向", 403)
     if intent.withdrawn_at is not None:
         raise PositionError("该意向已撤回", 409)
-    intent.withdrawn_at = utcnow()
+    intent.withdrawn_at = clock.utcnow()
     session.flush()
     return intent
 
@@ -597,8 +597,8 @@ class MyIntent:
 
     def as_json(self) -> dict:
         out = asdict(self)
-        out["created_at"] = self.created_at.isoformat()
-        out["withdrawn_at"] = self.withdrawn_at.isoformat() if self.withdrawn_at else None
+        out["created_at"] = clock.isoformat(self.created_at)
+        out["withdrawn_at"] = clock.isoformat(self.withdrawn_at)
         return out
 
 
@@ -634,7 +634,7 @@ class UnitPosition:
     def as_json(self) -> dict:
         out = asdict(self)
         out["deadline"] = self.deadline.isoformat() if self.deadline else None
-        out["published_at"] = self.published_at.isoformat()
+        out["published_at"] = clock.isoformat(self.published_at)
         return out
 
 
@@ -675,7 +675,7 @@ class IntentPerson:
     def as_json(self) -> dict:
         return {"id": self.intent_id, "name": self.name, "id_number": self.id_masked, "mobile": self.mobile,
                 "education": self.education, "school": self.school, "major": self.major,
-                "created_at": self.created_at.isoformat()}
+                "created_at": clock.isoformat(self.created_at)}
 
 
 def position_intents(session, position: Position, education: str | None = None, q: str | None = None,
@@ -707,17 +707,6 @@ def position_intents(session, position: Position, education: str | None = None, 
 # Workbooks
 # ---------------------------------------------------------------------------
 
-def safe_cell(value):
-    """Text that a spreadsheet would run as a formula is written as plain text."""
-    from engine.batch.template import neutralise
-    return neutralise(value) if isinstance(value, str) else value
-
-
-def _beijing(dt: datetime) -> str:
-    from datetime import timedelta
-    return (dt + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
-
-
 def intents_workbook(position: Position, people: list[IntentPerson]) -> bytes:
     """The 意向人员 list as xlsx; ID numbers masked as on the page."""
     from openpyxl import Workbook
@@ -726,14 +715,14 @@ def intents_workbook(position: Position, people: list[IntentPerson]) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "意向人员"
-    ws.append([safe_cell(f"岗位：{position.name}（编号{position.id}）")])
+    ws.append([neutralise(f"岗位：{position.name}（编号{position.id}）")])
     headers = ["序号", "姓名", "身份证号", "手机号", "学历", "毕业院校", "专业", "登记意向时间"]
     ws.append(headers)
     for cell in ws[2]:
         cell.font = Font(bold=True)
     for i, p in enumerate(people, start=1):
-        ws.append([i, safe_cell(p.name), p.id_masked, safe_cell(p.mobile), safe_cell(p.education),
-                   safe_cell(p.school), safe_cell(p.major), _beijing(p.created_at)])
+        ws.append([i, neutralise(p.name), p.id_masked, neutralise(p.mobile), neutralise(p.education),
+                   neutralise(p.school), neutralise(p.major), clock.format_beijing(p.created_at)])
     for row in ws.iter_rows(min_row=3, min_col=3, max_col=4):
         for cell in row:
             cell.number_format = "@"

@@ -5,7 +5,6 @@ which triggers a reviewer may fire (engine.workflow.available), what each state 
 """
 from __future__ import annotations
 
-import math
 import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -15,11 +14,12 @@ from typing import Any, Iterable
 from sqlalchemy import and_, bindparam, false, func, literal, or_, select, true, union_all
 from sqlalchemy.orm import aliased
 
-from engine import access, formats
+from engine import access, clock, formats
 from engine.access import claim_active, holder
 from engine.cases import actor_of, definition_for, transition
 from engine.definitions import Catalogue, ItemDefinition, WorkflowDefinition
-from engine.models import Account, Attachment, BatchRow, Case, CaseEvent, Unit, row_id, utcnow
+from engine.models import Account, Attachment, BatchRow, Case, CaseEvent, Unit, row_id
+from engine.paging import Page, parse_page, parse_per_page
 from engine.regions import load_regions
 from engine.rules import GUARDS, TransitionContext
 from engine.errors import ClaimConflict, StaleCase, TransitionNotAllowed, WorkflowError  # noqa: F401
@@ -27,7 +27,6 @@ from engine.workflow import Actor, available, role_allows
 
 PER_PAGE = 20
 MAX_PER_PAGE = 100
-MAX_PAGE = 10_000
 MAX_BULK = 100
 COUNT_CAP = 10_000   # counts above this show as "10000+": exact enough, and bounded in cost
 QUEUE = "queue"   # the default state filter: the queue states this reviewer can act on
@@ -90,8 +89,8 @@ class QueueQuery:
             errors["county"] = "所选县（市、区）不属于所选地市"
         else:
             query.county = county
-        query.page = _positive_int(params.get("page"), 1)
-        query.per_page = min(_positive_int(params.get("per_page"), PER_PAGE), MAX_PER_PAGE)
+        query.page = parse_page(params.get("page"))
+        query.per_page = parse_per_page(params.get("per_page"), PER_PAGE, MAX_PER_PAGE)
         query.order = "newest" if params.get("order") == "newest" else "oldest"
         return query, errors
 
@@ -103,15 +102,6 @@ class QueueQuery:
                   "per_page": None if self.per_page == PER_PAGE else self.per_page}
         values.update(over)
         return {k: v for k, v in values.items() if v is not None and v != "" and not (k == "page" and v == 1)}
-
-
-def _positive_int(value, default: int) -> int:
-    """A page or page size from 1 to MAX_PAGE; anything else (a huge number would overflow OFFSET) is the default."""
-    try:
-        n = int(str(value))
-    except (TypeError, ValueError):
-        return default
-    return n if 1 <= n <= MAX_PAGE else default
 
 
 @dataclass
@@ -141,10 +131,10 @@ class QueueRow:
             "unit": {"name": self.unit_name, "credit_code": self.credit_code} if self.unit_name else None,
             "city": self.city_code, "county": self.county_code, "state": self.state,
             "state_label": self.state_label,
-            "submitted_at": self.submitted_at.isoformat() + "Z" if self.submitted_at else None,
+            "submitted_at": clock.isoformat(self.submitted_at),
             "month": self.submitted_month, "days_waited": self.days_waited,
             "claimed_by": {"id": self.claimed_by, "name": self.claimed_by_name,
-                           "at": self.claimed_at.isoformat() + "Z"} if self.claimed_by else None,
+                           "at": clock.isoformat(self.claimed_at)} if self.claimed_by else None,
             "version": self.version, "actionable": self.actionable,
         }
 
@@ -266,8 +256,8 @@ def _filter_shape(query: QueueQuery, jurisdiction: str | None,
         shape.append("item")
         params["item"] = query.item
     if query.month:
-        # 申办月份 is submitted_month; the submitted_at range around it (a day of slack either side, for
-        # whichever time zone the month was taken in) lets the index narrow the scan to that month.
+        # 申办月份 is submitted_month; the submitted_at range around it (a day of slack either side: months
+        # taken before engine.clock were UTC or server-local ones) lets the index narrow the scan to that month.
         y, m = map(int, query.month.split("-"))
         shape.append("month")
         params.update(month=query.month, start=datetime(y, m, 1) - timedelta(days=1),
@@ -376,7 +366,7 @@ def days_between(start: datetime | None, now: datetime) -> int | None:
 def queue(session, catalogue: Catalogue, account: Account, query: QueueQuery,
           now: datetime | None = None) -> QueuePage:
     """One page of the reviewer's queue plus the counts per state under the same filters."""
-    now = now or utcnow()
+    now = now or clock.utcnow()
     actor = actor_of(account)
     pairs = actionable_states(catalogue, actor)
     spec, unambiguous = _queue_spec(catalogue, pairs)
@@ -402,16 +392,15 @@ def queue(session, catalogue: Catalogue, account: Account, query: QueueQuery,
         where_key, total = None, 0   # never submitted: not the reviewer's to see
     else:
         where_key, total = ("state",), counts_by_state.get(query.state, 0)
-    pages = max(1, math.ceil(total / query.per_page))
-    page = min(query.page, pages)
-    query.page = page
+    page = Page(query.page, query.per_page, total).within()
+    query.page = page.number
 
     found = []
     if filters is not None and where_key is not None and total:
         shape, params = filters
         stmt = _page_statement(shape, where_key, query.order == "newest")
         found = session.execute(stmt, {**params, "state": query.state, "limit": query.per_page,
-                                       "offset": (page - 1) * query.per_page}).all()
+                                       "offset": page.offset}).all()
     labels = state_labels(catalogue)
     rows = []
     for r in found:
@@ -431,7 +420,7 @@ def queue(session, catalogue: Catalogue, account: Account, query: QueueQuery,
     counts = [StateCount(s, labels.get(s, s), counts_by_state[s])
               for s in _state_order(catalogue) if counts_by_state.get(s)]
     queue_states = set().union(*pairs.values()) if pairs else set()
-    return QueuePage(query=query, rows=rows, total=total, pages=pages, queue_count=queue_count, counts=counts,
+    return QueuePage(query=query, rows=rows, total=total, pages=page.pages, queue_count=queue_count, counts=counts,
                      queue_states=queue_states)
 
 
@@ -451,7 +440,7 @@ def format_value(item: ItemDefinition, key: str, value: Any) -> str:
     f = item.field_map.get(key)
     if isinstance(value, bool):
         return "是" if value else "否"
-    if f is not None and f.format in ("shanxi-city", "shanxi-county"):
+    if f is not None and f.format in formats.REGION_FORMATS:
         return load_regions().label(value) or str(value)
     return str(value)
 
@@ -569,7 +558,7 @@ def claim(session, case: Case, account: Account, expected_version: int | None = 
     other = holder(session, case)
     if other is not None and other.id != account.id:
         raise ClaimConflict(access.claimed_message(other, case.claimed_at))
-    case.claimed_by, case.claimed_at = account.id, utcnow()
+    case.claimed_by, case.claimed_at = account.id, clock.utcnow()
     _flush(session, case)
 
 

@@ -8,7 +8,7 @@ from functools import lru_cache
 from jsonschema import Draft202012Validator
 
 from engine import formats
-from engine.definitions import REGION_FORMATS, ItemDefinition
+from engine.definitions import ItemDefinition
 from engine.rules import RuleContext, run_row_rules
 
 
@@ -69,7 +69,7 @@ def normalize(item: ItemDefinition, data: dict) -> dict:
         if isinstance(value, str):
             if fmt in formats.FORMAT_NORMALIZERS:
                 value = formats.FORMAT_NORMALIZERS[fmt](value)
-            elif fmt in REGION_FORMATS or spec.get("type") in ("integer", "number") or "enum" in spec:
+            elif fmt in formats.REGION_FORMATS or spec.get("type") in ("integer", "number") or "enum" in spec:
                 value = formats.normalize_text(value)
             else:
                 value = formats.trim(value)
@@ -134,13 +134,13 @@ def check_formats(item: ItemDefinition, data: dict, ctx: RuleContext) -> list[tu
         if not fmt or not isinstance(value, str):
             continue
         label = spec["title"]
-        if fmt == "id-number":
+        if fmt == formats.ID_NUMBER:
             problem = formats.check_id_number(value, today=ctx.today)
         elif fmt in formats.FORMAT_CHECKS:
             problem = formats.FORMAT_CHECKS[fmt](value)
-        elif fmt == "shanxi-city":
+        elif fmt == formats.SHANXI_CITY:
             problem = None if ctx.regions.is_city(value) else "请从列表中选择山西省的市"
-        elif fmt == "shanxi-county":
+        elif fmt == formats.SHANXI_COUNTY:
             problem = None if ctx.regions.is_county(value) else "请从列表中选择山西省的县（市、区）"
         else:
             problem = None

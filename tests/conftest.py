@@ -137,3 +137,11 @@ def testapp(wsgi_app, session_factory):
 def storage(storage_dir):
     from engine.storage import FileStorage
     return FileStorage(storage_dir)
+
+
+@pytest.fixture
+def clock_at():
+    """clock_at(datetime) makes engine.clock pretend it is that time (naive = UTC) for the rest of the test."""
+    from engine import clock
+    yield clock.set_now
+    clock.set_now(None)

@@ -1,9 +1,9 @@
 """Real rows for tests, made through the engine's own functions and committed."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
-from engine import formats
+from engine import clock, formats
 from engine.accounts import create_staff, register_individual, register_unit
 from engine.attachments import attach
 from engine.cases import save_draft, submit, transition
@@ -67,7 +67,7 @@ def post_data(**over) -> dict:
     data = {"position_name": "软件开发见习生", "openings": 5, "education": "本科", "major": "计算机类",
             "period_months": 6, "allowance": 2600, "work_city": "140100", "work_county": "140105",
             "work_address": "太原市小店区长治路123号", "description": "参与软件开发", "contact_name": "李红",
-            "contact_mobile": "13912345678", "deadline": (date.today() + timedelta(days=60)).isoformat()}
+            "contact_mobile": "13912345678", "deadline": (clock.today() + timedelta(days=60)).isoformat()}
     data.update(over)
     return data
 

@@ -6,21 +6,21 @@ from datetime import date, datetime
 from pyramid.csrf import get_csrf_token
 from pyramid.events import BeforeRender
 
-from engine import formats
+from engine import clock, formats
 from engine.regions import load_regions
+from engine.roles import role_label
 
 
 def region_label(code):
     return load_regions().label(code) if code else ""
 
 
-def fmt_datetime(value, fmt="%Y-%m-%d %H:%M"):
+def fmt_datetime(value, fmt=clock.DISPLAY):
+    """The one way a page shows a time: stored in UTC, shown in Beijing time."""
     if value is None:
         return ""
     if isinstance(value, datetime):
-        # Stored in UTC; the department works in Beijing time.
-        from datetime import timedelta
-        return (value + timedelta(hours=8)).strftime(fmt)
+        return clock.format_beijing(value, fmt)
     if isinstance(value, date):
         return value.strftime("%Y-%m-%d")
     return str(value)
@@ -64,9 +64,11 @@ def includeme(config):
         env = config.get_jinja2_environment()
         env.filters["region"] = region_label
         env.filters["dt"] = fmt_datetime
+        env.filters["iso"] = clock.isoformat   # machine-readable, e.g. <time datetime=…>
         env.filters["size"] = fmt_size
         env.filters["mask_id"] = formats.mask_id
         env.filters["mask_mobile"] = formats.mask_mobile
+        env.filters["role"] = role_label
         env.autoescape = True
 
     config.action(None, setup_env, order=999)

@@ -1,11 +1,12 @@
-"""Responses shared by views: JSON error bodies, and files from the storage folder."""
+"""Responses shared by views: JSON error bodies, files from the storage folder, generated workbooks."""
 from __future__ import annotations
 
 from urllib.parse import quote
 
 from pyramid.httpexceptions import HTTPNotFound
-from pyramid.response import FileResponse
+from pyramid.response import FileResponse, Response
 
+from engine.spreadsheet import XLSX_CONTENT_TYPE
 from webapp.services import storage
 
 
@@ -13,6 +14,21 @@ def api_error(request, status: int, message: str, **extra):
     request.response.status_int = status
     request.response.content_type = "application/json"
     return {"error": message, **extra}
+
+
+def _disposition(filename: str, ascii_name: str | None, inline: bool = False) -> str:
+    """RFC 6266/5987: the Chinese name as filename*, a plain one for clients that ignore it."""
+    plain = f'; filename="{ascii_name}"' if ascii_name else ""
+    return f"{'inline' if inline else 'attachment'}{plain}; filename*=UTF-8''{quote(filename)}"
+
+
+def xlsx_download(body: bytes, filename: str, ascii_name: str) -> Response:
+    """A workbook made for this request, as a download never kept by a shared cache."""
+    response = Response(body=body, content_type=XLSX_CONTENT_TYPE)
+    response.headers["Content-Disposition"] = _disposition(filename, ascii_name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def stored_file(request, key: str, content_type: str, filename: str, *, inline: bool = False,
@@ -24,9 +40,7 @@ def stored_file(request, key: str, content_type: str, filename: str, *, inline: 
     if not store.exists(key):
         raise HTTPNotFound()
     response = FileResponse(str(store.path(key)), request=request, content_type=content_type)
-    plain = f'; filename="{ascii_name}"' if ascii_name else ""
-    response.headers["Content-Disposition"] = (f"{'inline' if inline else 'attachment'}{plain}; "
-                                               f"filename*=UTF-8''{quote(filename)}")
+    response.headers["Content-Disposition"] = _disposition(filename, ascii_name, inline)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -19,7 +19,7 @@ from functools import lru_cache
 
 import fastjsonschema
 
-from engine import formats
+from engine import clock, formats
 from engine.batch.columns import as_predicate, column_checks, suspect_rows
 from engine.batch.gc_pause import cycle_collector_paused
 from engine.batch.reader import (
@@ -96,11 +96,11 @@ def fast_formats(ctx: RuleContext) -> dict:
     """Our format checks as fastjsonschema wants them: value -> bool (every format of the catalogue)."""
     today = ctx.today
     out = {name: (lambda fn: lambda v: fn(v) is None)(fn) for name, fn in formats.FORMAT_CHECKS.items()}
-    out["id-number"] = lambda v: formats.check_id_number(v, today=today) is None
-    out["date"] = _date_ok
-    out["month"] = _month_ok
-    out["shanxi-city"] = ctx.regions.is_city
-    out["shanxi-county"] = ctx.regions.is_county
+    out[formats.ID_NUMBER] = lambda v: formats.check_id_number(v, today=today) is None
+    out[formats.DATE] = _date_ok
+    out[formats.MONTH] = _month_ok
+    out[formats.SHANXI_CITY] = ctx.regions.is_city
+    out[formats.SHANXI_COUNTY] = ctx.regions.is_county
     return out
 
 
@@ -309,7 +309,7 @@ def import_workbook(session, catalogue: Catalogue, item: ItemDefinition, account
     blocked = unmet_requirement(session, item, account.unit_id, account.id)
     if blocked:
         raise ImportRefused(blocked, 403)
-    today = today or date.today()
+    today = today or clock.today()
     max_bytes = int(max_mb * 1024 * 1024)
     if len(data) > max_bytes:
         raise ImportRefused(BadFile.too_large(len(data), max_bytes).message, 413)

@@ -20,7 +20,10 @@ import python_calamine
 
 from engine import formats
 from engine.batch.template import GUIDE_SHEET, LISTS_SHEET, META_MARK, META_SHEET
-from engine.definitions import REGION_FORMATS, Field, ItemDefinition
+from engine.definitions import Field, ItemDefinition
+from engine.formats import (
+    BANK_ACCOUNT, BANK_CODE, CREDIT_CODE, DATE, ID_NUMBER, LANDLINE, MOBILE, MONTH, REGION_FORMATS,
+)
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
@@ -336,8 +339,12 @@ def _digits(s: str) -> str:
     return s if s.isascii() and s.isdigit() else formats.normalize_digits(s)
 
 
-_STRING_NORMALISERS = {"credit-code": _code, "id-number": _code, "mobile": _mobile, "bank-account": _digits,
-                       "bank-code": _digits, "landline": _text}
+_STRING_NORMALISERS = {CREDIT_CODE: _code, ID_NUMBER: _code, MOBILE: _mobile, BANK_ACCOUNT: _digits,
+                       BANK_CODE: _digits, LANDLINE: _text}
+# Codes, unique per row: nothing to share between rows.
+_UNIQUE_FORMATS = (ID_NUMBER, MOBILE, CREDIT_CODE, BANK_ACCOUNT)
+# Long digit strings that Excel, stored as a number, rounds beyond 15 digits.
+_LONG_CODES = (ID_NUMBER, CREDIT_CODE, BANK_ACCOUNT, BANK_CODE)
 
 
 def _number_text(v) -> str:
@@ -399,9 +406,9 @@ def converter(f: Field, problems: list | None = None) -> Callable:
     fmt = f.format
     label = f.label
 
-    if fmt == "date":
+    if fmt == DATE:
         convert = _date_value
-    elif fmt == "month":
+    elif fmt == MONTH:
         convert = _month_value
     elif spec_type in ("integer", "number"):
         integer = spec_type == "integer"
@@ -417,7 +424,7 @@ def converter(f: Field, problems: list | None = None) -> Callable:
             return raw
     elif fmt in _STRING_NORMALISERS:
         norm = _STRING_NORMALISERS[fmt]
-        exact = fmt in ("id-number", "credit-code", "bank-account", "bank-code")
+        exact = fmt in _LONG_CODES
 
         def convert(raw):
             if isinstance(raw, str):
@@ -447,10 +454,7 @@ def converter(f: Field, problems: list | None = None) -> Callable:
 
     # Codes are unique per row: nothing to share. Other columns (enums, dates, positions, schools, amounts)
     # repeat a few values: one object per distinct value saves both time and memory on 100k rows.
-    return _column(convert, memo=fmt not in ("id-number", "mobile", "credit-code", "bank-account"))
-
-
-_UNIQUE_FORMATS = ("id-number", "mobile", "credit-code", "bank-account")
+    return _column(convert, memo=fmt not in _UNIQUE_FORMATS)
 
 
 def column_converter(f: Field, problems: list | None = None, cap: int = 50_000) -> Callable[[Sequence], list]:

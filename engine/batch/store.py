@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from sqlalchemy import case as sql_case, func, select, update
 
-from engine import formats
+from engine import clock, formats
 from engine.definitions import Catalogue, ItemDefinition
 from engine.models import Account, BatchRow, Case, Position
 from engine.rules import TransitionContext, effect
@@ -124,10 +124,9 @@ def store_batch(session, catalogue: Catalogue, item: ItemDefinition, account: Ac
     for pid, n in matched.items():
         if n:
             session.execute(update(Position).where(Position.id == pid).values(matched=Position.matched + n))
-    now = date.today() if today is None else today
-    case.submitted_month = now.strftime("%Y-%m")
-    from engine.models import utcnow
-    case.submitted_at = utcnow()
+    now = today or clock.today()
+    case.submitted_month = clock.month_of(now)   # 申办月份: the Beijing month, as for form cases
+    case.submitted_at = clock.on_day(now)
     wf = catalogue.workflow_for(item)
     actor = actor_of(account)
     event = fire(case, wf, "accept", actor, TransitionContext(session, catalogue, actor, now))

@@ -20,7 +20,10 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from engine import clock
 from engine.definitions import Field, ItemDefinition
+from engine.formats import BANK_ACCOUNT, BANK_CODE, CREDIT_CODE, DATE, ID_NUMBER, LANDLINE, MOBILE, MONTH
+from engine.spreadsheet import FORMULA_STARTS, neutralise
 from engine.rules import column_notes
 
 GUIDE_SHEET = "填写说明"
@@ -31,10 +34,16 @@ REASON_LABEL = "错误原因"
 REQUIRED_MARK = "*"
 
 # Formats whose values are codes, not quantities: Excel must keep them as typed text.
-TEXT_FORMATS = frozenset({"id-number", "mobile", "bank-account", "bank-code", "credit-code", "month", "landline"})
+TEXT_FORMATS = frozenset({ID_NUMBER, MOBILE, BANK_ACCOUNT, BANK_CODE, CREDIT_CODE, MONTH, LANDLINE})
+# What the 填写说明 says of a format, besides 必填/选填 and the schema's own limits.
+FORMAT_RULE_TEXT = {
+    ID_NUMBER: "18位居民身份证号码，末位可为X",
+    MOBILE: "11位手机号码",
+    MONTH: "年-月，如2025-03",
+    DATE: "日期，如2025-03-01（也可填2025/3/1或2025年3月1日）",
+    BANK_ACCOUNT: "6至32位数字",
+}
 DATE_FORMAT = "yyyy-mm-dd"
-# What a spreadsheet would run if the cell were ever re-typed or exported as CSV (OWASP "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 REQUIRED_FILL = PatternFill("solid", fgColor="FCE4D6")
@@ -42,13 +51,6 @@ ERROR_FILL = PatternFill("solid", fgColor="FF9999")
 REASON_FILL = PatternFill("solid", fgColor="FFC7CE")
 THIN = Side(style="thin", color="9BAFC7")
 HEADER_BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-
-
-def neutralise(text: str) -> str:
-    """Text that a spreadsheet could take for a formula gets a leading apostrophe; the reader removes it again."""
-    if text and text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
 
 
 def display_width(text: str) -> int:
@@ -60,7 +62,7 @@ def is_text_field(f: Field) -> bool:
 
 
 def is_date_field(f: Field) -> bool:
-    return f.format == "date"
+    return f.format == DATE
 
 
 def header_label(f: Field) -> str:
@@ -99,17 +101,8 @@ def field_rule(item: ItemDefinition, f: Field, choices: dict[str, list[str]]) ->
     """One column's rule in words, for the 填写说明 sheet and the header comment."""
     spec = f.spec
     parts = ["必填" if f.required else "选填"]
-    fmt = f.format
-    if fmt == "id-number":
-        parts.append("18位居民身份证号码，末位可为X")
-    elif fmt == "mobile":
-        parts.append("11位手机号码")
-    elif fmt == "month":
-        parts.append("年-月，如2025-03")
-    elif fmt == "date":
-        parts.append("日期，如2025-03-01（也可填2025/3/1或2025年3月1日）")
-    elif fmt == "bank-account":
-        parts.append("6至32位数字")
+    if f.format in FORMAT_RULE_TEXT:
+        parts.append(FORMAT_RULE_TEXT[f.format])
     if f.key in choices:
         values = choices[f.key]
         if f.enum:
@@ -173,9 +166,9 @@ def template_columns(item: ItemDefinition) -> list[Column]:
 def _width(f: Field | None, header: str, choices: dict[str, list[str]]) -> float:
     content = 12
     if f is not None:
-        if f.format == "id-number":
+        if f.format == ID_NUMBER:
             content = 20
-        elif f.format in ("mobile", "date"):
+        elif f.format in (MOBILE, DATE):
             content = 13
         elif f.key in choices and choices[f.key]:
             content = max(display_width(v) for v in choices[f.key]) + 3
@@ -334,7 +327,7 @@ def write_workbook(item: ItemDefinition, *, choices: dict[str, list[str]] | None
     meta.sheet_state = "veryHidden"
     for k, v in ((META_MARK, "此工作表由系统使用，请勿修改"), ("item", item.key),
                  ("version", str(version if version is not None else item.version)), ("title", item.title),
-                 ("generated", datetime.now().strftime("%Y-%m-%d %H:%M:%S"))):
+                 ("generated", clock.format_beijing(clock.utcnow(), "%Y-%m-%d %H:%M:%S"))):
         meta.append([_text_cell(meta, k), _text_cell(meta, v)])
 
     buf = io.BytesIO()

@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Callable, Iterable
 
+from engine import clock
 from engine.regions import RegionTable, load_regions
 
 
 @dataclass
 class RuleContext:
     """What rules may look at besides the data itself."""
-    today: date = field(default_factory=date.today)
+    today: date = field(default_factory=clock.today)   # the Beijing date
     regions: RegionTable = field(default_factory=load_regions)
     session: Any = None          # SQLAlchemy session, for cross-record rules
     unit_id: int | None = None
@@ -33,7 +34,7 @@ class TransitionContext:
     session: Any
     catalogue: Any
     actor: Any
-    today: date = field(default_factory=date.today)
+    today: date = field(default_factory=clock.today)   # the Beijing date
 
 
 @dataclass(frozen=True)

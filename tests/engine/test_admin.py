@@ -3,18 +3,19 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from engine import admin
+from engine import admin, clock
 from engine.accounts import authenticate
 from engine.cases import transition
 from engine.cli import main as cli
 from engine.definitions import WorkflowDefinition
 from engine.models import Account, AuditEntry
+from engine.spreadsheet import neutralise
 from tests import factories as f
 
 
@@ -117,7 +118,7 @@ def test_audit_log_merges_logins_admin_actions_and_transitions(dbsession, catalo
     assert pick(kind="transition") == ["reject", "submit"]
     assert pick(actor="taiyuan") == ["reject", "login"]
     assert pick(q=case.reference) == ["reject", "submit"]
-    today = (datetime.utcnow() + timedelta(hours=8)).date()  # noqa: DTZ003 - the log's day is Beijing's
+    today = clock.today()  # the log's day is Beijing's
     assert len(pick(date_from=today, date_to=today)) == 5
     assert pick(date_to=today - timedelta(days=1)) == []
     f_, errors = admin.AuditFilter.from_params({"date_from": "2026-02-30", "kind": "evil", "page": "x"})
@@ -134,8 +135,8 @@ def test_export_neutralises_anything_a_spreadsheet_would_run(dbsession, catalogu
     targets = sorted(row[4].value for row in ws.iter_rows(min_row=2))
     assert targets == sorted(["'=cmd|' /C calc'!A0", "'+SUM(A1)", "'-2+3", "'@NOW()", "normal"])
     assert {c.data_type for row in ws.iter_rows(min_row=2) for c in row if c.value is not None} == {"s"}
-    assert admin.neutralise("\tTAB") == "'\tTAB" and admin.neutralise("\rX") == "'\rX"
-    assert admin.neutralise(12) == 12 and admin.neutralise("") == "" and admin.neutralise("a=b") == "a=b"
+    assert neutralise("\tTAB") == "'\tTAB" and neutralise("\rX") == "'\rX"
+    assert neutralise(12) == 12 and neutralise("") == "" and neutralise("a=b") == "a=b"
 
 
 def _ini(tmp_path, database):
@@ -149,7 +150,7 @@ def test_console_creates_the_first_administrator_and_reviewers(tmp_path, session
     ini = _ini(tmp_path, database)
     monkeypatch.setenv("JIANXI_PASSWORD", "Console2026")
     assert cli(["create-admin", "--ini", str(ini), "--login", "root"]) == 0
-    assert "已创建管理员账号“root”" in capsys.readouterr().out
+    assert "已创建系统管理员账号“root”" in capsys.readouterr().out
     assert cli(["create-reviewer", "--ini", str(ini), "--login", "taiyuan", "--name", "太原市审核员",
                 "--jurisdiction", "140100"]) == 0
     assert cli(["create-reviewer", "--ini", str(ini), "--login", "taiyuan", "--name", "重复",

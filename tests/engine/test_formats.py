@@ -4,7 +4,11 @@ The check characters used below are computed with the algorithms written out
 independently of the module (weights derived as powers, not copied tables).
 """
 
+import ast
+import json
+import re
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 
@@ -394,3 +398,37 @@ def test_age_on():
     assert f.age_on(date(2004, 2, 29), date(2022, 2, 28)) == 17
     assert f.age_on(date(2004, 2, 29), date(2022, 3, 1)) == 18
     assert f.age_on(f.id_birth_date(VALID_IDS[0]), TODAY) == 22
+
+
+# --- format names: one home ----------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_every_format_a_definition_may_name_is_registered_once():
+    assert f.FORMATS == set(f.FORMAT_CHECKS) | set(f.REGION_FORMATS)
+    assert set(f.FORMAT_NORMALIZERS) <= f.FORMATS
+    assert not set(f.FORMAT_CHECKS) & set(f.REGION_FORMATS)
+
+
+def test_the_metaschema_and_the_docs_name_the_registered_formats():
+    meta = json.loads((ROOT / "engine" / "metaschema" / "item.json").read_text("utf-8"))
+    enum = meta["$defs"]["field"]["properties"]["format"].get("enum")
+    # The metaschema leaves the list to engine.formats (`jianxi check` refuses others), or lists the same.
+    assert enum is None or set(enum) == f.FORMATS
+    docs = (ROOT / "docs" / "definitions.md").read_text("utf-8")
+    row = next(line for line in docs.splitlines() if line.startswith("| `format` |"))
+    assert {w for w in re.findall(r"`([^`]+)`", row) if re.fullmatch(r"[a-z][a-z-]*", w)} - {"format"} == f.FORMATS
+
+
+def test_no_other_module_spells_a_format_name():
+    """The hyphenated names cannot be field keys or widget names: anywhere else they are a copy."""
+    names = {n for n in f.FORMATS if "-" in n}
+    found = []
+    for path in sorted([*(ROOT / "engine").rglob("*.py"), *(ROOT / "webapp").rglob("*.py")]):
+        if path == ROOT / "engine" / "formats.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Constant) and node.value in names:
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.value}")
+    assert found == []

@@ -1,18 +1,18 @@
 """engine.positions and engine.search: listing rules, keyword search over Chinese text, intents, cache."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from engine import positions as P
+from engine import clock, positions as P
 from engine import search
 from engine.models import Intent, Position, PositionEvent
 from tests import factories as f
 
-TODAY = date.today()
+TODAY = clock.today()  # the Beijing date, as the search uses
 
 
 @pytest.fixture

@@ -204,3 +204,16 @@ def test_only_administrators_reach_the_admin_pages(make_web, world):
         "/staff/login?came_from=%2Fadmin%2Faudit")
     res = anonymous.api("GET", "/api/review/cases", status=401)
     assert_matches_spec(res)
+
+
+def test_roles_are_named_as_engine_roles_names_them(make_web, world):
+    from engine.roles import ROLE_LABELS
+    web = admin_web(make_web)
+    s = soup(web.app.get("/admin/accounts"))
+    options = [(o["value"], o.get_text(strip=True)) for o in s.select("#f-role option")]
+    assert options == [("", "全部角色"), ("reviewer", "审核人员"), ("admin", "系统管理员"), ("unit", "单位"),
+                       ("individual", "个人")]
+    shown = {row.get_text(" ", strip=True) for row in s.select("tbody tr")}
+    assert any(ROLE_LABELS["admin"] in row for row in shown) and any("审核人员" in row for row in shown)
+    admin_id = world["admin"].id
+    assert "<dd>系统管理员</dd>" in web.app.get(f"/admin/accounts/{admin_id}").text

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 from sqlalchemy import text, update
 
+from engine import clock
 from engine.models import Position
 from tests import factories as f
 from tests.openapi import assert_matches_spec
@@ -128,13 +129,13 @@ def test_paging_twenty_a_page_with_the_total(web, world, dbsession, catalogue):
 def test_expired_and_full_positions_are_not_listed(web, places, dbsession):
     s = dbsession
     s.execute(update(Position).where(Position.id == places["yingze"].id)
-              .values(deadline=date.today() - timedelta(days=1)))
+              .values(deadline=clock.today() - timedelta(days=1)))
     s.execute(update(Position).where(Position.id == places["pingcheng"].id).values(matched=Position.openings))
     s.commit()
     page = web.app.get("/positions")
     assert _ids(page) == [places["xiaodian"].id] and _total(page) == 1
     # The deadline day itself is still open.
-    s.execute(update(Position).where(Position.id == places["yingze"].id).values(deadline=date.today()))
+    s.execute(update(Position).where(Position.id == places["yingze"].id).values(deadline=clock.today()))
     s.commit()
     assert set(_ids(web.app.get("/positions"))) == {places["xiaodian"].id, places["yingze"].id}
     full = web.app.get(f"/positions/{places['pingcheng'].id}")
@@ -256,7 +257,7 @@ def test_no_intent_on_a_closed_position_nor_by_a_unit(web, world, dbsession, mak
     unit.login(world["unit"].login_name)
     assert "仅个人用户可以登记意向" in unit.app.get(f"/positions/{pid}").text
     assert "只有个人用户" in unit.post(f"/positions/{pid}/intent").follow().text
-    dbsession.execute(update(Position).where(Position.id == pid).values(deadline=date.today() - timedelta(days=1)))
+    dbsession.execute(update(Position).where(Position.id == pid).values(deadline=clock.today() - timedelta(days=1)))
     dbsession.commit()
     web.login(world["person"].login_name, tab="individual")
     assert "已过招募截止日" in web.post(f"/positions/{pid}/intent").follow().text

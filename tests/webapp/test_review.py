@@ -3,11 +3,11 @@ claims, bulk approval, files, the JSON twin, and the unit's side of the story.""
 from __future__ import annotations
 
 import threading
-from datetime import date
 
 import pytest
 from sqlalchemy import select
 
+from engine import clock
 from engine.cases import submit, transition
 from engine.models import Case, CaseEvent
 from tests import factories as f
@@ -346,7 +346,7 @@ def test_queue_filters_by_item_month_unit_and_county(make_web, world, cases, dbs
                                        address="太原市迎泽区柳巷1号")
     dbsession.commit()
     web = staff(make_web, "taiyuan")
-    month = date.today().strftime("%Y-%m")
+    month = clock.this_month()
     assert queue_ids(web.app.get("/review")) == [ty.id, app.id]
     assert queue_ids(web.app.get("/review", {"item": "unit_application"})) == [app.id]
     assert queue_ids(web.app.get("/review", {"month": month})) == [ty.id, app.id]

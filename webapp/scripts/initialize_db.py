@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date, timedelta
+from datetime import timedelta
 
 from pyramid.paster import get_appsettings, setup_logging
 from sqlalchemy import select
 
-from engine import formats
+from engine import clock, formats
 from engine.accounts import create_staff, register_individual, register_unit
 from engine.attachments import attach
 from engine.cases import submit, transition
@@ -42,7 +42,7 @@ PERSON = ("张晓明", id_number("14010520030517001"))
 def load_demo(session, catalogue, storage: FileStorage) -> bool:
     if session.scalar(select(Account.id).where(Account.login_name == "admin")):
         return False
-    today = date.today()
+    today = clock.today()
     create_staff(session, "admin", "系统管理员", "admin", DEMO_PASSWORD)
     province = create_staff(session, "sheng", "省级审核员", "reviewer", DEMO_PASSWORD, jurisdiction="140000")
     create_staff(session, "taiyuan", "太原市审核员", "reviewer", DEMO_PASSWORD, jurisdiction="140100")

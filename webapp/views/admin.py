@@ -1,33 +1,25 @@
 """系统管理: accounts, the item catalogue with each workflow drawn, and the audit log with its export."""
 from __future__ import annotations
 
-from datetime import date
-from urllib.parse import quote
-
 from markupsafe import Markup
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
-from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import func, select
 
-from engine import admin
+from engine import admin, clock
 from engine.models import Account, Case, row_id
+from engine.paging import page_count, parse_page
 from engine.regions import load_regions
+from engine.roles import ROLE_LABELS, ROLES, STAFF_ROLES
 from engine.validation import FieldError
+from webapp.responses import xlsx_download
 
-ROLE_CHOICES = [("", "全部角色"), ("reviewer", "审核人员"), ("admin", "系统管理员"), ("unit", "单位"),
-                ("individual", "个人")]
+# Staff first: the accounts an administrator manages.
+ROLE_CHOICES = [("", "全部角色"), *((r, ROLE_LABELS[r]) for r in sorted(ROLES, key=lambda r: r not in STAFF_ROLES))]
 
 
 def _base(request, active: str, title: str) -> dict:
     return {"page_title": title, "active_top": "admin", "admin_active": active}
-
-
-def _positive(value, default=1) -> int:
-    try:
-        return max(1, int(value))
-    except (TypeError, ValueError):
-        return default
 
 
 @view_config(route_name="admin_home", renderer="admin_home.jinja2", permission="admin", request_method="GET")
@@ -47,15 +39,14 @@ def _accounts_page(request, values=None, errors=()):
     role = request.params.get("role", "")
     role = role if role in dict(ROLE_CHOICES) else ""
     q = (request.params.get("q") or "").strip()
-    page = _positive(request.params.get("page"))
+    page = parse_page(request.params.get("page"))
     rows, total = admin.list_accounts(request.dbsession, role or None, q or None, page)
     data = _base(request, "accounts", "账号管理")
-    pages = max(1, -(-total // 50))
+    pages = page_count(total, admin.ACCOUNTS_PER_PAGE)
     data.update(rows=rows, total=total, role=role, q=q, roles=ROLE_CHOICES, page=page, pages=pages,
                 page_url=lambda n: request.route_path("admin_accounts", _query={
                     k: v for k, v in {"role": role, "q": q, "page": n}.items() if v and not (k == "page" and n == 1)}),
-                values=values or {}, errors=list(errors), choices=admin.jurisdiction_choices(),
-                role_labels=admin.ROLE_LABELS)
+                values=values or {}, errors=list(errors), choices=admin.jurisdiction_choices())
     return data
 
 
@@ -92,7 +83,7 @@ def _account_page(request, account, errors=(), form=None):
     recent, _, _ = admin.audit_log(request.dbsession, request.registry["catalogue"],
                                    admin.AuditFilter(q=account.login_name), per_page=10)
     data.update(target=account, errors=list(errors), form=form, choices=admin.jurisdiction_choices(),
-                role_labels=admin.ROLE_LABELS, recent=recent)
+                recent=recent)
     return data
 
 
@@ -145,7 +136,7 @@ def item(request):
         raise HTTPNotFound()
     data = _base(request, "items", f"事项：{info.item.title}")
     data.update(info=info, diagram=Markup(admin.workflow_svg(info.workflow)),
-                caption=admin.transition_caption, role_labels=admin.ROLE_LABELS)
+                caption=admin.transition_caption)
     return data
 
 
@@ -167,8 +158,5 @@ def audit(request):
 def audit_xlsx(request):
     f, _ = admin.AuditFilter.from_params(request.GET)
     body, _, _ = admin.audit_xlsx(request.dbsession, request.registry["catalogue"], f)
-    name = f"审计日志-{date.today():%Y%m%d}.xlsx"
-    response = Response(body=body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        content_disposition=f"attachment; filename*=UTF-8''{quote(name)}")
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    day = f"{clock.today():%Y%m%d}"
+    return xlsx_download(body, f"审计日志-{day}.xlsx", f"audit-{day}.xlsx")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pyramid.view import view_config
 
+from engine import clock
 from engine.attachments import AttachmentRejected, attach, current_attachments
 from engine.cases import definition_for, save_draft, submit, transition, unmet_requirement
 from engine.validation import ValidationFailed
@@ -49,9 +50,9 @@ def case_json(request, case) -> dict:
     out["data"] = {k: v for k, v in (case.data or {}).items() if not item.field_map.get(k) or
                    not item.field_map[k].transient}
     out["attachments"] = [{"id": a.id, "slot": a.slot, "filename": a.filename, "size": a.size,
-                           "content_type": a.content_type, "uploaded_at": a.uploaded_at.isoformat()}
+                           "content_type": a.content_type, "uploaded_at": clock.isoformat(a.uploaded_at)}
                           for a in current_attachments(case).values()]
-    out["events"] = [{"trigger": e.trigger, "from": e.from_state, "to": e.to_state, "at": e.at.isoformat(),
+    out["events"] = [{"trigger": e.trigger, "from": e.from_state, "to": e.to_state, "at": clock.isoformat(e.at),
                       "comment": e.comment} for e in case.events]
     out["triggers"] = [{"trigger": t.trigger, "label": t.label, "comment": t.comment}
                        for t in available(wf, case.state, actor_of(request.account))]

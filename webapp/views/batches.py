@@ -1,9 +1,7 @@
 """Excel batch items: the item page (模板下载 / 选择文件 / 导入 / errors), its JSON twins, rows and error workbooks."""
 from __future__ import annotations
 
-import math
 import os
-from urllib.parse import quote
 
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.renderers import render_to_response
@@ -11,16 +9,18 @@ from pyramid.response import Response
 from pyramid.view import view_config
 from sqlalchemy import func, select
 
+from engine import formats
 from engine.batch.errorbook import build_error_workbook
 from engine.batch.store import source_import
 from engine.batch.importer import ImportRefused, ImportResult, import_workbook, load_errors
 from engine.batch.template import choices_for, field_rule, open_position_names, template_bytes
 from engine.cases import definition_for, unmet_requirement
 from engine.models import BatchImport, BatchRow, Case
-from webapp.responses import api_error, stored_file
+from engine.paging import Page, parse_page
+from engine.spreadsheet import XLSX_CONTENT_TYPE
+from webapp.responses import api_error, stored_file, xlsx_download
 from webapp.services import doom_on_abort_delete, storage
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN_ERRORS = 200
 ROWS_PER_PAGE = 100
 # Multipart framing around the file; anything beyond the limit plus this is refused before parsing.
@@ -30,14 +30,6 @@ UPLOAD_SLACK = 64 * 1024
 def limits(request) -> tuple[int, float]:
     settings = request.registry.settings
     return int(settings.get("jianxi.import_max_rows", 100_000)), float(settings.get("jianxi.import_max_mb", 20))
-
-
-def xlsx_response(request, body: bytes, filename: str, fallback: str) -> Response:
-    """A download with the Chinese name for browsers that read filename* and a plain one for the rest."""
-    response = Response(body=body, content_type=XLSX)
-    response.headers["Content-Disposition"] = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _batch_item(context):
@@ -50,7 +42,7 @@ def _template(request, item) -> Response:
     max_rows, max_mb = limits(request)
     names = open_position_names(request.dbsession, request.account.unit_id)
     body = template_bytes(item, names, max_rows=max_rows, max_mb=max_mb)
-    return xlsx_response(request, body, f"{item.title}-模板-第{item.version}版.xlsx", f"{item.key}-template.xlsx")
+    return xlsx_download(body, f"{item.title}-模板-第{item.version}版.xlsx", f"{item.key}-template.xlsx")
 
 
 def _upload(request) -> tuple[str, bytes]:
@@ -200,7 +192,7 @@ def import_errors(request):
         record.errorbook_key = store.save(body).key
         doom_on_abort_delete(request, record.errorbook_key)
     stem = os.path.splitext(record.filename)[0] or "导入文件"
-    return xlsx_response(request, body, f"{stem}-错误标注.xlsx", f"{record.item_key}-errors.xlsx")
+    return xlsx_download(body, f"{stem}-错误标注.xlsx", f"{record.item_key}-errors.xlsx")
 
 
 @view_config(route_name="batch_file", request_method="GET", permission="read")
@@ -210,7 +202,7 @@ def batch_file(context, request):
     if record is None:
         raise HTTPNotFound()
     stem = os.path.splitext(record.filename)[0] or "导入文件"
-    return stored_file(request, record.storage_key, XLSX, stem + ".xlsx",
+    return stored_file(request, record.storage_key, XLSX_CONTENT_TYPE, stem + ".xlsx",
                        ascii_name=f"{record.item_key}-{context.case.id}.xlsx")
 
 
@@ -223,18 +215,14 @@ def batch_rows(context, request):
         raise HTTPNotFound()
     item = definition_for(request.dbsession, catalogue, case)
     total = request.dbsession.scalar(select(func.count()).select_from(BatchRow).where(BatchRow.case_id == case.id))
-    pages = max(1, math.ceil(total / ROWS_PER_PAGE))
-    try:
-        page = min(max(1, int(request.GET.get("page", 1))), pages)
-    except ValueError:
-        page = 1
+    page = Page(parse_page(request.GET.get("page")), ROWS_PER_PAGE, total).within()
     rows = request.dbsession.scalars(
         select(BatchRow).where(BatchRow.case_id == case.id).order_by(BatchRow.row_number)
-        .limit(ROWS_PER_PAGE).offset((page - 1) * ROWS_PER_PAGE)).all()
+        .limit(ROWS_PER_PAGE).offset(page.offset)).all()
     wf = catalogue.workflows[case.workflow_key]
-    masked = {f.key: "id" for f in item.fields if f.format == "id-number"}
-    masked.update({f.key: "mobile" for f in item.fields if f.format == "mobile"})
-    return {"case": case, "item": item, "rows": rows, "total": total, "page": page, "pages": pages,
+    masked = {f.key: "id" for f in item.fields if f.format == formats.ID_NUMBER}
+    masked.update({f.key: "mobile" for f in item.fields if f.format == formats.MOBILE})
+    return {"case": case, "item": item, "rows": rows, "total": total, "page": page.number, "pages": page.pages,
             "masked": masked, "state_label": wf.label(case.state), "active_top": "个人中心",
             "page_title": f"{item.title} · 导入明细", "source": source_import(request.dbsession, case),
             "url_for": lambda p: request.route_path("batch_rows", id=case.id, _query={"page": p} if p > 1 else {})}

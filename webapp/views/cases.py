@@ -1,18 +1,19 @@
 """个人中心: the account's cases by state and month, a case's detail with its history, print, files."""
 from __future__ import annotations
 
-import math
 import re
 
 from pyramid.httpexceptions import HTTPNotFound
 from pyramid.view import view_config
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import and_, func, or_, select
 
-from engine import access
+from engine import access, clock
 from engine.attachments import current_attachments
 from engine.batch.store import source_import
 from engine.cases import definition_for
 from engine.models import Case
+from engine.paging import Page, page_count, parse_page
+from engine.roles import role_label
 from webapp.forms import build_sections, display_value
 from webapp.responses import stored_file
 
@@ -20,8 +21,6 @@ TABS = [("submitted", "未审核"), ("approved", "审核通过"), ("rejected", "
         ("draft", "草稿")]
 PAGE_SIZE = 20
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-PAGE = re.compile(r"^[0-9]{1,9}$")
-MAX_PAGE = 10_000
 
 
 def case_filters(request) -> dict:
@@ -39,10 +38,7 @@ def case_filters(request) -> dict:
     states = {s["name"] for w in catalogue.workflows.values() for s in w.states}
     if state and state not in states:
         state = ""
-    # As on the public search: a page that is not a number from 1 to MAX_PAGE is the first page (an
-    # unbounded one would overflow the database's OFFSET).
-    page_raw = request.params.get("page", "").strip()
-    page = int(page_raw) if PAGE.match(page_raw) and 1 <= int(page_raw) <= MAX_PAGE else 1
+    page = parse_page(request.params.get("page"))
     return {"state": state, "month": month, "item": item, "page": page, "problems": problems}
 
 
@@ -52,16 +48,17 @@ def query_cases(request, filters: dict):
     if filters["item"]:
         base = base.where(Case.item_key == filters["item"])
     if filters["month"]:
-        # Drafts have no 申办月份 yet; they are found by the month they were started in.
-        base = base.where(func.coalesce(Case.submitted_month, func.substr(cast(Case.created_at, String), 1, 7))
-                          == filters["month"])
+        # Drafts have no 申办月份 yet; they are found by the (Beijing) month they were started in.
+        start, end = clock.beijing_month(filters["month"])
+        base = base.where(or_(Case.submitted_month == filters["month"],
+                              and_(Case.submitted_month.is_(None), Case.created_at >= start, Case.created_at < end)))
     sub = base.subquery()
     counts = dict(request.dbsession.execute(select(sub.c.state, func.count()).group_by(sub.c.state)).all())
     listed = base.where(Case.state == filters["state"]) if filters["state"] else base
     total = request.dbsession.scalar(select(func.count()).select_from(listed.subquery()))
     rows = request.dbsession.scalars(
         listed.order_by(func.coalesce(Case.submitted_at, Case.created_at).desc(), Case.id.desc())
-        .limit(PAGE_SIZE).offset((filters["page"] - 1) * PAGE_SIZE)).all()
+        .limit(PAGE_SIZE).offset(Page(filters["page"], PAGE_SIZE, total).offset)).all()
     return rows, total, counts
 
 
@@ -73,8 +70,8 @@ def case_summary(request, case: Case) -> dict:
         "id": case.id, "item": case.item_key, "item_title": item.title if item else case.item_key,
         "state": case.state, "state_label": wf.label(case.state), "reference": case.reference,
         "submitted_month": case.submitted_month,
-        "submitted_at": case.submitted_at.isoformat() if case.submitted_at else None,
-        "created_at": case.created_at.isoformat(), "version": case.version,
+        "submitted_at": clock.isoformat(case.submitted_at),
+        "created_at": clock.isoformat(case.created_at), "version": case.version,
         "definition_version": case.definition_version, "row_count": case.row_count,
         "editable": wf.editable(case.state),
     }
@@ -95,9 +92,11 @@ def my_cases(request):
             params["page"] = page
         return request.route_path("my_cases", _query=params)
 
-    return {"cases": [case_summary(request, c) for c in rows], "total": total, "counts": counts,
+    # The page shows 提交时间 through the dt filter, like every other time: the datetime, not the API's text.
+    cases = [{**case_summary(request, c), "submitted_at": c.submitted_at} for c in rows]
+    return {"cases": cases, "total": total, "counts": counts,
             "all_count": sum(counts.values()), "filters": filters, "tabs": TABS, "items": items,
-            "pages": max(1, math.ceil(total / PAGE_SIZE)), "url_for": url_for, "active_top": "个人中心",
+            "pages": page_count(total, PAGE_SIZE), "url_for": url_for, "active_top": "个人中心",
             "state_choices": TABS + [("revoked", "已撤销")]}
 
 
@@ -113,14 +112,13 @@ def detail_sections(request, case: Case):
 
 def timeline(request, case: Case) -> list[dict]:
     wf = request.registry["catalogue"].workflows[case.workflow_key]
-    roles = {"unit": "单位", "individual": "个人", "reviewer": "审核人员", "admin": "管理员"}
     out = []
     for e in case.events:
         transition = next((t for t in wf.transitions if t.trigger == e.trigger), None)
         who = ""
         if e.actor is not None:
-            who = roles.get(e.actor.role, "") if e.actor.role in ("unit", "individual") else \
-                f"{roles.get(e.actor.role, '')}（{e.actor.name}）"
+            who = role_label(e.actor.role) if e.actor.role in ("unit", "individual") else \
+                f"{role_label(e.actor.role)}（{e.actor.name}）"
         out.append({"at": e.at, "action": transition.label if transition else e.trigger,
                     "from": wf.label(e.from_state) if e.from_state else "", "to": wf.label(e.to_state),
                     "to_state": e.to_state, "comment": e.comment, "who": who})

@@ -5,7 +5,7 @@ import functools
 import json
 import threading
 from collections import OrderedDict
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from markupsafe import Markup
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPSeeOther
@@ -14,14 +14,12 @@ from pyramid.settings import asbool
 from pyramid.view import view_config
 from pyramid_jinja2 import IJinja2Environment
 
-from engine import positions as P
+from engine import clock, positions as P
 from engine.models import Intent, row_id
 from engine.regions import load_regions
-from webapp.responses import api_error
+from webapp.responses import api_error, xlsx_download
 from webapp.views.accounts import safe_came_from
 from webapp.views.api_docs import query_errors
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # ---------------------------------------------------------------------------
@@ -69,14 +67,6 @@ def _can_see(request, position) -> bool:
 def _intent(request) -> Intent | None:
     intent_id = row_id(request.matchdict["id"])
     return request.dbsession.get(Intent, intent_id) if intent_id is not None else None
-
-
-def _file_response(body: bytes, filename: str) -> Response:
-    response = Response(body=body, content_type=XLSX)
-    # RFC 5987: the Chinese file name for browsers, an ASCII fallback for the rest.
-    response.content_disposition = f"attachment; filename=\"positions.xlsx\"; filename*=UTF-8''{quote(filename)}"
-    response.cache_control = "no-store"
-    return response
 
 
 # ---------------------------------------------------------------------------
@@ -164,6 +154,7 @@ def position_page(context, request):
     return {
         "page_title": position.name, "active_top": "公共就业", "active_key": "positions",
         "p": P.position_detail(request.dbsession, position), "back_url": list_url(request, back), "back": back,
+        "published_at": position.published_at,
         "intent": intent, "here": here,
         "login_url": request.route_path("login", _query={"tab": "individual", "came_from": here}),
         "can_take_down": (manage or review) and position.status == "open",
@@ -262,7 +253,8 @@ def unit_position_intents_xlsx(context, request):
     position = context.position
     education, q = _intent_filters(request)
     people = P.position_intents(request.dbsession, position, education=education or None, q=q or None)
-    return _file_response(P.intents_workbook(position, people), f"意向人员-{position.name}.xlsx")
+    return xlsx_download(P.intents_workbook(position, people), f"意向人员-{position.name}.xlsx",
+                         f"intents-{position.id}.xlsx")
 
 
 @view_config(route_name="unit_position_match_template", request_method="POST", permission="manage")
@@ -278,7 +270,7 @@ def unit_position_match_template(context, request):
         return HTTPSeeOther(request.route_path("unit_position", id=position.id))
     item = request.registry["catalogue"].item("match_report")
     body = P.match_template(request.dbsession, item, position, people)
-    return _file_response(body, f"见习匹配结果-{position.name}.xlsx")
+    return xlsx_download(body, f"见习匹配结果-{position.name}.xlsx", f"match-template-{position.id}.xlsx")
 
 
 @view_config(route_name="unit_position_takedown", request_method="POST", permission="public")
@@ -344,7 +336,7 @@ def api_register_intent(context, request):
         return api_error(request, e.status, e.message)
     request.dbsession.flush()
     request.response.status_int = 201
-    return {"id": intent.id, "position_id": intent.position_id, "created_at": intent.created_at.isoformat()}
+    return {"id": intent.id, "position_id": intent.position_id, "created_at": clock.isoformat(intent.created_at)}
 
 
 @view_config(route_name="api_position_intents", renderer="json", request_method="GET", permission="manage")

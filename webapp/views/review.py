@@ -7,7 +7,7 @@ from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 from sqlalchemy import func, select
 
-from engine import access, review
+from engine import access, clock, review
 from engine.batch.store import source_import
 from engine.models import Account, Attachment, CaseEvent, row_id
 from engine.regions import load_regions
@@ -82,7 +82,7 @@ def _case_view(request, case):
         "others": review.other_cases(session, case),
         "rows": review.batch_rows(session, case) if item and item.is_batch else [],
         "source": source_import(session, case),
-        "days": review.days_between(case.submitted_at, review.utcnow()),
+        "days": review.days_between(case.submitted_at, clock.utcnow()),
         "catalogue": catalogue, "labels": review.state_labels(catalogue),
     }
 

@@ -5,8 +5,9 @@ import openpyxl
 import pytest
 
 from engine.batch.template import (
-    GUIDE_SHEET, LISTS_SHEET, META_SHEET, display_width, neutralise, open_position_names, template_bytes,
+    GUIDE_SHEET, LISTS_SHEET, META_SHEET, display_width, open_position_names, template_bytes,
 )
+from engine.spreadsheet import neutralise
 from tests import factories as f
 
 BATCH_ITEMS = ["match_report", "attendance_report", "onduty_report"]
