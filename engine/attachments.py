@@ -5,15 +5,13 @@ import os
 import unicodedata
 
 from engine.definitions import Catalogue
+from engine.errors import EngineError
 from engine.models import Account, Attachment, Case
 from engine.storage import KIND_NAMES, KINDS, FileStorage, sniff
 
 
-class AttachmentRejected(Exception):
-    def __init__(self, message: str, status: int = 422):
-        self.message = message
-        self.status = status
-        super().__init__(message)
+class AttachmentRejected(EngineError):
+    """A file refused for a slot: its kind says why (too_large, unsupported, invalid, not_found, conflict)."""
 
 
 def clean_filename(name: str | None) -> str:
@@ -45,17 +43,17 @@ def attach(session, storage: FileStorage, catalogue: Catalogue, case: Case, slot
     item = catalogue.item(case.item_key)
     spec = item.attachment(slot) if item else None
     if spec is None:
-        raise AttachmentRejected("该事项没有这个附件项", status=404)
+        raise AttachmentRejected("该事项没有这个附件项", kind="not_found")
     wf = catalogue.workflows[case.workflow_key]
     if not wf.editable(case.state):
-        raise AttachmentRejected(f"当前状态“{wf.label(case.state)}”下不能更换附件", status=409)
+        raise AttachmentRejected(f"当前状态“{wf.label(case.state)}”下不能更换附件", kind="conflict")
     allowed = spec.get("types", list(KINDS))
     allowed_names = "、".join(KIND_NAMES[k] for k in allowed)
     if not data:
         raise AttachmentRejected(f"“{spec['title']}”文件为空，请重新选择")
     max_bytes = int(spec.get("max_mb", 10) * 1024 * 1024)
     if len(data) > max_bytes:
-        raise AttachmentRejected(f"“{spec['title']}”文件超过{spec.get('max_mb', 10):g}MB，请压缩后重新上传", status=413)
+        raise AttachmentRejected(f"“{spec['title']}”文件超过{spec.get('max_mb', 10):g}MB，请压缩后重新上传", kind="too_large")
     if problem := check_filename(filename):
         raise AttachmentRejected(f"“{spec['title']}”{problem}")
     kind = sniff(data[:16])

@@ -1,24 +1,34 @@
-"""What the engine refuses, by kind. The web layer maps each kind to an HTTP status in one place.
+"""What the engine refuses, by kind. The web layer maps each kind to an HTTP status in one place
+(webapp/responses.py), so no engine module speaks HTTP.
 
-kind: not_found (the object does not exist for this caller), forbidden (exists, but not for this
-caller or not in this state), conflict (someone else changed or holds it), invalid (the request itself
-is wrong). `status` is kept for the JSON API, which has always answered with it.
+kind: not_found (the object does not exist for this caller), forbidden (exists, but not for this caller
+or not in this state), conflict (someone else changed or holds it), invalid (the data is wrong),
+bad_request (the request itself is malformed), too_large, unsupported (a file of the wrong type).
 """
 from __future__ import annotations
 
+KINDS = ("invalid", "bad_request", "not_found", "forbidden", "conflict", "too_large", "unsupported")
 
-class WorkflowError(Exception):
-    status = 400
+
+class EngineError(Exception):
+    """A refusal with a Chinese message for the person, and its kind."""
     kind = "invalid"
 
-    def __init__(self, message: str, **info):
+    def __init__(self, message: str, kind: str | None = None, **info):
+        if kind is not None:
+            if kind not in KINDS:
+                raise ValueError(f"unknown error kind {kind!r}")
+            self.kind = kind
         self.message = message
         self.info = info
         super().__init__(message)
 
 
+class WorkflowError(EngineError):
+    kind = "bad_request"
+
+
 class TransitionNotAllowed(WorkflowError):
-    status = 403
     kind = "forbidden"
 
 
@@ -26,29 +36,25 @@ class AccessDenied(TransitionNotAllowed):
     """Refused by engine.access. With hide=True the object must look as if it did not exist."""
 
     def __init__(self, message: str, hide: bool = False, **info):
-        super().__init__(message, **info)
+        super().__init__(message, "not_found" if hide else "forbidden", **info)
         self.hide = hide
-        if hide:
-            self.status, self.kind = 404, "not_found"
 
 
 class CommentRequired(WorkflowError):
-    status = 422
+    kind = "invalid"
 
 
 class CommentInvalid(WorkflowError):
-    status = 422
+    kind = "invalid"
 
 
 class GuardFailed(WorkflowError):
-    status = 422
+    kind = "invalid"
 
 
 class StaleCase(WorkflowError):
-    status = 409
     kind = "conflict"
 
 
 class ClaimConflict(WorkflowError):
-    status = 409
     kind = "conflict"

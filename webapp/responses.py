@@ -10,10 +10,27 @@ from engine.spreadsheet import XLSX_CONTENT_TYPE
 from webapp.services import storage
 
 
+# The one place an engine refusal's kind becomes an HTTP status (engine/errors.py lists the kinds).
+STATUS_OF_KIND = {"invalid": 422, "bad_request": 400, "not_found": 404, "forbidden": 403, "conflict": 409,
+                  "too_large": 413, "unsupported": 415}
+
+
+def status_of(error) -> int:
+    kind = getattr(error, "kind", None)
+    if kind in STATUS_OF_KIND:
+        return STATUS_OF_KIND[kind]
+    return getattr(error, "status", 422)   # errors not yet given a kind (positions, accounts)
+
+
 def api_error(request, status: int, message: str, **extra):
     request.response.status_int = status
     request.response.content_type = "application/json"
     return {"error": message, **extra}
+
+
+def refusal(request, error, **extra):
+    """An engine refusal as the JSON API's error body, with the status its kind maps to."""
+    return api_error(request, status_of(error), error.message, **extra)
 
 
 def _disposition(filename: str, ascii_name: str | None, inline: bool = False) -> str:

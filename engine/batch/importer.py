@@ -27,19 +27,15 @@ from engine.batch.reader import (
 )
 from engine.batch.store import store_batch
 from engine.definitions import Catalogue, ItemDefinition
+from engine.errors import EngineError
 from engine.models import Account, BatchImport, Case
 from engine.rules import RuleContext, row_rules_checker, run_batch_rules
 from engine.storage import FileStorage
 from engine.validation import validate
 
 
-class ImportRefused(Exception):
-    """The import cannot start or the file cannot be read: one message, an HTTP-like status, nothing written."""
-
-    def __init__(self, message: str, status: int = 422):
-        self.message = message
-        self.status = status
-        super().__init__(message)
+class ImportRefused(EngineError):
+    """The import cannot start or the file cannot be read: one message, its kind, nothing written."""
 
 
 @dataclass(frozen=True)
@@ -301,18 +297,18 @@ def import_workbook(session, catalogue: Catalogue, item: ItemDefinition, account
     from engine.workflow import TransitionNotAllowed
 
     if not item.is_batch:
-        raise ImportRefused("该事项不支持Excel批量导入", 404)
+        raise ImportRefused("该事项不支持Excel批量导入", "not_found")
     try:
         check_can_use(item, account)
     except TransitionNotAllowed as e:
-        raise ImportRefused(e.message, 403) from None
+        raise ImportRefused(e.message, "forbidden") from None
     blocked = unmet_requirement(session, item, account.unit_id, account.id)
     if blocked:
-        raise ImportRefused(blocked, 403)
+        raise ImportRefused(blocked, "forbidden")
     today = today or clock.today()
     max_bytes = int(max_mb * 1024 * 1024)
     if len(data) > max_bytes:
-        raise ImportRefused(BadFile.too_large(len(data), max_bytes).message, 413)
+        raise ImportRefused(BadFile.too_large(len(data), max_bytes).message, "too_large")
     with cycle_collector_paused():
         return _check_and_store(session, catalogue, item, account, data, filename, storage=storage,
                                 max_rows=max_rows, max_bytes=max_bytes, today=today)
@@ -330,7 +326,7 @@ def _check_and_store(session, catalogue: Catalogue, item: ItemDefinition, accoun
                            path=storage.path(stored.key))
     except BadFile as e:
         storage.delete(stored.key)
-        raise ImportRefused(e.message, e.status) from None
+        raise ImportRefused(e.message, e.kind) from None
     ctx = RuleContext(today=today, session=session, unit_id=account.unit_id)
     try:
         result = check_sheet(item, sheet, ctx)
@@ -341,7 +337,7 @@ def _check_and_store(session, catalogue: Catalogue, item: ItemDefinition, accoun
         sheet.close()
     if not result.rows:  # rows of spaces only: as empty as a header-only sheet
         storage.delete(stored.key)
-        raise ImportRefused(HEADER_ONLY, 422)
+        raise ImportRefused(HEADER_ONLY, "invalid")
     name = clean_filename(filename)
     record = BatchImport(token=secrets.token_hex(16), item_key=item.key, definition_version=result.version,
                          account_id=account.id, unit_id=account.unit_id, filename=name, size=len(data),

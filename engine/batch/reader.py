@@ -1,7 +1,7 @@
 """Reading a filled batch workbook with python-calamine: refuse bad files early, then yield normalised rows.
 
-Every refusal is a BadFile with one Chinese message and an HTTP-like status (413 too large, 415 not an
-xlsx, 422 the wrong content). Cell values come out exactly as engine.validation.normalize would leave
+Every refusal is a BadFile with one Chinese message and its kind (too_large, unsupported: not an
+xlsx, invalid: the wrong content). Cell values come out exactly as engine.validation.normalize would leave
 them, after the Excel-specific conversions: dates (Excel dates, serial numbers or text such as 2025/3/1
 and 2025年3月1日) to YYYY-MM-DD, months to YYYY-MM, whole floats to ints, full-width digits to half-width,
 spaces trimmed, the apostrophe our writer puts before formula-like text removed.
@@ -21,6 +21,7 @@ import python_calamine
 from engine import formats
 from engine.batch.template import GUIDE_SHEET, LISTS_SHEET, META_MARK, META_SHEET
 from engine.definitions import Field, ItemDefinition
+from engine.errors import EngineError
 from engine.formats import (
     BANK_ACCOUNT, BANK_CODE, CREDIT_CODE, DATE, ID_NUMBER, LANDLINE, MOBILE, MONTH, REGION_FORMATS,
 )
@@ -39,17 +40,12 @@ LOST_DIGITS = 1e15
 HEADER_ONLY = "模板中只有表头，没有数据。请从第2行起填写后再导入"
 
 
-class BadFile(Exception):
+class BadFile(EngineError):
     """The file as a whole cannot be imported; nothing has been read into the database."""
-
-    def __init__(self, message: str, status: int = 422):
-        self.message = message
-        self.status = status
-        super().__init__(message)
 
     @classmethod
     def too_large(cls, size: int, max_bytes: int) -> "BadFile":
-        return cls(f"文件大小为{_mb(size)}，超过{round(max_bytes / 1024 / 1024, 2):g}MB的限制，请分成多个文件分别导入", 413)
+        return cls(f"文件大小为{_mb(size)}，超过{round(max_bytes / 1024 / 1024, 2):g}MB的限制，请分成多个文件分别导入", "too_large")
 
 
 class CellProblem:
@@ -122,37 +118,37 @@ def check_container(data: bytes, max_bytes: int) -> zipfile.ZipFile:
     if data.startswith(OLE_MAGIC):
         if "EncryptedPackage".encode("utf-16-le") in data or "EncryptionInfo".encode("utf-16-le") in data:
             raise BadFile("文件设置了打开密码，系统无法读取。请在Excel中取消密码（文件→信息→保护工作簿→用密码进行加密，"
-                          "清空密码）后保存，再重新导入", 415)
+                          "清空密码）后保存，再重新导入", "unsupported")
         raise BadFile("这是旧版Excel 97-2003（.xls）文件，请在Excel中“另存为”Excel工作簿（.xlsx），"
-                      "或使用本页下载的模板填写后再导入", 415)
+                      "或使用本页下载的模板填写后再导入", "unsupported")
     if not data.startswith(ZIP_MAGICS):
         head = data[:4096]
         if head.lstrip().lower().startswith((b"<!doctype html", b"<html", b"<table", b"<?xml")):
             raise BadFile("这是网页（HTML/XML）格式的文件，只是扩展名为Excel。请在Excel中“另存为”Excel工作簿（.xlsx）"
-                          "后再导入", 415)
+                          "后再导入", "unsupported")
         if _looks_like_text(head):
             raise BadFile("这是CSV或文本文件（只是改了扩展名），不是Excel工作簿。请使用本页下载的模板，在Excel中填写并"
-                          "保存为.xlsx后再导入", 415)
-        raise BadFile("所选文件不是Excel工作簿（.xlsx），请使用本页下载的模板填写后再导入", 415)
+                          "保存为.xlsx后再导入", "unsupported")
+        raise BadFile("所选文件不是Excel工作簿（.xlsx），请使用本页下载的模板填写后再导入", "unsupported")
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
-        raise BadFile("文件已损坏，无法作为Excel工作簿打开。请在Excel中重新保存为.xlsx后再导入", 422) from None
+        raise BadFile("文件已损坏，无法作为Excel工作簿打开。请在Excel中重新保存为.xlsx后再导入", "invalid") from None
     limit = max(MIN_UNCOMPRESSED_LIMIT, 8 * max_bytes)
     total = sum(i.file_size for i in infos)
     # Declared sizes bound what the decompressor will produce; calamine and zipfile stop at them.
     if len(infos) > MAX_ZIP_ENTRIES or total > limit or any(
             i.file_size > 64 * 1024 * 1024 and i.file_size > 500 * max(i.compress_size, 1) for i in infos):
         raise BadFile(f"文件解压后达{_mb(total)}，超过{_mb(limit)}的安全限制（可能是异常的压缩文件），已拒绝导入。"
-                      "请确认文件来自本系统的模板", 413)
+                      "请确认文件来自本系统的模板", "too_large")
     names = {i.filename for i in infos}
     if "xl/workbook.xml" not in names:
         if "word/document.xml" in names:
-            raise BadFile("这是Word文档，不是Excel工作簿。请使用本页下载的模板填写后再导入", 415)
+            raise BadFile("这是Word文档，不是Excel工作簿。请使用本页下载的模板填写后再导入", "unsupported")
         if "mimetype" in names and b"opendocument.spreadsheet" in zf.read("mimetype")[:100]:
-            raise BadFile("这是ODS格式的表格，请在WPS或LibreOffice中“另存为”Excel工作簿（.xlsx）后再导入", 415)
-        raise BadFile("所选文件不是Excel工作簿（.xlsx），请使用本页下载的模板填写后再导入", 415)
+            raise BadFile("这是ODS格式的表格，请在WPS或LibreOffice中“另存为”Excel工作簿（.xlsx）后再导入", "unsupported")
+        raise BadFile("所选文件不是Excel工作簿（.xlsx），请使用本页下载的模板填写后再导入", "unsupported")
     return zf
 
 
@@ -263,7 +259,7 @@ def open_sheet(data: bytes, item: ItemDefinition, *, max_rows: int, max_bytes: i
         book = python_calamine.CalamineWorkbook.from_path(str(path)) if path is not None else \
             python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except python_calamine.PasswordError:
-        raise BadFile("文件设置了密码，系统无法读取。请取消密码后保存，再重新导入", 415) from None
+        raise BadFile("文件设置了密码，系统无法读取。请取消密码后保存，再重新导入", "unsupported") from None
     except Exception:  # noqa: BLE001 - calamine raises several types for one meaning: unreadable
         raise BadFile("文件已损坏，无法作为Excel工作簿打开。请在Excel中重新保存为.xlsx后再导入") from None
     try:
@@ -281,7 +277,7 @@ def open_sheet(data: bytes, item: ItemDefinition, *, max_rows: int, max_bytes: i
             width = len(header)
             n = sum(1 for r in sheet.iter_rows() if r.count("") != width) - 1
             if n > max_rows:
-                raise BadFile(f"文件共有{n}行数据，超过每次最多导入{max_rows}行的限制，请分成多个文件分别导入", 413)
+                raise BadFile(f"文件共有{n}行数据，超过每次最多导入{max_rows}行的限制，请分成多个文件分别导入", "too_large")
             rows = sheet.iter_rows()
             next(rows)
         number, first = header_row + 1, None

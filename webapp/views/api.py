@@ -8,7 +8,7 @@ from engine.attachments import AttachmentRejected, attach, current_attachments
 from engine.cases import definition_for, save_draft, submit, transition, unmet_requirement
 from engine.validation import ValidationFailed
 from engine.workflow import WorkflowError, available
-from webapp.responses import api_error
+from webapp.responses import api_error, refusal
 from webapp.services import restart_transaction, storage
 from webapp.views.api_docs import query_errors
 from webapp.views.cases import case_filters, case_summary, query_cases
@@ -103,7 +103,7 @@ def api_create_case(context, request):
         return api_error(request, 422, "提交失败，请修改错误", errors=[x.as_dict() for x in e.errors])
     except WorkflowError as e:
         restart_transaction(request)
-        return api_error(request, e.status, e.message)
+        return refusal(request, e)
     request.response.status_int = 201
     request.response.headers["Location"] = request.route_path("api_case", id=case.id)
     return case_json(request, case)
@@ -143,7 +143,7 @@ def api_update_case(context, request):
                    expected_version=_expected_version(body))
     except WorkflowError as e:
         restart_transaction(request)
-        return api_error(request, e.status, e.message, state=request.dbsession.get(type(case), case_id).state)
+        return refusal(request, e, state=request.dbsession.get(type(case), case_id).state)
     return case_json(request, case)
 
 
@@ -163,7 +163,7 @@ def api_upload(context, request):
                    request.matchdict["slot"], upload.filename, data, request.account)
     except AttachmentRejected as e:
         restart_transaction(request)
-        return api_error(request, e.status, e.message)
+        return refusal(request, e)
     from webapp.services import doom_on_abort_delete
     doom_on_abort_delete(request, a.storage_key)
     request.response.status_int = 201
@@ -192,5 +192,5 @@ def api_transition(context, request):
     except WorkflowError as e:
         restart_transaction(request)
         case = request.dbsession.get(type(case), case_id)
-        return api_error(request, e.status, e.message, state=case.state, state_label=wf.label(case.state))
+        return refusal(request, e, state=case.state, state_label=wf.label(case.state))
     return case_json(request, case)

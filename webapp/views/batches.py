@@ -18,7 +18,7 @@ from engine.cases import definition_for, unmet_requirement
 from engine.models import BatchImport, BatchRow, Case
 from engine.paging import Page, parse_page
 from engine.spreadsheet import XLSX_CONTENT_TYPE
-from webapp.responses import api_error, stored_file, xlsx_download
+from webapp.responses import api_error, refusal, status_of, stored_file, xlsx_download
 from webapp.services import doom_on_abort_delete, storage
 
 SHOWN_ERRORS = 200
@@ -49,10 +49,10 @@ def _upload(request) -> tuple[str, bytes]:
     max_rows, max_mb = limits(request)
     max_bytes = int(max_mb * 1024 * 1024)
     if request.content_length and request.content_length > max_bytes + UPLOAD_SLACK:
-        raise ImportRefused(f"文件超过{max_mb:g}MB的限制，请分成多个文件分别导入", 413)
+        raise ImportRefused(f"文件超过{max_mb:g}MB的限制，请分成多个文件分别导入", "too_large")
     upload = request.POST.get("file")
     if upload is None or not hasattr(upload, "file") or not upload.filename:
-        raise ImportRefused("请先选择要导入的Excel文件（.xlsx）", 400)
+        raise ImportRefused("请先选择要导入的Excel文件（.xlsx）", "bad_request")
     # One byte over the limit is enough for the reader to say the file is too large.
     return upload.filename, upload.file.read(max_bytes + 1)
 
@@ -125,7 +125,7 @@ def batch_import(context, request):
     try:
         result = run_import(request, item)
     except ImportRefused as e:
-        return render_page(request, item, status=e.status, file_error=e.message)
+        return render_page(request, item, status=status_of(e), file_error=e.message)
     if not result.ok:
         return render_page(request, item, status=422, result=result)
     # The item page shows the result (and where to find it) for this case: PRG without a flash that says it twice.
@@ -155,7 +155,7 @@ def api_import(context, request):
     try:
         result = run_import(request, item)
     except ImportRefused as e:
-        return api_error(request, e.status, e.message)
+        return refusal(request, e)
     if not result.ok:
         request.response.status_int = 422
         return {"error": f"共{len(result.errors)}处错误（涉及{len({e.row for e in result.errors})}行），未写入任何数据",

@@ -11,6 +11,7 @@ from engine.models import Case
 from engine.validation import FieldError, ValidationFailed, normalize
 from engine.workflow import GuardFailed, StaleCase, TransitionNotAllowed
 from webapp.forms import build_sections, regions_json
+from webapp.responses import status_of
 from webapp.services import doom_on_abort_delete, restart_transaction, storage
 
 RENDERER = "item_form.jinja2"
@@ -131,7 +132,7 @@ def handle_post(request, item, case):
                         slot_errors[slot] = [f"请上传“{item.attachment(slot)['title']}”"]
             if uploads and stored is None:
                 errors.append(FieldError("", "本次选择的附件未保存，请修改上述错误后重新选择文件"))
-            status = e.status if hasattr(e, "status") and not isinstance(e, GuardFailed) else 422
+            status = status_of(e) if not isinstance(e, GuardFailed) else 422
             return render_form(request, item, stored, values=values, errors=errors, slot_errors=slot_errors,
                                status=status)
         return HTTPSeeOther(request.route_path("case_done", id=case.id))
@@ -141,7 +142,7 @@ def handle_post(request, item, case):
         case = save_draft(request.dbsession, catalogue, item, account, values, case=case, expected_version=expected)
     except (StaleCase, TransitionNotAllowed) as e:
         return render_form(request, item, _reload(request, existing_id), values=values,
-                           errors=[FieldError("", e.message)], status=e.status)
+                           errors=[FieldError("", e.message)], status=status_of(e))
     only = action.split(":", 1)[1] if action.startswith("upload:") else None
     slot_errors = _store_uploads(request, case, uploads, only=only)
     if only and not any(slot == only for slot, _, _ in uploads):

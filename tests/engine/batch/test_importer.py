@@ -233,9 +233,9 @@ def test_who_may_import(dbsession, catalogue, storage):
     dbsession.commit()
     with pytest.raises(ImportRefused) as e:
         run(dbsession, catalogue, storage, fresh, "match_report", _rows(1))
-    assert e.value.status == 403 and "尚未通过就业见习单位申请" in e.value.message
+    assert e.value.kind == "forbidden" and "尚未通过就业见习单位申请" in e.value.message
     with pytest.raises(ImportRefused) as e:
         run(dbsession, catalogue, storage, person, "attendance_report", [])
-    assert e.value.status == 403
+    assert e.value.kind == "forbidden"
     assert counts(dbsession) == (0, 0)
     assert dbsession.scalar(select(func.count()).select_from(BatchImport)) == 0

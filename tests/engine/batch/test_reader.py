@@ -139,41 +139,41 @@ def test_empty_rows_are_skipped_and_row_numbers_kept(match):
     assert [(n, d.get("name")) for n, d in out if any(v is not None for v in d.values())] == [(2, "甲"), (6, "乙")]
 
 
-@pytest.mark.parametrize("make, status, text", [
-    (lambda: b"", 422, "所选文件是空的"),
-    (wbs.xls_bytes, 415, "旧版Excel 97-2003（.xls）"),
-    (wbs.encrypted_xlsx_bytes, 415, "设置了打开密码"),
-    (wbs.csv_bytes, 415, "这是CSV或文本文件"),
-    (wbs.html_bytes, 415, "网页（HTML/XML）格式"),
-    (wbs.docx_bytes, 415, "这是Word文档"),
-    (lambda: b"PK\x03\x04" + b"\x00" * 100, 422, "文件已损坏"),
-    (lambda: bytes(range(256)) * 4, 415, "不是Excel工作簿"),
+@pytest.mark.parametrize("make, kind, text", [
+    (lambda: b"", "invalid", "所选文件是空的"),
+    (wbs.xls_bytes, "unsupported", "旧版Excel 97-2003（.xls）"),
+    (wbs.encrypted_xlsx_bytes, "unsupported", "设置了打开密码"),
+    (wbs.csv_bytes, "unsupported", "这是CSV或文本文件"),
+    (wbs.html_bytes, "unsupported", "网页（HTML/XML）格式"),
+    (wbs.docx_bytes, "unsupported", "这是Word文档"),
+    (lambda: b"PK\x03\x04" + b"\x00" * 100, "invalid", "文件已损坏"),
+    (lambda: bytes(range(256)) * 4, "unsupported", "不是Excel工作簿"),
 ])
-def test_files_that_are_not_xlsx(match, make, status, text):
+def test_files_that_are_not_xlsx(match, make, kind, text):
     with pytest.raises(BadFile) as e:
         open_sheet(make(), match, max_rows=10, max_bytes=MB)
-    assert e.value.status == status and text in e.value.message
+    assert e.value.kind == kind and text in e.value.message
 
 
 def test_size_limit(match):
     data = wbs.raw_workbook(wbs.headers(match), [["x"] * 13] * 50)
     with pytest.raises(BadFile) as e:
         open_sheet(data, match, max_rows=1000, max_bytes=len(data) - 1)
-    assert e.value.status == 413 and "超过" in e.value.message and "MB的限制" in e.value.message
+    assert e.value.kind == "too_large" and "超过" in e.value.message and "MB的限制" in e.value.message
 
 
 def test_zip_bomb_is_refused_before_reading(match, monkeypatch):
     monkeypatch.setattr(reader, "MIN_UNCOMPRESSED_LIMIT", 4 * MB)
     with pytest.raises(BadFile) as e:
         open_sheet(wbs.zip_bomb(8), match, max_rows=10, max_bytes=MB)
-    assert e.value.status == 413 and "解压后" in e.value.message
+    assert e.value.kind == "too_large" and "解压后" in e.value.message
 
 
 def test_row_limit_counts_real_rows(match):
     rows = [["x"] * 13] * 6
     with pytest.raises(BadFile) as e:
         open_sheet(wbs.raw_workbook(wbs.headers(match), rows), match, max_rows=5, max_bytes=MB)
-    assert e.value.status == 413 and "共有6行数据，超过每次最多导入5行" in e.value.message
+    assert e.value.kind == "too_large" and "共有6行数据，超过每次最多导入5行" in e.value.message
     sheet = open_sheet(wbs.raw_workbook(wbs.headers(match), rows[:5] + [[]] * 3), match, max_rows=5, max_bytes=MB)
     sheet.close()
 
@@ -187,7 +187,7 @@ def test_foreign_and_old_templates(match, catalogue, key, version, text):
     data = wbs.raw_workbook(wbs.headers(match), [["x"] * 13], key=key, version=version)
     with pytest.raises(BadFile) as e:
         open_sheet(data, match, max_rows=10, max_bytes=MB, catalogue=catalogue)
-    assert e.value.status == 422 and text in e.value.message
+    assert e.value.kind == "invalid" and text in e.value.message
 
 
 def test_empty_sheet_and_header_only(match):
