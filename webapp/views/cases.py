@@ -12,11 +12,10 @@ from engine.attachments import current_attachments
 from engine.batch.store import source_import
 from engine.cases import definition_for
 from engine.models import Case
+from engine.states import state_index
 from webapp.forms import build_sections, display_value
 from webapp.responses import stored_file
 
-TABS = [("submitted", "未审核"), ("approved", "审核通过"), ("rejected", "审核不通过"), ("returned", "退回修改"),
-        ("draft", "草稿")]
 PAGE_SIZE = 20
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 PAGE = re.compile(r"^[0-9]{1,9}$")
@@ -39,8 +38,8 @@ def case_filters(request) -> dict:
         month = ""
     if item and catalogue.item(item) is None:
         item = ""
-    states = {s["name"] for w in catalogue.workflows.values() for s in w.states}
-    if state and state not in states:
+    role = request.account.role if request.account else None
+    if state and state_index(catalogue, role).get(state) is None:
         state = ""
     # As on the public search: a page that is not a number from 1 to MAX_PAGE is the first page (an
     # unbounded one would overflow the database's OFFSET).
@@ -58,9 +57,13 @@ def query_cases(request, filters: dict):
         # Drafts have no 申办月份 yet; they are found by the month they were started in.
         base = base.where(func.coalesce(Case.submitted_month, func.substr(cast(Case.created_at, String), 1, 7))
                           == filters["month"])
+    index = state_index(request.registry["catalogue"], account.role)
     sub = base.subquery()
-    counts = dict(request.dbsession.execute(select(sub.c.state, func.count()).group_by(sub.c.state)).all())
-    listed = base.where(Case.state == filters["state"]) if filters["state"] else base
+    by_state = {(wf, st): n for wf, st, n in request.dbsession.execute(
+        select(sub.c.workflow_key, sub.c.state, func.count()).group_by(sub.c.workflow_key, sub.c.state))}
+    counts = index.counts(by_state)
+    choice = index.get(filters["state"])
+    listed = base.where(choice.condition()) if choice else base
     total = request.dbsession.scalar(select(func.count()).select_from(listed.subquery()))
     rows = request.dbsession.scalars(
         listed.order_by(func.coalesce(Case.submitted_at, Case.created_at).desc(), Case.id.desc())
@@ -98,10 +101,11 @@ def my_cases(request):
             params["page"] = page
         return request.route_path("my_cases", _query=params)
 
+    index = state_index(catalogue, request.account.role)
     return {"cases": [case_summary(request, c) for c in rows], "total": total, "counts": counts,
-            "all_count": sum(counts.values()), "filters": filters, "tabs": TABS, "items": items,
-            "pages": max(1, math.ceil(total / PAGE_SIZE)), "url_for": url_for, "active_top": "个人中心",
-            "state_choices": TABS + [("revoked", "已撤销")]}
+            "all_count": sum(counts[c.key] for c in index.choices), "filters": filters, "tabs": index.tabs,
+            "items": items, "pages": max(1, math.ceil(total / PAGE_SIZE)), "url_for": url_for,
+            "active_top": "个人中心", "state_choices": index.filter_choices()}
 
 
 def detail_sections(request, case: Case):
