@@ -133,6 +133,13 @@ class StateIndex:
     def of(self, workflow: str, state: str) -> StateChoice | None:
         return self._of.get((workflow, state))
 
+    def tab_for(self, key: str | None) -> StateChoice | None:
+        """The tab that holds a choice (审核中 for each review state), to show where a filter sits."""
+        choice = self.get(key)
+        if choice is None:
+            return None
+        return next((t for t in self.tabs if set(choice.members) <= set(t.members)), None)
+
     def never_submitted(self, choice: StateChoice) -> bool:
         """Only initial states (drafts): the owner's business, never shown to reviewers."""
         return all(m in self.initials for m in choice.members)

@@ -104,6 +104,7 @@ def my_cases(request):
     index = state_index(catalogue, request.account.role)
     return {"cases": [case_summary(request, c) for c in rows], "total": total, "counts": counts,
             "all_count": sum(counts[c.key] for c in index.choices), "filters": filters, "tabs": index.tabs,
+            "active_tab": getattr(index.tab_for(filters["state"]), "key", None),
             "items": items, "pages": max(1, math.ceil(total / PAGE_SIZE)), "url_for": url_for,
             "active_top": "个人中心", "state_choices": index.filter_choices()}
 
@@ -151,9 +152,12 @@ def case_detail(context, request):
 @view_config(route_name="case_done", renderer="case_done.jinja2", request_method="GET", permission="view")
 def case_done(context, request):
     case = context.case
-    wf = request.registry["catalogue"].workflows[case.workflow_key]
-    item = request.registry["catalogue"].item(case.item_key)
-    return {"case": case, "item": item, "state_label": wf.label(case.state), "active_top": "个人中心"}
+    catalogue = request.registry["catalogue"]
+    wf = catalogue.workflows[case.workflow_key]
+    item = catalogue.item(case.item_key)
+    choice = state_index(catalogue, request.account.role).of(case.workflow_key, case.state)
+    return {"case": case, "item": item, "state_label": wf.label(case.state), "active_top": "个人中心",
+            "center_state": choice.key if choice else case.state}
 
 
 @view_config(route_name="case_print", renderer="case_print.jinja2", request_method="GET", permission="read")
