@@ -702,8 +702,9 @@ def check_definitions(forms_dir: Path, workflows_dir: Path) -> tuple[list[Proble
                                       _visibility(doc, items, flows))
     if not item_docs and not problems:
         problems.append(Problem(str(forms_dir), "", "没有找到任何事项定义"))
-    order = {name: i for i, name in enumerate(dict.fromkeys(p.file for p in problems))}
-    problems = sorted(dict.fromkeys(problems), key=lambda p: order[p.file])  # grouped by file, found order kept
+    # Grouped by file in folder order (workflows, then forms); within a file, in the order found.
+    rank = {"workflows": 0, "forms": 1}
+    problems = sorted(dict.fromkeys(problems), key=lambda p: (rank.get(p.file.split("/")[0], 2), p.file))
     bad = {p.file for p in problems}
     ok = lambda docs: [d.raw | {"__source": d.name} for d in docs if d.name not in bad]  # noqa: E731
     return problems, ok(item_docs), ok(wf_docs)
