@@ -96,7 +96,8 @@ def definitions(tmp_path, name, item=SUBSIDY, workflow=TWO_LEVEL):
     shutil.copytree(forms, target_forms)
     shutil.copytree(workflows, target_workflows)
     (target_forms / f"{item['key']}.json").write_text(json.dumps(item, ensure_ascii=False, indent=2), "utf-8")
-    (target_workflows / f"{workflow['key']}.json").write_text(json.dumps(workflow, ensure_ascii=False), "utf-8")
+    if workflow is not None:  # None: the item uses a shipped workflow
+        (target_workflows / f"{workflow['key']}.json").write_text(json.dumps(workflow, ensure_ascii=False), "utf-8")
     return load_catalogue(target_forms, target_workflows)
 
 
