@@ -195,10 +195,11 @@ class ItemDefinition:
     def conditions(self) -> list[Condition]:
         out = []
         for _, part in _conditionals(self.schema):
-            when = tuple((key, tuple(test["enum"]) if "enum" in test else (test["const"],))
-                         for key, test in part["if"]["properties"].items())
-            out.append(Condition(when, tuple(part.get("then", {}).get("required", ())),
-                                 tuple(part.get("else", {}).get("required", ()))))
+            tests = (part.get("if") or {}).get("properties") or {}
+            if not all(isinstance(t, dict) and ("const" in t or "enum" in t) for t in tests.values()):
+                continue  # only an old snapshot, from before the loader refused it, can hold another form
+            when = tuple((key, tuple(t["enum"]) if "enum" in t else (t["const"],)) for key, t in tests.items())
+            out.append(Condition(when, *(tuple((part.get(b) or {}).get("required") or ()) for b in ("then", "else"))))
         return out
 
     def required_when(self, key: str) -> list[tuple[Condition, bool]]:
@@ -556,7 +557,8 @@ def _check_conditional(name: str, at: str, part: dict, props: dict) -> list[Prob
         if branch in part and not isinstance(sub, dict):
             out.append(Problem(name, f"{at}/{branch}", f"{branch} 须为 JSON 对象"))
             continue
-        for j, key in enumerate((sub or {}).get("required") or []):
+        required = (sub or {}).get("required")
+        for j, key in enumerate(required if isinstance(required, list) else []):  # else: check_schema says so
             if key not in props:
                 out.append(Problem(name, f"{at}/{branch}/required/{j}", f"必填字段“{key}”不在 properties 中"))
     return out

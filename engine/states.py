@@ -156,8 +156,9 @@ _INDEXES: "weakref.WeakKeyDictionary[Catalogue, dict]" = weakref.WeakKeyDictiona
 
 
 def state_index(catalogue: Catalogue, role: str | None = None) -> StateIndex:
-    """The index of the workflows of every item (reviewers), or of the items a unit or an individual may use, so nobody gets a tab their cases can never be in. Built once: definitions never change
-    while the app runs."""
+    """The index of the workflows of every item (staff), or of the items a unit or an individual may use,
+    so nobody gets a tab their cases can never be in. Built once: definitions never change while the app
+    runs."""
     known = _INDEXES.setdefault(catalogue, {})
     role = role if role in OWNER_ROLES else None   # staff: every item's workflow
     if role not in known:
