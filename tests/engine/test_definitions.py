@@ -148,27 +148,23 @@ def test_broken_definition_stops_the_app_with_the_message_not_a_traceback(defs, 
 
 # ---- workflows that cannot strand a case ---------------------------------------------
 
-def test_submitted_cases_that_no_reviewer_queue_would_show_are_refused(defs):
+@pytest.mark.parametrize("change, expected", [
+    # Submitted cases no reviewer queue would show.
+    (lambda r: r["states"][1].pop("queue"),
+     "/states/1: 单位或个人“提交”后申请进入“未审核”，但该状态既不是待审核（queue），也不是终态（final）或可修改"
+     "（editable）：审核人员的未审核列表里看不到这些申请"),
+    # A queue no reviewer can empty.
+    (lambda r: [t.update(roles=["admin"]) for t in r["transitions"][1:]],
+     "/states/1: 待审核状态“未审核”没有审核人员（reviewer）可执行的操作，申请会一直停在这里"),
+    # A return the unit cannot correct.
+    (lambda r: r["states"][4].pop("editable"),
+     "/states/4: “退回修改”由审核人员退回、只能由单位或个人重新提交，须标为可修改（\"editable\": true），"
+     "否则无法修改后再提交"),
+], ids=["no-queue", "no-reviewer", "return-not-editable"])
+def test_a_workflow_that_would_strand_a_case_is_refused(defs, change, expected):
     _, workflows = defs
-    edit(workflows / "review.json", lambda r: r["states"][1].pop("queue"))
-    assert problems_of(*defs) == [
-        "workflows/review.json: /states/1: 单位或个人“提交”后申请进入“未审核”，但该状态既不是待审核（queue），"
-        "也不是终态（final）或可修改（editable）：审核人员的未审核列表里看不到这些申请"]
-
-
-def test_a_queue_state_that_no_reviewer_can_leave_is_refused(defs):
-    _, workflows = defs
-    edit(workflows / "review.json", lambda r: [t.update(roles=["admin"]) for t in r["transitions"][1:]])
-    assert problems_of(*defs) == [
-        "workflows/review.json: /states/1: 待审核状态“未审核”没有审核人员（reviewer）可执行的操作，申请会一直停在这里"]
-
-
-def test_a_return_state_the_unit_cannot_edit_is_refused(defs):
-    _, workflows = defs
-    edit(workflows / "review.json", lambda r: r["states"][4].pop("editable"))
-    assert problems_of(*defs) == [
-        "workflows/review.json: /states/4: “退回修改”由审核人员退回、只能由单位或个人重新提交，须标为可修改"
-        "（\"editable\": true），否则无法修改后再提交"]
+    edit(workflows / "review.json", change)
+    assert problems_of(*defs) == [f"workflows/review.json: {expected}"]
 
 
 def test_the_batch_outcome_is_final_because_nobody_waits_on_it(defs):
