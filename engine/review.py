@@ -11,18 +11,19 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, Iterable
 
-from sqlalchemy import and_, bindparam, false, func, literal, or_, select, true, union_all
+from sqlalchemy import and_, bindparam, false, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from engine import access, clock, formats
 from engine.access import claim_active, holder
 from engine.cases import actor_of, definition_for, transition
-from engine.definitions import Catalogue, ItemDefinition, WorkflowDefinition
+from engine.definitions import Catalogue, ItemDefinition
 from engine.models import Account, Attachment, BatchRow, Case, CaseEvent, Unit, row_id
 from engine.paging import Page, parse_page, parse_per_page
 from engine.regions import load_regions
 from engine.rules import GUARDS, TransitionContext
 from engine.errors import ClaimConflict, StaleCase, TransitionNotAllowed, WorkflowError  # noqa: F401
+from engine.states import StateChoice, state_index
 from engine.workflow import Actor, available, role_allows
 
 PER_PAGE = 20
@@ -64,9 +65,9 @@ class QueueQuery:
         else:
             query.item = item
         state = text("state") or QUEUE
-        known = {s for wf in catalogue.workflows.values() for s in wf.state_names} - _never_submitted(catalogue)
-        known.add(QUEUE)
-        if state not in known:
+        index = state_index(catalogue)
+        choice = index.get(state) if state != QUEUE else None
+        if state != QUEUE and (choice is None or index.never_submitted(choice)):
             errors["state"] = "没有这个审核状态"
         else:
             query.state = state
@@ -164,12 +165,12 @@ class QueuePage:
     counts: list[StateCount]
     queue_states: set[str] = field(default_factory=set)
     queue_label: str = "未审核"
+    queue_choice: str | None = None   # the state choice that is exactly this reviewer's queue, if one is
 
     @property
     def state_tabs(self) -> list[StateCount]:
         """A queue of one state is already the first tab; a queue of several keeps their own tabs."""
-        single = self.queue_states if len(self.queue_states) == 1 else set()
-        return [c for c in self.counts if c.state not in single]
+        return [c for c in self.counts if c.state != self.queue_choice]
 
     @property
     def total_shown(self) -> str:
@@ -215,14 +216,6 @@ def _queue_clause(spec: tuple, unambiguous: bool):
         names = sorted({n for _, states in spec for n in states})
         return Case.state == names[0] if len(names) == 1 else Case.state.in_(names)
     return or_(*(and_(Case.workflow_key == w, Case.state.in_(states)) for w, states in spec))
-
-
-def _never_submitted(catalogue: Catalogue) -> set[str]:
-    """Initial states (drafts): the unit's business, not the reviewer's. A name counts only when it is
-    the initial state of every workflow that declares it."""
-    initials = {wf.initial for wf in catalogue.workflows.values()}
-    return {name for name in initials if all(
-        wf.initial == name for wf in catalogue.workflows.values() if name in wf.state_names)}
 
 
 def _region(query: QueueQuery, jurisdiction: str | None) -> tuple[str, str | None] | None:
@@ -292,14 +285,14 @@ def _capped(where: list, cap: int):
 
 
 @lru_cache(maxsize=256)
-def _counts_statement(shape: tuple, states: tuple[str, ...], cap: int):
-    """One count per state (UNION ALL, one round trip), each a range of the region/state index where a
-    GROUP BY would read the whole jurisdiction; each stops at the cap (shown as "10000+"), so a city's
-    years of approved cases cost no more than its backlog. Built once per shape: constructing it costs
-    more than running it."""
+def _counts_statement(shape: tuple, choices: tuple[StateChoice, ...], cap: int):
+    """One count per state choice (UNION ALL, one round trip), each a range of the region/state index
+    where a GROUP BY would read the whole jurisdiction; each stops at the cap (shown as "10000+"), so a
+    city's years of approved cases cost no more than its backlog. Built once per shape: constructing it
+    costs more than running it."""
     base = _conditions(shape)
-    return union_all(*(select(literal(st).label("state"), _capped([*base, Case.state == st], cap).scalar_subquery()
-                              .label("n")) for st in states))
+    return union_all(*(select(literal(c.key).label("state"), _capped([*base, c.condition()], cap).scalar_subquery()
+                              .label("n")) for c in choices))
 
 
 @lru_cache(maxsize=256)
@@ -307,7 +300,7 @@ def _page_statement(shape: tuple, where_key: tuple, newest: bool):
     """One page: the ids from the narrow index first, then only those rows with their unit and claimer."""
     base = _conditions(shape)
     if where_key[0] == "state":
-        where = [*base, Case.state == bindparam("state")]
+        where = [*base, where_key[1].condition()]
     else:
         where = [*base, _queue_clause(where_key[1], where_key[2])]
     order = (Case.submitted_at.desc(), Case.id.desc()) if newest else (Case.submitted_at.asc(), Case.id.asc())
@@ -348,15 +341,6 @@ def state_labels(catalogue: Catalogue) -> dict[str, str]:
     return labels
 
 
-def _state_order(catalogue: Catalogue) -> list[str]:
-    order: list[str] = []
-    for wf in catalogue.workflows.values():
-        for name in wf.state_names:
-            if name not in order:
-                order.append(name)
-    return order
-
-
 def days_between(start: datetime | None, now: datetime) -> int | None:
     if start is None:
         return None
@@ -373,25 +357,30 @@ def queue(session, catalogue: Catalogue, account: Account, query: QueueQuery,
     queue_names = {n for _, states in spec for n in states}
     unit_ids = matching_units(session, query.q) if query.q else None
     filters = _filter_shape(query, account.jurisdiction, unit_ids)
-    drafts = _never_submitted(catalogue)
-    states = tuple(st for st in _state_order(catalogue) if st not in drafts)
+    index = state_index(catalogue)
+    # Drafts were never submitted: not the reviewer's to see, nor to count.
+    choices = tuple(c for c in index.choices if not index.never_submitted(c))
 
-    counts_by_state: dict[str, int] = {}
+    counts_by_key: dict[str, int] = {}
     queue_count = 0
-    if filters is not None and states:
+    if filters is not None and choices:
         shape, params = filters
-        counts_by_state = dict(session.execute(_counts_statement(shape, states, COUNT_CAP), params).all())
+        counts_by_key = dict(session.execute(_counts_statement(shape, choices, COUNT_CAP), params).all())
         if unambiguous:
-            queue_count = sum(counts_by_state.get(st, 0) for st in queue_names)
+            # Every state of these names is in the queue, and each choice holds one name.
+            queue_count = sum(counts_by_key.get(c.key, 0) for c in choices if c.names[0] in queue_names)
         elif spec:
             queue_count = session.scalar(_queue_count_statement(shape, spec, unambiguous, COUNT_CAP), params)
 
+    chosen = index.get(query.state) if query.state != QUEUE else None
     if query.state == QUEUE:
         where_key, total = ("queue", spec, unambiguous), queue_count
-    elif query.state in drafts:
-        where_key, total = None, 0   # never submitted: not the reviewer's to see
+    elif chosen is None or index.never_submitted(chosen):
+        where_key, total = None, 0
     else:
-        where_key, total = ("state",), counts_by_state.get(query.state, 0)
+        # A bare state name shared by several choices (an old link) is the sum of those choices.
+        where_key = ("state", chosen)
+        total = sum(counts_by_key.get(c.key, 0) for c in choices if set(c.members) <= set(chosen.members))
     page = Page(query.page, query.per_page, total).within()
     query.page = page.number
 
@@ -399,8 +388,7 @@ def queue(session, catalogue: Catalogue, account: Account, query: QueueQuery,
     if filters is not None and where_key is not None and total:
         shape, params = filters
         stmt = _page_statement(shape, where_key, query.order == "newest")
-        found = session.execute(stmt, {**params, "state": query.state, "limit": query.per_page,
-                                       "offset": page.offset}).all()
+        found = session.execute(stmt, {**params, "limit": query.per_page, "offset": page.offset}).all()
     labels = state_labels(catalogue)
     rows = []
     for r in found:
@@ -417,11 +405,12 @@ def queue(session, catalogue: Catalogue, account: Account, query: QueueQuery,
             claimed_by=claimed_by if active else None, claimed_by_name=claimer_name if active else None,
             claimed_at=claimed_at if active else None, version=version,
             actionable=state in pairs.get(wf_key, ())))
-    counts = [StateCount(s, labels.get(s, s), counts_by_state[s])
-              for s in _state_order(catalogue) if counts_by_state.get(s)]
+    counts = [StateCount(c.key, c.label, counts_by_key[c.key]) for c in choices if counts_by_key.get(c.key)]
     queue_states = set().union(*pairs.values()) if pairs else set()
+    mine = {(w, st) for w, states in pairs.items() for st in states}
+    queue_choice = next((c.key for c in choices if set(c.members) == mine), None)
     return QueuePage(query=query, rows=rows, total=total, pages=page.pages, queue_count=queue_count, counts=counts,
-                     queue_states=queue_states)
+                     queue_states=queue_states, queue_choice=queue_choice)
 
 
 # ---- one case ----------------------------------------------------------------

@@ -86,6 +86,16 @@ def normalize(item: ItemDefinition, data: dict) -> dict:
     return out
 
 
+def required_fields(item: ItemDefinition, data: dict) -> set[str]:
+    """The fields required for this data: `required` plus those of each `if`/`then`/`else` that applies,
+    judged on the normalised data exactly as validation will judge it."""
+    clean = normalize(item, data)
+    out = set(item.schema.get("required", ()))
+    for c in item.conditions:
+        out.update(c.then_required if c.holds(clean) else c.else_required)
+    return out
+
+
 def _message(err, item: ItemDefinition) -> tuple[str, str]:
     """(field key, Chinese message) for one jsonschema error."""
     path = list(err.absolute_path)

@@ -1,12 +1,14 @@
 """Turn an item definition plus values and errors into what the generic form template draws."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from engine.attachments import current_attachments
 from engine.definitions import Field, ItemDefinition
 from engine.regions import load_regions
 from engine.storage import KIND_NAMES
+from engine.validation import required_fields
 
 
 @dataclass
@@ -17,6 +19,8 @@ class FieldView:
     options: list[tuple[str, str]] = field(default_factory=list)
     # County selects with no city chosen yet list every county under its city, so no script is needed.
     groups: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
+    required: bool = False       # for the values shown: `required`, or an `if`/`then` that holds
+    required_when: str = ""      # JSON for form.js, which keeps the mark in step as the answers change
 
     @property
     def key(self):
@@ -74,8 +78,19 @@ def display_value(f: Field, value) -> str:
     return str(value)
 
 
+def _required_when(item: ItemDefinition, key: str) -> str:
+    """[{"all": [[field, [values as text]], ...], "is": true|false}, ...]: the field is required while any
+    entry's fields all hold one of their values (is true) or not all do (is false, an `else`)."""
+    found = item.required_when(key)
+    if not found or key in item.schema.get("required", ()):
+        return ""   # always required: nothing to toggle
+    return json.dumps([{"all": [[k, [str(v) for v in values]] for k, values in c.when], "is": holds}
+                       for c, holds in found], ensure_ascii=False, separators=(",", ":"))
+
+
 def build_sections(item: ItemDefinition, values: dict, errors: list, case=None,
                    slot_errors: dict[str, list[str]] | None = None) -> list[SectionView]:
+    required = required_fields(item, values)
     by_field: dict[str, list[str]] = {}
     for e in errors:
         by_field.setdefault(e.field, []).append(e.message)
@@ -87,7 +102,8 @@ def build_sections(item: ItemDefinition, values: dict, errors: list, case=None,
         for key in section.get("fields", []):
             f = item.field_map[key]
             city_key = _city_key_for(item, key) if f.widget == "region-county" else None
-            fv = FieldView(f, values.get(key), by_field.get(key, []), _options(f, values, city_key))
+            fv = FieldView(f, values.get(key), by_field.get(key, []), _options(f, values, city_key),
+                           required=key in required, required_when=_required_when(item, key))
             if f.widget == "region-county" and not fv.options:
                 regions = load_regions()
                 fv.groups = [(c.name, [(r.code, r.name) for r in regions.counties(c.code)])
@@ -106,7 +122,6 @@ def build_sections(item: ItemDefinition, values: dict, errors: list, case=None,
 
 def regions_json() -> str:
     """Every city with its counties, for the script that narrows the county list without a round trip."""
-    import json
     regions = load_regions()
     return json.dumps([{"code": c.code, "counties": [[r.code, r.name] for r in regions.counties(c.code)]}
                        for c in regions.cities()], ensure_ascii=False, separators=(",", ":"))

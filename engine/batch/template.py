@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Iterable
 
 from openpyxl import Workbook

@@ -87,10 +87,8 @@ def test_workflow_undeclared_state_unknown_guard_and_missing_roles(defs):
         r["transitions"][1]["roles"] = []
     edit(workflows / "review.json", change)
     found = problems_of(*defs)
+    # A meta-schema error no longer hides the file's other problems: all three in one run.
     assert "workflows/review.json: /transitions/1/roles: [] should be non-empty" in found
-    # Metaschema errors stop deeper checks of that file; fix roles and look again.
-    edit(workflows / "review.json", lambda r: r["transitions"][1].update(roles=["reviewer"]))
-    found = problems_of(*defs)
     assert "workflows/review.json: /transitions/0/dest: 状态“limbo”未在 states 中声明" in found
     assert "workflows/review.json: /transitions/0/conditions/2: 未注册的条件“moon_is_full”" in found
 
@@ -146,3 +144,191 @@ def test_broken_definition_stops_the_app_with_the_message_not_a_traceback(defs, 
     assert proc.returncode == 1
     assert "forms/post_application.json: /rules/4/rule: 未注册的规则“nope”" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+# ---- workflows that cannot strand a case ---------------------------------------------
+
+@pytest.mark.parametrize("change, expected", [
+    # Submitted cases no reviewer queue would show.
+    (lambda r: r["states"][1].pop("queue"),
+     "/states/1: 单位或个人“提交”后申请进入“未审核”，但该状态既不是待审核（queue），也不是终态（final）或可修改"
+     "（editable）：审核人员的未审核列表里看不到这些申请"),
+    # A queue no reviewer can empty.
+    (lambda r: [t.update(roles=["admin"]) for t in r["transitions"][1:]],
+     "/states/1: 待审核状态“未审核”没有审核人员（reviewer）可执行的操作，申请会一直停在这里"),
+    # A return the unit cannot correct.
+    (lambda r: r["states"][4].pop("editable"),
+     "/states/4: “退回修改”由审核人员退回、只能由单位或个人重新提交，须标为可修改（\"editable\": true），"
+     "否则无法修改后再提交"),
+], ids=["no-queue", "no-reviewer", "return-not-editable"])
+def test_a_workflow_that_would_strand_a_case_is_refused(defs, change, expected):
+    _, workflows = defs
+    edit(workflows / "review.json", change)
+    assert problems_of(*defs) == [f"workflows/review.json: {expected}"]
+
+
+def test_the_batch_outcome_is_final_because_nobody_waits_on_it(defs):
+    # Before it was marked final, 审核通过 of a batch was a state the unit's 导入 led to that nobody waited on.
+    _, workflows = defs
+    edit(workflows / "batch.json", lambda r: r["states"][1].pop("final"))
+    assert [p.split(": ")[1] for p in problems_of(*defs)] == ["/states/1"]
+
+
+def test_a_state_named_queue_is_refused(defs):
+    _, workflows = defs
+    edit(workflows / "review.json", lambda r: r["states"][0].update(name="queue"))
+    assert any(p.startswith("workflows/review.json: /states/0/name: ") for p in problems_of(*defs))
+
+
+TWO_LEVEL = {
+    "key": "two_level", "title": "两级审核", "initial": "draft",
+    "states": [{"name": "draft", "label": "草稿", "editable": True},
+               {"name": "submitted", "label": "待县级审核", "queue": True, "reviewer_level": "county"},
+               {"name": "county_ok", "label": "待市级审核", "queue": True, "reviewer_level": ["city"]},
+               {"name": "approved", "label": "审核通过", "final": True},
+               {"name": "returned", "label": "退回修改", "editable": True}],
+    "transitions": [
+        {"trigger": "submit", "source": ["draft", "returned"], "dest": "submitted", "roles": ["unit", "individual"],
+         "label": "提交", "validates": True},
+        {"trigger": "county_approve", "source": "submitted", "dest": "county_ok", "roles": ["reviewer"],
+         "label": "县级审核通过"},
+        {"trigger": "approve", "source": "county_ok", "dest": "approved", "roles": ["reviewer"],
+         "label": "市级审核通过"},
+        {"trigger": "return_for_correction", "source": ["submitted", "county_ok"], "dest": "returned",
+         "roles": ["reviewer", "admin"], "label": "退回修改"},
+        {"trigger": "force", "source": "county_ok", "dest": "approved", "roles": ["reviewer"],
+         "reviewer_levels": ["province"], "label": "省级直接通过"}]}
+
+
+def with_two_level(defs, roles=("unit",), workflow=TWO_LEVEL, **item_over):
+    forms, workflows = defs
+    (workflows / "two_level.json").write_text(json.dumps(workflow, ensure_ascii=False), "utf-8")
+    item = json.loads((forms / "post_application.json").read_text("utf-8"))
+    item.update(key="post_two_level", workflow="two_level", roles=list(roles), order=99, **item_over)
+    item.pop("publish")
+    (forms / "post_two_level.json").write_text(json.dumps(item, ensure_ascii=False), "utf-8")
+    return problems_of(*defs)
+
+
+def test_a_state_names_its_reviewer_level_once_for_every_reviewer_transition_from_it(defs):
+    from engine.workflow import Actor, available
+
+    assert with_two_level(defs) == []
+    wf = load_catalogue(*defs).workflows["two_level"]
+    county, city, province = (Actor(1, "reviewer", jurisdiction=j) for j in ("140105", "140100", "140000"))
+    triggers = lambda state, actor: [t.trigger for t in available(wf, state, actor)]  # noqa: E731
+    assert triggers("submitted", county) == ["county_approve", "return_for_correction"]
+    assert triggers("submitted", city) == [] and triggers("submitted", province) == []
+    # One transition from two states of different levels: each state's level where it starts.
+    assert triggers("county_ok", city) == ["approve", "return_for_correction"]
+    assert triggers("county_ok", county) == []
+    # A transition's own reviewer_levels win over the state's.
+    assert triggers("county_ok", province) == ["force"]
+    # Other roles are not restricted by a reviewer level.
+    assert triggers("submitted", Actor(2, "admin")) == ["return_for_correction"]
+    returns = [t for t in wf.transitions if t.trigger == "return_for_correction"]
+    assert [(t.sources, t.reviewer_levels) for t in returns] == [(("submitted",), ("county",)),
+                                                                  (("county_ok",), ("city",))]
+
+
+def test_levels_that_cannot_see_an_individuals_cases_are_refused(defs):
+    found = with_two_level(defs, roles=["individual"])
+    why = "个人的申请没有业务办理归属地"
+    assert found == [
+        f"workflows/two_level.json: /states/1/reviewer_level: 县级审核人员看不到事项“post_two_level”的申请（{why}，"
+        "只有省级审核人员能看到）",
+        f"workflows/two_level.json: /states/2/reviewer_level/0: 市级审核人员看不到事项“post_two_level”的申请（{why}，"
+        "只有省级审核人员能看到）",
+        f"workflows/two_level.json: /states/1: 待审核状态“待县级审核”只有县级审核人员可以操作，但事项“post_two_level”"
+        f"的申请未必能被他们看到（{why}，只有省级审核人员能看到），这些申请会一直停在这里"]
+
+
+def test_a_review_state_only_levels_that_may_not_see_a_unitless_location_act_on_is_refused(defs):
+    # Without requires (or locates_unit) a unit may have no 业务办理归属地 yet: only the province sees it.
+    found = with_two_level(defs, requires=[])
+    assert [p.split(": ")[1] for p in found] == ["/states/1"]
+    assert "单位在办理设定业务办理归属地的事项（locates_unit）之前，其申请没有归属地" in found[0]
+    # Located through the item itself: fine.
+    assert with_two_level(defs, requires=[], locates_unit={"city": "work_city", "county": "work_county"}) == []
+
+
+def test_a_level_named_where_no_reviewer_acts_is_refused(defs):
+    wf = json.loads(json.dumps(TWO_LEVEL))
+    wf["transitions"][0]["reviewer_levels"] = ["city"]
+    wf["states"][4]["reviewer_level"] = "county"
+    assert with_two_level(defs, workflow=wf) == [
+        "workflows/two_level.json: /states/4/reviewer_level: “退回修改”指定了审核层级，但没有审核人员的操作从这里出发",
+        "workflows/two_level.json: /transitions/0/reviewer_levels: reviewer_levels 只对审核人员（roles 含 reviewer）的操作有效"]
+
+
+# ---- conditional required ---------------------------------------------------------
+
+def test_conditional_required_in_the_one_form_the_form_page_can_show(defs):
+    forms, _ = defs
+
+    def change(r):
+        r["schema"]["allOf"] = [
+            {"if": {"properties": {"education": {"const": "本科"}}, "required": ["education"]},
+             "then": {"required": ["major"]}},
+            {"if": {"properties": {"education": {"enum": ["硕士", "博士"]}, "ghost": {"const": 1}}},
+             "then": {"required": ["nobody"]}},
+            {"if": {"properties": {"education": {"minLength": 2}}, "required": ["education"]},
+             "else": {"required": ["major"]}},
+            {"then": {"required": ["major"]}}]
+    edit(forms / "post_application.json", change)
+    found = [p for p in problems_of(*defs) if "/allOf/" in p]
+    assert found == [
+        "forms/post_application.json: /schema/allOf/1/if/properties/education: 字段“education”须同时列入 if.required："
+        "否则它未填写时条件也成立",
+        "forms/post_application.json: /schema/allOf/1/if/properties/ghost: 字段“ghost”不在 schema.properties 中",
+        "forms/post_application.json: /schema/allOf/1/if/properties/ghost: 字段“ghost”须同时列入 if.required："
+        "否则它未填写时条件也成立",
+        "forms/post_application.json: /schema/allOf/1/then/required/0: 必填字段“nobody”不在 properties 中",
+        "forms/post_application.json: /schema/allOf/2/if/properties/education: "
+        "条件字段只支持 {\"const\": 值} 或 {\"enum\": [值, …]}",
+        "forms/post_application.json: /schema/allOf/3: then/else 须与 if 一起使用"]
+    edit(forms / "post_application.json", lambda r: r["schema"].update(allOf=r["schema"]["allOf"][:1]))
+    item = load_catalogue(*defs).item("post_application")
+    assert [(c.when, c.then_required) for c in item.conditions] == [((("education", ("本科",)),), ("major",))]
+
+
+# ---- every problem of every file in one run ---------------------------------------
+
+def test_check_reports_every_problem_of_every_file_in_one_run(defs, capsys):
+    forms, workflows = defs
+
+    def review(r):
+        r["transitions"][1]["roles"] = []                 # meta-schema
+        r["transitions"][0]["dest"] = "limbo"             # the file's own checks
+        r["transitions"][2]["conditions"] = ["moon_is_full"]
+    edit(workflows / "review.json", review)
+    edit(workflows / "batch.json", lambda r: r["states"][1].pop("final"))   # the workflow graph
+
+    def post(r):
+        r["kind"] = "excel"                               # meta-schema
+        r["rules"].append({"rule": "no_such_rule"})      # cross-check
+        r["ui"]["sections"][1]["fields"].pop()            # a field left out of every section
+    edit(forms / "post_application.json", post)
+    (forms / "unit_application.json").write_text('{"key": ', "utf-8")                  # syntax
+    edit(forms / "match_report.json", lambda r: r["batch"]["row_key"].append("ghost"))   # cross-check
+    found = problems_of(*defs)
+    expected = [
+        "workflows/batch.json: /states/1: ",
+        "workflows/review.json: /transitions/1/roles: [] should be non-empty",
+        "workflows/review.json: /transitions/0/dest: 状态“limbo”未在 states 中声明",
+        "workflows/review.json: /transitions/2/conditions/0: 未注册的条件“moon_is_full”",
+        "forms/match_report.json: /batch/row_key/2: 字段“ghost”不在 schema.properties 中",
+        "forms/post_application.json: /kind: ",
+        "forms/post_application.json: /schema/properties/work_address: 字段“work_address”没有放入任何 ui.sections",
+        "forms/post_application.json: /rules/4/rule: 未注册的规则“no_such_rule”",
+        "forms/unit_application.json: /: JSON 语法错误",
+    ]
+    assert len(found) == len(expected), found
+    for got, want in zip(found, expected):
+        assert got.startswith(want), (got, want)
+    # Nothing echoes a broken file as a missing one: both items still name review and unit_application.
+    assert not any("不存在" in p for p in found)
+    forms_arg, workflows_arg = str(forms), str(workflows)
+    assert cli_main(["check", "--forms", forms_arg, "--workflows", workflows_arg]) == 1
+    out = capsys.readouterr()
+    assert out.out.splitlines() == found and f"定义检查失败：{len(expected)}处错误" in out.err

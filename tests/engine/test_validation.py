@@ -1,4 +1,5 @@
 """Every check and every rule of every item, with real valid and invalid values."""
+import json
 from datetime import date
 
 import pytest
@@ -213,3 +214,26 @@ def test_onduty_change_date_required_unless_on_duty_and_inside_month():
 def test_unknown_keys_are_dropped(key):
     clean, _ = run(key, {"evil": "<script>", "state": "approved"})
     assert "evil" not in clean and "state" not in clean
+
+
+# ---- conditional required (if/then/else) -------------------------------------
+
+def test_a_field_required_under_a_condition_is_judged_on_the_normalised_answer():
+    from engine.definitions import ItemDefinition
+    from engine.validation import required_fields
+
+    raw = json.loads(json.dumps({k: v for k, v in CAT.item("post_application").raw.items() if k != "publish"}))
+    raw["schema"]["allOf"] = [{"if": {"properties": {"education": {"enum": ["硕士", "博士"]}}, "required": ["education"]},
+                               "then": {"required": ["major"]}}]
+    item = ItemDefinition(raw)
+    base = set(raw["schema"]["required"]) - {"major"}
+    assert "major" not in base
+    # Input is trimmed before the condition is judged, as it is before validation.
+    assert required_fields(item, {"education": " 博士 "}) == base | {"major"}
+    assert required_fields(item, {"education": "本科"}) == base
+    data = post_data(education="博士")
+    data.pop("major", None)
+    found = {e.field: e.message for e in validate(item, data, RuleContext(today=TODAY))[1]}
+    assert found == {"major": "请填写专业要求"}
+    data["education"] = "本科"
+    assert validate(item, data, RuleContext(today=TODAY))[1] == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 from webtest import TestApp
@@ -57,8 +58,8 @@ TWO_LEVEL = {
     "initial": "draft",
     "states": [
         {"name": "draft", "label": "草稿", "editable": True},
-        {"name": "submitted", "label": "待县级审核", "queue": True},
-        {"name": "county_approved", "label": "待市级审核", "queue": True},
+        {"name": "submitted", "label": "待县级审核", "queue": True, "reviewer_level": "county"},
+        {"name": "county_approved", "label": "待市级审核", "queue": True, "reviewer_level": "city"},
         {"name": "approved", "label": "审核通过", "final": True},
         {"name": "rejected", "label": "审核不通过", "final": True},
         {"name": "returned", "label": "退回修改", "editable": True},
@@ -68,18 +69,24 @@ TWO_LEVEL = {
          "label": "提交", "style": "primary", "validates": True,
          "conditions": ["attachments_complete", "requires_met"], "effects": ["assign_reference"]},
         {"trigger": "county_approve", "source": "submitted", "dest": "county_approved", "roles": ["reviewer"],
-         "reviewer_levels": ["county"], "label": "县级审核通过", "comment": "optional", "style": "primary"},
-        {"trigger": "return_for_correction", "source": "submitted", "dest": "returned", "roles": ["reviewer"],
-         "reviewer_levels": ["county"], "label": "退回修改", "comment": "required",
-         "reasons": ["申领表未盖章", "人数与花名册不符", "其他"]},
+         "label": "县级审核通过", "comment": "optional", "style": "primary"},
         {"trigger": "approve", "source": "county_approved", "dest": "approved", "roles": ["reviewer"],
-         "reviewer_levels": ["city"], "label": "市级审核通过", "comment": "optional", "style": "primary"},
+         "label": "市级审核通过", "comment": "optional", "style": "primary"},
         {"trigger": "reject", "source": "county_approved", "dest": "rejected", "roles": ["reviewer"],
-         "reviewer_levels": ["city"], "label": "审核不通过", "comment": "required", "style": "danger"},
-        {"trigger": "return_for_correction", "source": "county_approved", "dest": "returned", "roles": ["reviewer"],
-         "reviewer_levels": ["city"], "label": "退回修改", "comment": "required"},
+         "label": "审核不通过", "comment": "required", "style": "danger"},
+        {"trigger": "return_for_correction", "source": ["submitted", "county_approved"], "dest": "returned",
+         "roles": ["reviewer"], "label": "退回修改", "comment": "required",
+         "reasons": ["申领表未盖章", "人数与花名册不符", "其他"]},
     ],
 }
+
+
+def test_the_docs_worked_example_is_exactly_these_files():
+    """docs/definitions.md shows the two files this module drives; a change to either must reach both."""
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "definitions.md").read_text("utf-8")
+    example = docs[docs.index("## Worked example"):]
+    blocks = [json.loads(b) for b in re.findall(r"```json\n(.*?)```", example, re.S)]
+    assert blocks[:2] == [TWO_LEVEL, SUBSIDY]
 
 
 def definitions(tmp_path, name, item=SUBSIDY, workflow=TWO_LEVEL):
@@ -89,7 +96,8 @@ def definitions(tmp_path, name, item=SUBSIDY, workflow=TWO_LEVEL):
     shutil.copytree(forms, target_forms)
     shutil.copytree(workflows, target_workflows)
     (target_forms / f"{item['key']}.json").write_text(json.dumps(item, ensure_ascii=False, indent=2), "utf-8")
-    (target_workflows / f"{workflow['key']}.json").write_text(json.dumps(workflow, ensure_ascii=False), "utf-8")
+    if workflow is not None:  # None: the item uses a shipped workflow
+        (target_workflows / f"{workflow['key']}.json").write_text(json.dumps(workflow, ensure_ascii=False), "utf-8")
     return load_catalogue(target_forms, target_workflows)
 
 
@@ -175,7 +183,9 @@ def test_a_new_item_from_json_alone_is_listed_rendered_validated_and_reviewed_tw
     assert list(rows) == [case_id] and "见习补贴申领" in rows[case_id] and "待县级审核" in rows[case_id]
     city_queue = city.app.get("/review")
     assert case_id not in queue_rows(city_queue)
-    assert soup(city_queue).select_one("[data-testid=count-submitted]").get_text() == "1"
+    # `submitted` is 未审核 in `review` and 待县级审核 here: two tabs, each with its own label.
+    waiting = soup(city_queue).select_one("[data-testid='count-two_level_review-submitted']")
+    assert waiting.get_text() == "1" and waiting.parent.get_text(strip=True) == "待县级审核1"
     page = county.app.get(f"/review/cases/{case_id}")
     assert [a.get_text() for a in soup(page).select(".review-actions a[data-trigger]")] == ["县级审核通过", "退回修改"]
     assert soup(page).select_one("[data-field=trainees]").get_text() == "3"

@@ -6,6 +6,7 @@ from pyramid.view import view_config
 from engine import clock
 from engine.attachments import AttachmentRejected, attach, current_attachments
 from engine.cases import definition_for, save_draft, submit, transition, unmet_requirement
+from engine.states import state_index
 from engine.validation import ValidationFailed
 from engine.workflow import WorkflowError, available
 from webapp.responses import api_error, refusal
@@ -117,7 +118,11 @@ def api_cases(request):
     if filters["problems"]:
         return api_error(request, 422, filters["problems"][0])
     rows, total, counts = query_cases(request, filters)
-    return {"cases": [case_summary(request, c) for c in rows], "total": total, "counts": counts,
+    index = state_index(request.registry["catalogue"], request.account.role)
+    # counts: per state choice (the values `state` takes), as before; tabs: the 个人中心 tabs, empty ones too.
+    return {"cases": [case_summary(request, c) for c in rows], "total": total,
+            "counts": {c.key: counts[c.key] for c in index.choices if counts[c.key]},
+            "tabs": [{"state": t.key, "label": t.label, "count": counts[t.key]} for t in index.tabs],
             "page": filters["page"]}
 
 

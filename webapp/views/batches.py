@@ -18,7 +18,7 @@ from engine.cases import definition_for, unmet_requirement
 from engine.models import BatchImport, BatchRow, Case
 from engine.paging import Page, parse_page
 from engine.spreadsheet import XLSX_CONTENT_TYPE
-from webapp.responses import api_error, refusal, status_of, stored_file, xlsx_download
+from webapp.responses import refusal, status_of, stored_file, xlsx_download
 from webapp.services import doom_on_abort_delete, storage
 
 SHOWN_ERRORS = 200

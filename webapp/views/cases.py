@@ -14,11 +14,10 @@ from engine.cases import definition_for
 from engine.models import Case
 from engine.paging import Page, page_count, parse_page
 from engine.roles import role_label
+from engine.states import state_index
 from webapp.forms import build_sections, display_value
 from webapp.responses import stored_file
 
-TABS = [("submitted", "未审核"), ("approved", "审核通过"), ("rejected", "审核不通过"), ("returned", "退回修改"),
-        ("draft", "草稿")]
 PAGE_SIZE = 20
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -35,8 +34,8 @@ def case_filters(request) -> dict:
         month = ""
     if item and catalogue.item(item) is None:
         item = ""
-    states = {s["name"] for w in catalogue.workflows.values() for s in w.states}
-    if state and state not in states:
+    role = request.account.role if request.account else None
+    if state and state_index(catalogue, role).get(state) is None:
         state = ""
     page = parse_page(request.params.get("page"))
     return {"state": state, "month": month, "item": item, "page": page, "problems": problems}
@@ -52,9 +51,13 @@ def query_cases(request, filters: dict):
         start, end = clock.beijing_month(filters["month"])
         base = base.where(or_(Case.submitted_month == filters["month"],
                               and_(Case.submitted_month.is_(None), Case.created_at >= start, Case.created_at < end)))
+    index = state_index(request.registry["catalogue"], account.role)
     sub = base.subquery()
-    counts = dict(request.dbsession.execute(select(sub.c.state, func.count()).group_by(sub.c.state)).all())
-    listed = base.where(Case.state == filters["state"]) if filters["state"] else base
+    by_state = {(wf, st): n for wf, st, n in request.dbsession.execute(
+        select(sub.c.workflow_key, sub.c.state, func.count()).group_by(sub.c.workflow_key, sub.c.state))}
+    counts = index.counts(by_state)
+    choice = index.get(filters["state"])
+    listed = base.where(choice.condition()) if choice else base
     total = request.dbsession.scalar(select(func.count()).select_from(listed.subquery()))
     rows = request.dbsession.scalars(
         listed.order_by(func.coalesce(Case.submitted_at, Case.created_at).desc(), Case.id.desc())
@@ -92,12 +95,14 @@ def my_cases(request):
             params["page"] = page
         return request.route_path("my_cases", _query=params)
 
+    index = state_index(catalogue, request.account.role)
     # The page shows 提交时间 through the dt filter, like every other time: the datetime, not the API's text.
     cases = [{**case_summary(request, c), "submitted_at": c.submitted_at} for c in rows]
     return {"cases": cases, "total": total, "counts": counts,
-            "all_count": sum(counts.values()), "filters": filters, "tabs": TABS, "items": items,
-            "pages": page_count(total, PAGE_SIZE), "url_for": url_for, "active_top": "个人中心",
-            "state_choices": TABS + [("revoked", "已撤销")]}
+            "all_count": sum(counts[c.key] for c in index.choices), "filters": filters, "tabs": index.tabs,
+            "active_tab": getattr(index.tab_for(filters["state"]), "key", None),
+            "items": items, "pages": page_count(total, PAGE_SIZE), "url_for": url_for,
+            "active_top": "个人中心", "state_choices": index.filter_choices()}
 
 
 def detail_sections(request, case: Case):
@@ -142,9 +147,12 @@ def case_detail(context, request):
 @view_config(route_name="case_done", renderer="case_done.jinja2", request_method="GET", permission="view")
 def case_done(context, request):
     case = context.case
-    wf = request.registry["catalogue"].workflows[case.workflow_key]
-    item = request.registry["catalogue"].item(case.item_key)
-    return {"case": case, "item": item, "state_label": wf.label(case.state), "active_top": "个人中心"}
+    catalogue = request.registry["catalogue"]
+    wf = catalogue.workflows[case.workflow_key]
+    item = catalogue.item(case.item_key)
+    choice = state_index(catalogue, request.account.role).of(case.workflow_key, case.state)
+    return {"case": case, "item": item, "state_label": wf.label(case.state), "active_top": "个人中心",
+            "center_state": choice.key if choice else case.state}
 
 
 @view_config(route_name="case_print", renderer="case_print.jinja2", request_method="GET", permission="read")

@@ -20,7 +20,7 @@ def test_the_docs_tables_are_the_registry(table, catalogue):
     # catalogue is loaded through engine.loader, so every effect has registered itself.
     text = DOCS.read_text("utf-8")
     expected = "\n".join(table())
-    assert expected in text, f"docs/definitions.md differs from the registry; paste `jianxi rule-tables`"
+    assert expected in text, "docs/definitions.md differs from the registry; paste `jianxi rule-tables`"
 
 
 def test_every_registered_name_has_a_doc(catalogue):
