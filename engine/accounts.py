@@ -184,11 +184,3 @@ def authenticate(session, kind: str, login: str, password: str, remote_addr: str
     if _hasher.check_needs_rehash(account.password_hash):
         account.password_hash = hash_password(password)
     return LoginResult(account)
-
-
-def set_password(account: Account, password: str) -> None:
-    errors: list[FieldError] = []
-    _check_password(password, None, errors)
-    if errors:
-        raise AccountError(errors)
-    account.password_hash = hash_password(password)
