@@ -39,7 +39,6 @@ def audit(session, actor: Account | None, action: str, target: str | None, detai
     return entry
 
 
-
 @dataclass
 class AuditFilter:
     kind: str = ""          # "", login, admin, transition

@@ -6,7 +6,8 @@ import re
 
 from sqlalchemy import func, or_, select
 
-from engine.accounts import AccountError, _check_password, create_staff, hash_password
+from engine.accounts.passwords import _check_password, hash_password
+from engine.accounts.registration import AccountError
 from engine.admin.audit import audit
 from engine.models import Account
 from engine.regions import load_regions
@@ -17,7 +18,6 @@ LOGIN_RE = re.compile(r"^[a-z][a-z0-9_.-]{2,31}$")
 
 class AdminError(AccountError):
     """Problems with what an administrator typed, each by its field."""
-
 
 
 def jurisdiction_choices() -> list[tuple[str, str, list[tuple[str, str]]]]:
@@ -54,6 +54,17 @@ def _check_name(name: str, errors: list[FieldError]) -> str:
     elif len(name) > 64:
         errors.append(FieldError("/name", "姓名不能超过64个字"))
     return name
+
+
+def create_staff(session, login_name: str, name: str, role: str, password: str,
+                 jurisdiction: str | None = None) -> Account:
+    if role not in ("reviewer", "admin"):
+        raise ValueError(role)
+    account = Account(login_name=login_name, role=role, name=name, password_hash=hash_password(password),
+                      jurisdiction=jurisdiction)
+    session.add(account)
+    session.flush()
+    return account
 
 
 def create_reviewer(session, actor: Account | None, login_name: str, name: str, jurisdiction: str,

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from openpyxl import load_workbook
 
-from engine.accounts import authenticate
+from engine.accounts.login import authenticate
 from engine.admin import audit
 from engine.admin.staff import set_active
 from engine.cases import transition

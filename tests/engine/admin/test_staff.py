@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from engine.accounts import authenticate
+from engine.accounts.login import authenticate
 from engine.admin import staff
 from engine.models import AuditEntry
 from tests import factories as f
