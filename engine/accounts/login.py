@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from engine import formats
-from engine.accounts.passwords import _hasher, hash_password, verify_password
+from engine.accounts.passwords import hash_password, needs_rehash, verify_password
 from engine.models import Account, AuditEntry, LoginAttempt, utcnow
 
 MAX_FAILURES = 5
@@ -56,6 +56,6 @@ def authenticate(session, kind: str, login: str, password: str, remote_addr: str
         left = MAX_FAILURES - failures - 1
         hint = f"，还可尝试{left}次" if 0 < left < MAX_FAILURES - 1 else ""
         return LoginResult(None, f"账号或密码错误{hint}")
-    if _hasher.check_needs_rehash(account.password_hash):
+    if needs_rehash(account.password_hash):
         account.password_hash = hash_password(password)
     return LoginResult(account)

@@ -33,7 +33,13 @@ def verify_password(stored: str, password: str) -> bool:
         return False
 
 
-def _check_password(password: str, confirm: str | None, errors: list[FieldError]) -> None:
+def needs_rehash(stored: str) -> bool:
+    """Whether a hash was made with other parameters than today's (it is then remade at the next login)."""
+    return _hasher.check_needs_rehash(stored)
+
+
+def check_password(password: str, confirm: str | None, errors: list[FieldError]) -> None:
+    """The password rule; a problem is added to `errors` by its field, so a form reports all at once."""
     if not password:
         errors.append(FieldError("/password", "请填写密码"))
     elif len(password) < MIN_PASSWORD:

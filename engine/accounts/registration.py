@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from engine import formats
-from engine.accounts.passwords import _check_password, hash_password
+from engine.accounts.passwords import check_password, hash_password
 from engine.models import Account, Unit
 from engine.validation import FieldError
 
@@ -52,7 +52,7 @@ def register_unit(session, name: str, credit_code: str, contact_name: str, mobil
         errors.append(FieldError("/credit_code", "该统一社会信用代码已注册，请直接登录或找回密码"))
     _check_text(contact_name, errors, "/contact_name", "联系人姓名", NAME_MAX)
     mobile = _check_mobile(mobile, errors, label="联系人手机号")
-    _check_password(password, password_confirm, errors)
+    check_password(password, password_confirm, errors)
     if errors:
         raise AccountError(errors)
     unit = Unit(name=name, credit_code=credit_code)
@@ -77,7 +77,7 @@ def register_individual(session, name: str, id_number: str, mobile: str, passwor
     elif session.scalar(select(Account.id).where(Account.login_name == id_number)):
         errors.append(FieldError("/id_number", "该身份证号已注册，请直接登录"))
     mobile = _check_mobile(mobile, errors)
-    _check_password(password, password_confirm, errors)
+    check_password(password, password_confirm, errors)
     if errors:
         raise AccountError(errors)
     account = Account(login_name=id_number, role="individual", name=name, mobile=mobile, id_number=id_number,

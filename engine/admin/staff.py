@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import func, or_, select
 
-from engine.accounts.passwords import _check_password, hash_password
+from engine.accounts.passwords import check_password, hash_password
 from engine.accounts.registration import AccountError
 from engine.admin.audit import audit
 from engine.models import Account
@@ -73,7 +73,7 @@ def create_reviewer(session, actor: Account | None, login_name: str, name: str, 
     login_name = _check_login(session, login_name, errors)
     name = _check_name(name, errors)
     jurisdiction = _check_jurisdiction(jurisdiction, errors)
-    _check_password(password or "", password_confirm, errors)
+    check_password(password or "", password_confirm, errors)
     if errors:
         raise AdminError(errors)
     account = create_staff(session, login_name, name, "reviewer", password, jurisdiction=jurisdiction)
@@ -88,7 +88,7 @@ def create_admin(session, login_name: str, name: str, password: str, password_co
     errors: list[FieldError] = []
     login_name = _check_login(session, login_name, errors)
     name = _check_name(name, errors)
-    _check_password(password or "", password_confirm, errors)
+    check_password(password or "", password_confirm, errors)
     if errors:
         raise AdminError(errors)
     account = create_staff(session, login_name, name, "admin", password)
@@ -110,7 +110,7 @@ def set_active(session, actor: Account, account: Account, active: bool, remote_a
 def reset_password(session, actor: Account, account: Account, password: str, password_confirm: str | None,
                    remote_addr: str | None = None) -> None:
     errors: list[FieldError] = []
-    _check_password(password or "", password_confirm, errors)
+    check_password(password or "", password_confirm, errors)
     if errors:
         raise AdminError(errors)
     account.password_hash = hash_password(password)
