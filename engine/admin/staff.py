@@ -3,13 +3,15 @@ and listed. Every change is written to the audit log."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 
 from engine.accounts.passwords import check_password, hash_password
 from engine.accounts.registration import AccountError
-from engine.admin.audit import audit
-from engine.models import Account
+from engine.admin.audit import RECENT, AuditFilter, AuditRow, audit, audit_log
+from engine.definitions import Catalogue
+from engine.models import Account, row_id
 from engine.regions import load_regions
 from engine.validation import FieldError
 
@@ -148,3 +150,23 @@ def list_accounts(session, role: str | None = None, q: str | None = None, page: 
 
 def account_counts(session) -> dict[str, int]:
     return dict(session.execute(select(Account.role, func.count()).group_by(Account.role)).all())
+
+
+def get_account(session, account_id) -> Account | None:
+    """The account an id from a URL names, or None (also for text no row id can be)."""
+    account_id = row_id(account_id)
+    return session.get(Account, account_id) if account_id is not None else None
+
+
+@dataclass
+class AccountDetail:
+    account: Account
+    recent: list[AuditRow]      # the newest log entries naming it
+
+
+def account_detail(session, catalogue: Catalogue, account_id) -> AccountDetail | None:
+    account = get_account(session, account_id)
+    if account is None:
+        return None
+    recent, _, _ = audit_log(session, catalogue, AuditFilter(q=account.login_name), per_page=RECENT)
+    return AccountDetail(account, recent)

@@ -8,10 +8,8 @@ from markupsafe import Markup
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.response import Response
 from pyramid.view import view_config
-from sqlalchemy import func, select
 
-from engine.admin import audit, catalogue, staff
-from engine.models import Account, Case, row_id
+from engine.admin import audit, catalogue, overview, staff
 from engine.regions import load_regions
 from engine.validation import FieldError
 from webapp.drawing import transition_caption, workflow_svg
@@ -33,12 +31,8 @@ def _positive(value, default=1) -> int:
 
 @view_config(route_name="admin_home", renderer="admin_home.jinja2", permission="admin", request_method="GET")
 def home(request):
-    session = request.dbsession
-    catalogue = request.registry["catalogue"]
     data = _base(request, "home", "系统管理")
-    data.update(roles=staff.account_counts(session), cases=session.scalar(select(func.count()).select_from(Case)),
-                items=len(catalogue.items), workflows=len(catalogue.workflows),
-                recent=audit.audit_log(session, catalogue, audit.AuditFilter(), per_page=10)[0])
+    data.update(vars(overview.summary(request.dbsession, request.registry["catalogue"])))
     return data
 
 
@@ -80,31 +74,28 @@ def create_reviewer(request):
     return HTTPSeeOther(request.route_path("admin_account", id=account.id))
 
 
-def _account_or_404(request) -> Account:
-    account_id = row_id(request.matchdict["id"])
-    account = request.dbsession.get(Account, account_id) if account_id is not None else None
-    if account is None:
+def _found(value):
+    if value is None:
         raise HTTPNotFound()
-    return account
+    return value
 
 
-def _account_page(request, account, errors=(), form=None):
-    data = _base(request, "accounts", f"账号：{account.name}")
-    recent, _, _ = audit.audit_log(request.dbsession, request.registry["catalogue"],
-                                   audit.AuditFilter(q=account.login_name), per_page=10)
-    data.update(target=account, errors=list(errors), form=form, choices=staff.jurisdiction_choices(),
-                role_labels=audit.ROLE_LABELS, recent=recent)
+def _account_page(request, account_id, errors=(), form=None):
+    detail = _found(staff.account_detail(request.dbsession, request.registry["catalogue"], account_id))
+    data = _base(request, "accounts", f"账号：{detail.account.name}")
+    data.update(target=detail.account, errors=list(errors), form=form, choices=staff.jurisdiction_choices(),
+                role_labels=audit.ROLE_LABELS, recent=detail.recent)
     return data
 
 
 @view_config(route_name="admin_account", renderer="admin_account.jinja2", permission="admin", request_method="GET")
 def account_page(request):
-    return _account_page(request, _account_or_404(request))
+    return _account_page(request, request.matchdict["id"])
 
 
 @view_config(route_name="admin_account", renderer="admin_account.jinja2", permission="admin", request_method="POST")
 def account_action(request):
-    account = _account_or_404(request)
+    account = _found(staff.get_account(request.dbsession, request.matchdict["id"]))
     action = request.POST.get("action", "")
     session, me, ip = request.dbsession, request.account, request.remote_addr
     try:
@@ -125,7 +116,7 @@ def account_action(request):
             raise staff.AdminError([FieldError("", "未知的操作")])
     except staff.AdminError as e:
         request.response.status_int = 422
-        return _account_page(request, account, e.errors, form=action)
+        return _account_page(request, account.id, e.errors, form=action)
     request.session.flash(message, "success")
     return HTTPSeeOther(request.route_path("admin_account", id=account.id))
 
@@ -141,9 +132,7 @@ def items(request):
 
 @view_config(route_name="admin_item", renderer="admin_item.jinja2", permission="admin", request_method="GET")
 def item(request):
-    info = catalogue.item_info(request.dbsession, request.registry["catalogue"], request.matchdict["key"])
-    if info is None:
-        raise HTTPNotFound()
+    info = _found(catalogue.item_info(request.dbsession, request.registry["catalogue"], request.matchdict["key"]))
     data = _base(request, "items", f"事项：{info.item.title}")
     data.update(info=info, diagram=Markup(workflow_svg(info.workflow)),
                 caption=transition_caption, role_labels=audit.ROLE_LABELS)
