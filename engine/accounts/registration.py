@@ -37,6 +37,17 @@ def _check_text(value: str, errors: list[FieldError], field: str, label: str, ma
         errors.append(FieldError(field, f"{label}含有无法识别的控制字符（多由复制粘贴带入），请删除后重新填写"))
 
 
+def _check_code(session, code: str, errors: list[FieldError], field: str, label: str, check, taken,
+                next_step: str) -> None:
+    """The code an account is known by: filled, well formed, and not registered already (`taken` finds it)."""
+    if not code:
+        errors.append(FieldError(field, f"请填写{label}"))
+    elif problem := check(code):
+        errors.append(FieldError(field, label + problem))
+    elif session.scalar(taken):
+        errors.append(FieldError(field, f"该{label}已注册，{next_step}"))
+
+
 def register_unit(session, name: str, credit_code: str, contact_name: str, mobile: str,
                   password: str, password_confirm: str | None = None) -> Account:
     errors: list[FieldError] = []
@@ -44,12 +55,8 @@ def register_unit(session, name: str, credit_code: str, contact_name: str, mobil
     credit_code = formats.normalize_code(credit_code or "")
     contact_name = formats.trim(contact_name or "")
     _check_text(name, errors, "/unit_name", "单位名称", 100)
-    if not credit_code:
-        errors.append(FieldError("/credit_code", "请填写统一社会信用代码"))
-    elif problem := formats.check_credit_code(credit_code):
-        errors.append(FieldError("/credit_code", "统一社会信用代码" + problem))
-    elif session.scalar(select(Unit.id).where(Unit.credit_code == credit_code)):
-        errors.append(FieldError("/credit_code", "该统一社会信用代码已注册，请直接登录或找回密码"))
+    _check_code(session, credit_code, errors, "/credit_code", "统一社会信用代码", formats.check_credit_code,
+                select(Unit.id).where(Unit.credit_code == credit_code), "请直接登录或找回密码")
     _check_text(contact_name, errors, "/contact_name", "联系人姓名", NAME_MAX)
     mobile = _check_mobile(mobile, errors, label="联系人手机号")
     check_password(password, password_confirm, errors)
@@ -70,12 +77,8 @@ def register_individual(session, name: str, id_number: str, mobile: str, passwor
     name = formats.trim(name or "")
     id_number = formats.normalize_code(id_number or "")
     _check_text(name, errors, "/name", "姓名", NAME_MAX)
-    if not id_number:
-        errors.append(FieldError("/id_number", "请填写身份证号"))
-    elif problem := formats.check_id_number(id_number):
-        errors.append(FieldError("/id_number", "身份证号" + problem))
-    elif session.scalar(select(Account.id).where(Account.login_name == id_number)):
-        errors.append(FieldError("/id_number", "该身份证号已注册，请直接登录"))
+    _check_code(session, id_number, errors, "/id_number", "身份证号", formats.check_id_number,
+                select(Account.id).where(Account.login_name == id_number), "请直接登录")
     mobile = _check_mobile(mobile, errors)
     check_password(password, password_confirm, errors)
     if errors:
