@@ -47,3 +47,13 @@ def test_disable_reset_and_change_jurisdiction_are_audited(dbsession, boss):
     assert actions == ["account_disable", "account_enable", "password_reset", "jurisdiction_change"]
     last = dbsession.scalars(select(AuditEntry).where(AuditEntry.action == "jurisdiction_change")).one()
     assert last.detail == {"from": "140100", "to": "140000"}
+
+
+def test_an_account_is_found_by_any_text_a_url_carries(dbsession, catalogue, boss):
+    r = staff.create_reviewer(dbsession, boss, "pingcheng", "平城区审核员", "140213", "Pingcheng2026", "Pingcheng2026")
+    dbsession.commit()
+    assert staff.get_account(dbsession, str(r.id)) is r
+    for text in ("abc", "99999999999", "-1", "１"):
+        assert staff.get_account(dbsession, text) is None and staff.account_detail(dbsession, catalogue, text) is None
+    detail = staff.account_detail(dbsession, catalogue, r.id)
+    assert detail.account is r and [x.action for x in detail.recent] == ["account_create"]
