@@ -68,7 +68,7 @@ def _migrate(url):
 
 def _generate(engine, n_cases, n_units, seed=20260101):
     """Units, their accounts and n_cases cases; returns facts the measurements need."""
-    from engine.accounts import hash_password
+    from engine.accounts.passwords import hash_password
     from engine.regions import load_regions
     rng = random.Random(seed)
     counties = load_regions().all_counties()

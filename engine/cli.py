@@ -56,7 +56,7 @@ FIELD_NAMES = {"/login_name": "--login", "/name": "--name", "/jurisdiction": "--
 
 
 def _create(argv: list[str], role: str) -> int:
-    from engine import admin
+    from engine.admin import staff
     from engine.db import database_url, make_engine, make_session_factory
     from engine.roles import ROLE_LABELS
 
@@ -76,12 +76,12 @@ def _create(argv: list[str], role: str) -> int:
     try:
         password, confirm = _password()
         if role == "admin":
-            account = admin.create_admin(session, args.login, args.name, password, confirm)
+            account = staff.create_admin(session, args.login, args.name, password, confirm)
         else:
-            account = admin.create_reviewer(session, None, args.login, args.name, args.jurisdiction, password,
+            account = staff.create_reviewer(session, None, args.login, args.name, args.jurisdiction, password,
                                             confirm)
         session.commit()
-    except admin.AdminError as e:
+    except staff.AdminError as e:
         session.rollback()
         for err in e.errors:
             print(f"{FIELD_NAMES.get(err.pointer, err.pointer or prog)}：{err.message}", file=sys.stderr)

@@ -12,7 +12,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-os.environ.setdefault("JIANXI_FAST_PASSWORD_HASH", "1")  # before engine.accounts is imported
+os.environ.setdefault("JIANXI_FAST_PASSWORD_HASH", "1")  # before engine.accounts.passwords is imported
 
 from alembic import command
 from alembic.config import Config

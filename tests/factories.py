@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from engine import clock, formats
-from engine.accounts import create_staff, register_individual, register_unit
+from engine.accounts.registration import register_individual, register_unit
+from engine.admin.staff import create_staff
 from engine.attachments import attach
 from engine.cases import save_draft, submit, transition
 

@@ -9,7 +9,8 @@ from pyramid.paster import get_appsettings, setup_logging
 from sqlalchemy import select
 
 from engine import clock, formats
-from engine.accounts import create_staff, register_individual, register_unit
+from engine.accounts.registration import register_individual, register_unit
+from engine.admin.staff import create_staff
 from engine.attachments import attach
 from engine.cases import submit, transition
 from engine.db import database_url, make_engine, make_session_factory

@@ -6,7 +6,8 @@ from pyramid.response import Response
 from pyramid.security import forget, remember
 from pyramid.view import view_config
 
-from engine.accounts import AccountError, Throttled, authenticate, register_individual, register_unit
+from engine.accounts.login import Throttled, authenticate
+from engine.accounts.registration import AccountError, register_individual, register_unit
 from engine.validation import FieldError
 from webapp.responses import api_error
 

@@ -1,0 +1,8 @@
+"""Accounts, one job per module.
+
+- passwords: hashing (argon2) and the rule every password must meet.
+- registration: units and individuals sign themselves up, every problem reported at once.
+- login: throttled authentication; every login and failed login is written to the audit log.
+
+Staff accounts (reviewers, administrators) are made and managed by engine.admin.staff.
+"""

@@ -1,0 +1,231 @@
+"""The audit log: entries written for every change an administrator makes, read merged with logins
+(written by engine.accounts) and transitions (CaseEvents), filtered, paged and exported as a workbook."""
+from __future__ import annotations
+
+import heapq
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import JSON, String, Text, cast, false, func, literal, null, or_, select
+
+from engine import clock
+from engine.definitions import Catalogue
+from engine.models import Account, AuditEntry, Case, CaseEvent
+from engine.paging import Page, parse_page
+from engine.regions import load_regions
+from engine.roles import role_label
+from engine.spreadsheet import neutralise
+
+ACTION_LABELS = {
+    "login": "登录", "login_failed": "登录失败", "logout": "退出",
+    "account_create": "创建账号", "account_disable": "停用账号", "account_enable": "启用账号",
+    "password_reset": "重置密码", "jurisdiction_change": "修改管辖范围",
+    "transition": "流程操作",
+}
+AUDIT_KINDS = {"login": ("login", "login_failed", "logout"),
+               "admin": ("account_create", "account_disable", "account_enable", "password_reset",
+                         "jurisdiction_change")}
+AUDIT_PER_PAGE = 50
+RECENT = 10   # the newest entries a summary shows (系统管理 home, an account's page)
+AUDIT_COUNT_CAP = 10_000
+EXPORT_MAX_ROWS = 100_000
+
+
+def audit(session, actor: Account | None, action: str, target: str | None, detail: dict | None = None,
+          remote_addr: str | None = None) -> AuditEntry:
+    entry = AuditEntry(actor_id=actor.id if actor else None, action=action, target=target, detail=detail,
+                       remote_addr=remote_addr)
+    session.add(entry)
+    return entry
+
+
+@dataclass
+class AuditFilter:
+    kind: str = ""          # "", login, admin, transition
+    actor: str = ""         # login name or name contains
+    q: str = ""             # target (login name, case reference) contains
+    date_from: date | None = None
+    date_to: date | None = None
+    page: int = 1
+
+    @classmethod
+    def from_params(cls, params) -> tuple["AuditFilter", dict[str, str]]:
+        from engine import formats
+        errors: dict[str, str] = {}
+        out = cls()
+        kind = (params.get("kind") or "").strip()
+        out.kind = kind if kind in ("", "login", "admin", "transition") else ""
+        out.actor = (params.get("actor") or "").strip()
+        out.q = (params.get("q") or "").strip()
+        for name in ("date_from", "date_to"):
+            raw = (params.get(name) or "").strip()
+            if raw:
+                parsed = formats.parse_date_text(raw)
+                if parsed is None:
+                    errors[name] = "日期格式应为2026-03-01"
+                setattr(out, name, parsed)
+        out.page = parse_page(params.get("page"))
+        return out, errors
+
+    def params(self, **over) -> dict:
+        values = {"kind": self.kind, "actor": self.actor, "q": self.q,
+                  "date_from": self.date_from.isoformat() if self.date_from else "",
+                  "date_to": self.date_to.isoformat() if self.date_to else "", "page": self.page}
+        values.update(over)
+        return {k: v for k, v in values.items() if v not in ("", None) and not (k == "page" and v == 1)}
+
+
+@dataclass
+class AuditRow:
+    at: datetime
+    kind: str
+    action: str
+    action_label: str
+    actor_id: int | None
+    actor_name: str
+    actor_login: str
+    target: str
+    detail: str
+    remote_addr: str
+
+
+def _audit_selects(f: AuditFilter):
+    """AuditEntry rows and CaseEvent rows with the same columns, each filtered on its own table (each is
+    read newest first from its own `at` index and the two are merged, instead of sorting a UNION)."""
+    entries = select(
+        AuditEntry.at.label("at"), AuditEntry.id.label("id"), literal("audit").label("kind"),
+        AuditEntry.action.label("action"), AuditEntry.actor_id.label("actor_id"), AuditEntry.target.label("target"),
+        cast(null(), String(30)).label("from_state"), cast(null(), String(30)).label("to_state"),
+        cast(null(), Text).label("comment"), cast(null(), String(40)).label("workflow_key"),
+        AuditEntry.detail.label("detail"), AuditEntry.remote_addr.label("remote_addr"))
+    events = select(
+        CaseEvent.at.label("at"), CaseEvent.id.label("id"), literal("transition").label("kind"),
+        CaseEvent.trigger.label("action"), CaseEvent.actor_id.label("actor_id"),
+        func.coalesce(Case.reference, literal("#") + cast(Case.id, String)).label("target"),
+        CaseEvent.from_state, CaseEvent.to_state, CaseEvent.comment, Case.workflow_key,
+        cast(null(), JSON).label("detail"), cast(null(), String(64)).label("remote_addr"),
+    ).join(Case, Case.id == CaseEvent.case_id)
+    conds_e, conds_c = [], []
+    if f.kind == "transition":
+        conds_e.append(false())
+    elif f.kind in AUDIT_KINDS:
+        conds_e.append(AuditEntry.action.in_(AUDIT_KINDS[f.kind]))
+        conds_c.append(false())
+    start, end = clock.beijing_days(f.date_from, f.date_to)   # the days people mean are Beijing days
+    if start is not None:
+        conds_e.append(AuditEntry.at >= start)
+        conds_c.append(CaseEvent.at >= start)
+    if end is not None:
+        conds_e.append(AuditEntry.at < end)
+        conds_c.append(CaseEvent.at < end)
+    if f.q:
+        conds_e.append(AuditEntry.target.contains(f.q, autoescape=True))
+        conds_c.append(Case.reference.contains(f.q, autoescape=True))
+    if f.actor:
+        ids = select(Account.id).where(or_(Account.login_name.contains(f.actor, autoescape=True),
+                                           Account.name.contains(f.actor, autoescape=True)))
+        conds_e.append(AuditEntry.actor_id.in_(ids))
+        conds_c.append(CaseEvent.actor_id.in_(ids))
+    return ((entries.where(*conds_e), AuditEntry), (events.where(*conds_c), CaseEvent))
+
+
+def _newest(session, f: AuditFilter, limit: int) -> list:
+    """The `limit` newest rows of both sources, merged newest first."""
+    parts = []
+    for stmt, table in _audit_selects(f):
+        parts.append(session.execute(stmt.order_by(table.at.desc(), table.id.desc()).limit(limit)).all())
+    return list(heapq.merge(*parts, key=lambda r: (r.at, r.id), reverse=True))[:limit]
+
+
+def _count(session, f: AuditFilter, cap: int) -> int:
+    total = 0
+    for stmt, _ in _audit_selects(f):
+        total += session.scalar(select(func.count()).select_from(stmt.limit(cap + 1).subquery()))
+    return total
+
+
+def _describe(row, catalogue: Catalogue | None) -> tuple[str, str]:
+    if row.kind == "transition":
+        wf = catalogue.workflows.get(row.workflow_key) if catalogue else None
+        t = next((x for x in wf.transitions if x.trigger == row.action), None) if wf else None
+        label = t.label if t else row.action
+        frm = wf.label(row.from_state) if wf and row.from_state else (row.from_state or "")
+        to = wf.label(row.to_state) if wf else row.to_state
+        detail = f"{frm} → {to}" if frm else to
+        if row.comment:
+            detail += f"；意见：{row.comment}"
+        return f"流程操作：{label}", detail
+    d = row.detail or {}
+    parts = []
+    if d.get("role"):
+        parts.append(f"角色：{role_label(d['role'])}")
+    regions = load_regions()
+    if d.get("jurisdiction"):
+        parts.append(f"管辖范围：{regions.label(d['jurisdiction']) or d['jurisdiction']}")
+    if "from" in d or "to" in d:
+        parts.append(f"管辖范围：{regions.label(d.get('from')) or '无'} → {regions.label(d.get('to')) or d.get('to')}")
+    if d.get("via") == "console":
+        parts.append("通过命令行")
+    return ACTION_LABELS.get(row.action, row.action), "；".join(parts)
+
+
+def _rows(session, raw, catalogue) -> list[AuditRow]:
+    ids = {r.actor_id for r in raw if r.actor_id}
+    actors = {a.id: a for a in session.scalars(select(Account).where(Account.id.in_(ids)))} if ids else {}
+    out = []
+    for r in raw:
+        label, detail = _describe(r, catalogue)
+        a = actors.get(r.actor_id)
+        out.append(AuditRow(at=r.at, kind="transition" if r.kind == "transition" else (
+            "login" if r.action in AUDIT_KINDS["login"] else "admin"), action=r.action, action_label=label,
+            actor_id=r.actor_id, actor_name=a.name if a else ("命令行" if r.kind == "audit" and
+                                                              (r.detail or {}).get("via") == "console" else "—"),
+            actor_login=a.login_name if a else "", target=r.target or "", detail=detail,
+            remote_addr=r.remote_addr or ""))
+    return out
+
+
+def audit_log(session, catalogue: Catalogue, f: AuditFilter, per_page: int = AUDIT_PER_PAGE
+              ) -> tuple[list[AuditRow], int, int]:
+    """One page of the merged log, newest first: (rows, total, pages); totals above
+    AUDIT_COUNT_CAP per source are not counted further."""
+    page = Page(f.page, per_page, _count(session, f, AUDIT_COUNT_CAP)).within()
+    f.page = page.number
+    raw = _newest(session, f, page.offset + per_page)[page.offset:]
+    return _rows(session, raw, catalogue), page.total, page.pages
+
+
+def audit_xlsx(session, catalogue: Catalogue, f: AuditFilter) -> tuple[bytes, int, bool]:
+    """The filtered log as a workbook: (bytes, rows written, truncated)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    raw = _newest(session, f, EXPORT_MAX_ROWS + 1)
+    truncated = len(raw) > EXPORT_MAX_ROWS
+    rows = _rows(session, raw[:EXPORT_MAX_ROWS], catalogue)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("审计日志")
+    for col, w in zip("ABCDEFGH", (20, 18, 16, 16, 26, 50, 16, 12)):
+        ws.column_dimensions[col].width = w
+
+    def cell(value, bold=False):
+        c = WriteOnlyCell(ws, value=neutralise(value))
+        if isinstance(value, str):
+            c.data_type = "s"  # never a formula, whatever the text says
+        if bold:
+            c.font = Font(bold=True)
+        return c
+
+    ws.append([cell(h, bold=True) for h in ("时间（北京时间）", "操作", "操作人", "账号", "对象", "详情", "IP地址", "类别")])
+    kinds = {"login": "登录", "admin": "账号管理", "transition": "流程"}
+    for r in rows:
+        ws.append([cell(clock.format_beijing(r.at, "%Y-%m-%d %H:%M:%S")), cell(r.action_label),
+                   cell(r.actor_name), cell(r.actor_login), cell(r.target), cell(r.detail), cell(r.remote_addr),
+                   cell(kinds.get(r.kind, r.kind))])
+    if truncated:
+        ws.append([cell(f"仅导出最近{EXPORT_MAX_ROWS}条，请缩小日期范围后分批导出")])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue(), len(rows), truncated

@@ -1,0 +1,26 @@
+"""The 系统管理 home page's figures: accounts by role, cases in all, the catalogue's size, the newest log entries."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from engine.admin.audit import RECENT, AuditFilter, AuditRow, audit_log
+from engine.admin.staff import account_counts
+from engine.definitions import Catalogue
+from engine.models import Case
+
+
+@dataclass
+class Summary:
+    roles: dict[str, int]       # accounts by role
+    cases: int                  # of every item, in every state
+    items: int
+    workflows: int
+    recent: list[AuditRow]
+
+
+def summary(session, catalogue: Catalogue) -> Summary:
+    return Summary(roles=account_counts(session), cases=session.scalar(select(func.count()).select_from(Case)),
+                   items=len(catalogue.items), workflows=len(catalogue.workflows),
+                   recent=audit_log(session, catalogue, AuditFilter(), per_page=RECENT)[0])

@@ -1,0 +1,65 @@
+"""The console commands: create-admin and create-reviewer, the password never a flag, usage."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from engine.accounts.login import authenticate
+from engine.cli import main as cli
+from engine.models import Account, AuditEntry
+
+
+def _ini(tmp_path, database):
+    ini = tmp_path / "site.ini"
+    ini.write_text(f"[app:main]\nsqlalchemy.url = {database}\n", "utf-8")
+    return ini
+
+
+def test_console_creates_the_first_administrator_and_reviewers(tmp_path, session_factory, database, monkeypatch,
+                                                                capsys):
+    ini = _ini(tmp_path, database)
+    monkeypatch.setenv("JIANXI_PASSWORD", "Console2026")
+    assert cli(["create-admin", "--ini", str(ini), "--login", "root"]) == 0
+    assert "已创建系统管理员账号“root”" in capsys.readouterr().out
+    assert cli(["create-reviewer", "--ini", str(ini), "--login", "taiyuan", "--name", "太原市审核员",
+                "--jurisdiction", "140100"]) == 0
+    assert cli(["create-reviewer", "--ini", str(ini), "--login", "taiyuan", "--name", "重复",
+                "--jurisdiction", "149999"]) == 1
+    err = capsys.readouterr().err
+    assert "--login：该用户名已被使用" in err and "--jurisdiction：管辖范围须为山西省" in err
+    # A password is never a flag: it would stay in the shell history and the process list.
+    with pytest.raises(SystemExit) as e:
+        cli(["create-admin", "--ini", str(ini), "--login", "other", "--password", "Console2026"])
+    assert e.value.code == 2
+    s = session_factory()
+    try:
+        accounts = {a.login_name: a for a in s.scalars(select(Account))}
+        assert accounts["root"].role == "admin" and accounts["taiyuan"].jurisdiction == "140100"
+        assert authenticate(s, "staff", "root", "Console2026").account is not None
+        created = s.scalars(select(AuditEntry).where(AuditEntry.action == "account_create")).all()
+        assert [(x.target, x.actor_id, x.detail["via"]) for x in created] == [("root", None, "console"),
+                                                                               ("taiyuan", None, "console")]
+    finally:
+        s.close()
+
+
+def test_console_asks_twice_when_no_password_is_in_the_environment(tmp_path, session_factory, database,
+                                                                    monkeypatch, capsys):
+    ini = _ini(tmp_path, database)
+    monkeypatch.delenv("JIANXI_PASSWORD", raising=False)
+    answers = iter(["Typed2026x", "Typed2026y"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    assert cli(["create-admin", "--ini", str(ini), "--login", "root"]) == 1
+    assert "密码：两次输入的密码不一致" in capsys.readouterr().err
+    answers = iter(["Typed2026x", "Typed2026x"])
+    assert cli(["create-admin", "--ini", str(ini), "--login", "root"]) == 0
+    with pytest.raises(SystemExit) as e:
+        cli(["create-admin", "--ini", str(tmp_path / "missing.ini"), "--login", "x"])
+    assert "找不到配置文件" in str(e.value.code)
+
+
+def test_console_usage(capsys):
+    assert cli([]) == 2
+    assert cli(["--help"]) == 0
+    assert "jianxi create-reviewer" in capsys.readouterr().out
+    assert cli(["frobnicate"]) == 2
