@@ -162,7 +162,8 @@ def _measure(url, n_cases, n_units, requests):
     from engine.db import make_engine, make_session_factory
     from engine.loader import default_dirs, load_catalogue
     from engine.models import Account, Case
-    from engine.review import QueueQuery, queue
+    from engine.review.filters import QueueQuery
+    from engine.review.queue import queue
 
     _migrate(url)
     engine = make_engine(url)

@@ -13,7 +13,7 @@ from engine.attachments import attach
 from engine.cases import save_draft, submit, transition
 from engine.loader import default_dirs, load_catalogue
 from engine.models import Case, utcnow
-from engine.review import QueueQuery
+from engine.review.filters import QueueQuery
 from engine.workflow import StaleCase, TransitionNotAllowed, WorkflowError
 from tests import factories as f
 
@@ -52,7 +52,7 @@ def spread(dbsession, catalogue, storage, people):
 
 
 def test_the_queue_is_scoped_exactly_like_the_case_acl(dbsession, catalogue, people, spread):
-    q = lambda who, **kw: ids(review.queue(dbsession, catalogue, people[who], QueueQuery(**kw)))  # noqa: E731
+    q = lambda who, **kw: ids(review.queue.queue(dbsession, catalogue, people[who], QueueQuery(**kw)))  # noqa: E731
     xd, yz, pc = spread["xiaodian"].id, spread["yingze"].id, spread["pingcheng"].id
     assert q("province") == [xd, yz, pc]
     assert q("taiyuan") == [xd, yz]
@@ -67,7 +67,7 @@ def test_the_queue_is_scoped_exactly_like_the_case_acl(dbsession, catalogue, peo
     # The draft is the unit's business.
     assert spread["draft"].id not in q("province", state="draft")
     nobody = f.reviewer(dbsession, "nowhere", None, "未设置")
-    assert ids(review.queue(dbsession, catalogue, nobody, QueueQuery())) == []
+    assert ids(review.queue.queue(dbsession, catalogue, nobody, QueueQuery())) == []
 
 
 def test_counts_per_state_days_waited_and_order(dbsession, catalogue, people, spread):
@@ -75,20 +75,20 @@ def test_counts_per_state_days_waited_and_order(dbsession, catalogue, people, sp
     c = dbsession.get(Case, spread["xiaodian"].id)
     c.submitted_at = utcnow() - timedelta(days=9, hours=1)
     dbsession.commit()
-    page = review.queue(dbsession, catalogue, people["taiyuan"], QueueQuery())
+    page = review.queue.queue(dbsession, catalogue, people["taiyuan"], QueueQuery())
     assert {c.state: c.count for c in page.counts} == {"submitted": 1, "approved": 1}
     assert page.queue_count == 1 and page.total == 1
     row = page.rows[0]
     assert (row.id, row.days_waited, row.state_label, row.unit_name) == (
         spread["xiaodian"].id, 9, "未审核", "小店科技有限公司")
     assert row.actionable and row.as_dict()["unit"]["name"] == "小店科技有限公司"
-    approved = review.queue(dbsession, catalogue, people["taiyuan"], QueueQuery(state="approved"))
+    approved = review.queue.queue(dbsession, catalogue, people["taiyuan"], QueueQuery(state="approved"))
     assert ids(approved) == [spread["yingze"].id] and not approved.rows[0].actionable
 
 
 def test_filters_item_month_and_unit(dbsession, catalogue, people, spread):
     month = spread["xiaodian"].submitted_month
-    q = lambda **kw: ids(review.queue(dbsession, catalogue, people["province"], QueueQuery(**kw)))  # noqa: E731
+    q = lambda **kw: ids(review.queue.queue(dbsession, catalogue, people["province"], QueueQuery(**kw)))  # noqa: E731
     assert q(month=month) == [spread["xiaodian"].id, spread["yingze"].id, spread["pingcheng"].id]
     assert q(month="2001-01") == []
     assert q(item="post_application") == []
@@ -103,14 +103,14 @@ def test_month_filter_is_the_stored_申办月份_even_across_a_time_zone_edge(db
     case.submitted_at = case.submitted_at.replace(year=2026, month=3, day=31, hour=17)
     case.submitted_month = "2026-04"
     dbsession.commit()
-    q = lambda m: ids(review.queue(dbsession, catalogue, people["province"], QueueQuery(month=m)))  # noqa: E731
+    q = lambda m: ids(review.queue.queue(dbsession, catalogue, people["province"], QueueQuery(month=m)))  # noqa: E731
     assert q("2026-04") == [case.id]
     assert q("2026-03") == []
 
 
 def test_counts_above_the_cap_say_so(dbsession, catalogue, people, spread, monkeypatch):
-    monkeypatch.setattr(review, "COUNT_CAP", 2)
-    page = review.queue(dbsession, catalogue, people["province"], QueueQuery())
+    monkeypatch.setattr(review.queue, "COUNT_CAP", 2)
+    page = review.queue.queue(dbsession, catalogue, people["province"], QueueQuery())
     assert page.queue_count == 3 and page.queue_shown == "2+"
     assert [c.shown for c in page.counts] == ["2+"]
 
@@ -129,7 +129,7 @@ def test_round_diff_names_the_changed_fields_and_files(dbsession, catalogue, sto
     unit = f.unit_account(dbsession, name="太原改稿有限公司", mobile="13612345608")
     case = f.submitted_unit_application(dbsession, catalogue, storage, unit)
     item = catalogue.item("unit_application")
-    assert review.round_diff(case, item) is None
+    assert review.display.round_diff(case, item) is None
     transition(dbsession, catalogue, case, "return_for_correction", people["taiyuan"], comment="请补充")
     data = f.unit_application_data(unit.unit.name, planned_posts=12, intro="软件企业，新增带教老师")
     save_draft(dbsession, catalogue, item, unit, data, case=case)
@@ -137,7 +137,7 @@ def test_round_diff_names_the_changed_fields_and_files(dbsession, catalogue, sto
     # The same bytes again are not a change.
     attach(dbsession, storage, catalogue, case, "management_plan", "management_plan.pdf", f.PDF, unit)
     submit(dbsession, catalogue, item, unit, data, case=case)
-    diff = review.round_diff(case, item)
+    diff = review.display.round_diff(case, item)
     assert [(c.label, c.before, c.after) for c in diff.fields] == [
         ("拟提供岗位数", "10", "12"), ("单位简介", "软件企业", "软件企业，新增带教老师")]
     assert [(x.slot, x.before.filename, x.after.filename) for x in diff.files] == [
@@ -146,41 +146,41 @@ def test_round_diff_names_the_changed_fields_and_files(dbsession, catalogue, sto
 
 def test_claims_keep_others_off_and_lapse(dbsession, catalogue, people, spread):
     case = spread["xiaodian"]
-    review.claim(dbsession, case, people["taiyuan"])
+    review.claims.claim(dbsession, case, people["taiyuan"])
     assert access.holder(dbsession, case).id == people["taiyuan"].id
     with pytest.raises(ClaimConflict) as e:
-        review.claim(dbsession, case, people["province"])
+        review.claims.claim(dbsession, case, people["province"])
     assert e.value.message.startswith("该申请已由太原市审核员于")
     with pytest.raises(ClaimConflict):
-        review.act(dbsession, catalogue, case, "approve", people["province"])
+        review.actions.act(dbsession, catalogue, case, "approve", people["province"])
     with pytest.raises(ClaimConflict):
-        review.release(dbsession, case, people["province"])
+        review.claims.release(dbsession, case, people["province"])
     assert case.state == "submitted"
     case.claimed_at = utcnow() - timedelta(hours=access.CLAIM_HOURS + 1)
     assert access.holder(dbsession, case) is None
-    review.act(dbsession, catalogue, case, "approve", people["province"])
+    review.actions.act(dbsession, catalogue, case, "approve", people["province"])
     assert case.state == "approved" and case.claimed_by is None
 
 
 def test_act_checks_jurisdiction_version_and_clears_the_claim(dbsession, catalogue, people, spread):
     case = spread["pingcheng"]
     with pytest.raises(TransitionNotAllowed) as e:
-        review.act(dbsession, catalogue, case, "approve", people["taiyuan"])
+        review.actions.act(dbsession, catalogue, case, "approve", people["taiyuan"])
     assert e.value.message == "该申请不在您的管辖范围内"
-    review.claim(dbsession, case, people["datong"])
+    review.claims.claim(dbsession, case, people["datong"])
     with pytest.raises(StaleCase):
-        review.act(dbsession, catalogue, case, "approve", people["datong"], expected_version=case.version - 1)
-    review.act(dbsession, catalogue, case, "reject", people["datong"], comment="重复申报",
+        review.actions.act(dbsession, catalogue, case, "approve", people["datong"], expected_version=case.version - 1)
+    review.actions.act(dbsession, catalogue, case, "reject", people["datong"], comment="重复申报",
                expected_version=case.version)
     assert (case.state, case.claimed_by, case.events[-1].comment) == ("rejected", None, "重复申报")
-    assert review.why_not(dbsession, catalogue, case, "approve", people["datong"]) == \
+    assert review.actions.why_not(dbsession, catalogue, case, "approve", people["datong"]) == \
         "当前状态“审核不通过”下不能执行此操作"
 
 
 def test_bulk_gives_a_result_per_case_and_one_failure_undoes_nothing(dbsession, catalogue, people, spread):
     ok, stale, foreign = spread["xiaodian"], spread["yingze"], spread["pingcheng"]
-    assert review.bulk_triggers(catalogue, people["taiyuan"]) == [("approve", "审核通过")]
-    results = review.bulk(dbsession, catalogue, people["taiyuan"], "approve",
+    assert review.bulk.bulk_triggers(catalogue, people["taiyuan"]) == [("approve", "审核通过")]
+    results = review.bulk.bulk(dbsession, catalogue, people["taiyuan"], "approve",
                           [(ok.id, ok.version), (stale.id, stale.version - 1), (foreign.id, None), (999999, None)])
     dbsession.commit()
     assert [(r.id, r.ok, r.message) for r in results] == [
@@ -190,9 +190,9 @@ def test_bulk_gives_a_result_per_case_and_one_failure_undoes_nothing(dbsession, 
         (999999, False, "申请不存在或不在您的管辖范围内")]
     dbsession.expire_all()
     assert [dbsession.get(Case, c.id).state for c in (ok, stale, foreign)] == ["approved", "submitted", "submitted"]
-    assert review.parse_selection(["3:4", "5", "x", "3:4", "7:y"]) == [(3, 4), (5, None)]
+    assert review.bulk.parse_selection(["3:4", "5", "x", "3:4", "7:y"]) == [(3, 4), (5, None)]
     with pytest.raises(WorkflowError):
-        review.bulk(dbsession, catalogue, people["taiyuan"], "approve", [(i, None) for i in range(101)])
+        review.bulk.bulk(dbsession, catalogue, people["taiyuan"], "approve", [(i, None) for i in range(101)])
 
 
 def test_two_sessions_at_once_exactly_one_transition_wins(session_factory, catalogue, storage, is_postgres):
@@ -215,7 +215,7 @@ def test_two_sessions_at_once_exactly_one_transition_wins(session_factory, catal
             me = s.get(type(r1), reviewers[i])
             barrier.wait()
             try:
-                review.act(s, catalogue, c, trigger, me, comment=comment, expected_version=version)
+                review.actions.act(s, catalogue, c, trigger, me, comment=comment, expected_version=version)
                 s.commit()
                 outcome[i] = "won"
             except StaleCase as e:
@@ -270,16 +270,16 @@ def test_the_default_queue_holds_only_what_this_level_can_act_on(tmp_path, dbses
     catalogue = load_catalogue(new_forms, new_workflows)
     case = submit(dbsession, catalogue, catalogue.item("post_two_level"), world_unit, f.post_data())
     dbsession.commit()
-    default = lambda who: ids(review.queue(dbsession, catalogue, people[who], QueueQuery()))  # noqa: E731
+    default = lambda who: ids(review.queue.queue(dbsession, catalogue, people[who], QueueQuery()))  # noqa: E731
     assert default("xiaodian") == [case.id] and default("taiyuan") == [] and default("province") == []
-    review.act(dbsession, catalogue, case, "county_approve", people["xiaodian"])
+    review.actions.act(dbsession, catalogue, case, "county_approve", people["xiaodian"])
     dbsession.commit()
     assert default("xiaodian") == [] and default("taiyuan") == [case.id]
-    page = review.queue(dbsession, catalogue, people["taiyuan"], QueueQuery())
+    page = review.queue.queue(dbsession, catalogue, people["taiyuan"], QueueQuery())
     assert page.rows[0].state_label == "待市级审核" and page.queue_count == 1
     with pytest.raises(TransitionNotAllowed):
-        review.act(dbsession, catalogue, case, "approve", people["xiaodian"])
-    review.act(dbsession, catalogue, case, "approve", people["taiyuan"])
+        review.actions.act(dbsession, catalogue, case, "approve", people["xiaodian"])
+    review.actions.act(dbsession, catalogue, case, "approve", people["taiyuan"])
     assert case.state == "approved"
 
 

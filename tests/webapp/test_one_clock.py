@@ -123,13 +123,13 @@ def test_a_claim_is_shown_and_refused_in_beijing_time(last_evening, world, make_
     from engine import review
     from engine.cases import submit
     case = submit(dbsession, catalogue, catalogue.item("post_application"), world["unit"], f.post_data())
-    review.claim(dbsession, case, world["taiyuan"])
+    review.claims.claim(dbsession, case, world["taiyuan"])
     dbsession.commit()
     other = make_web()
     other.login("sheng", tab="staff")
     page = other.app.get(f"/review/cases/{case.id}")
     assert f"（{SHOWN}）" in soup(page).select_one("[data-testid=claim]").get_text()
-    assert review.why_not(dbsession, catalogue, case, "approve", world["province"]) == \
+    assert review.actions.why_not(dbsession, catalogue, case, "approve", world["province"]) == \
         "该申请已由太原市审核员于12-01 07:30认领，请勿重复处理"
     row = next(r for r in other.api("GET", "/api/review/cases").json["items"] if r["id"] == case.id)
     assert row["claimed_by"]["at"] == ISO

@@ -26,7 +26,7 @@ def listings(world, dbsession, catalogue, storage):
     """More than one page of everything: cases (个人中心 and the queue), positions, accounts, audit, rows."""
     s, unit = dbsession, world["unit"]
     item = catalogue.item("unit_application")
-    for i in range(review.PER_PAGE + 1):
+    for i in range(review.filters.PER_PAGE + 1):
         case = save_draft(s, catalogue, item, unit, {"address": f"地址{i}"})
         case.state, case.submitted_month, case.submitted_at = "submitted", "2026-11", utcnow()
     names = [world["position"].name]
@@ -81,9 +81,9 @@ def test_the_queue_bounds_its_page_size_too(listings, make_web):
     web = _web(make_web, "taiyuan", "staff")
     for size in ("99999999999999999999", "-1", "x"):
         assert len(soup(web.app.get("/review", params={"per_page": size})).select("tbody tr[data-case]")) == \
-            review.PER_PAGE
+            review.filters.PER_PAGE
     big = soup(web.app.get("/review", params={"per_page": "100000"}))
-    assert len(big.select("tbody tr[data-case]")) == review.PER_PAGE + 1   # capped at 100, all on one page
+    assert len(big.select("tbody tr[data-case]")) == review.filters.PER_PAGE + 1   # capped at 100, all on one page
 
 
 APIS = [("unit", "unit", "/api/cases"), ("taiyuan", "staff", "/api/review/cases"), (None, None, "/api/positions")]
@@ -107,4 +107,4 @@ def test_the_api_documents_the_bounds_the_parser_keeps():
     assert len(pages) == len(APIS)
     assert all((s["minimum"], s["maximum"]) == (1, paging.MAX_PAGE) for s in pages), json.dumps(pages)
     size = next(p["schema"] for p in doc["paths"]["/api/review/cases"]["get"]["parameters"] if p["name"] == "per_page")
-    assert size["maximum"] == review.MAX_PER_PAGE
+    assert size["maximum"] == review.filters.MAX_PER_PAGE

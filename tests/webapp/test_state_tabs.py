@@ -9,7 +9,7 @@ import pytest
 
 from engine.attachments import attach
 from engine.cases import save_draft, submit
-from engine.review import act
+from engine.review.actions import act
 from tests import factories as f
 from tests.webapp.pages import soup
 from tests.webapp.test_new_item import SUBSIDY, apps, definitions, queue_rows  # noqa: F401 (apps: fixture)

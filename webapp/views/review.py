@@ -40,8 +40,8 @@ def _region_choices(account):
              request_method="GET")
 def queue_page(request):
     catalogue = _catalogue(request)
-    query, errors = review.QueueQuery.from_params(request.GET, catalogue)
-    page = review.queue(request.dbsession, catalogue, request.account, query)
+    query, errors = review.filters.QueueQuery.from_params(request.GET, catalogue)
+    page = review.queue.queue(request.dbsession, catalogue, request.account, query)
     cities, counties = _region_choices(request.account)
 
     def url(**over):
@@ -56,7 +56,7 @@ def queue_page(request):
     return {"page_title": "审核工作台", "active_top": "review", "p": page, "query": query, "errors": errors,
             "items": list(catalogue.items.values()), "cities": cities, "counties": counties, "url": url,
             "page_url": lambda n: url(page=n), "case_url": case_url,
-            "bulk_triggers": review.bulk_triggers(catalogue, request.account),
+            "bulk_triggers": review.bulk.bulk_triggers(catalogue, request.account),
             "back": request.path_qs}
 
 
@@ -65,7 +65,7 @@ def queue_page(request):
 def _case_view(request, case):
     catalogue = _catalogue(request)
     session = request.dbsession
-    item = review.item_for_case(session, catalogue, case)
+    item = review.display.item_for_case(session, catalogue, case)
     wf = catalogue.workflows[case.workflow_key]
     current = catalogue.item(case.item_key)
     events = list(case.events)
@@ -73,17 +73,17 @@ def _case_view(request, case):
     actors = {a.id: a for a in session.scalars(select(Account).where(Account.id.in_(ids)))} if ids else {}
     return {
         "case": case, "item": item, "wf": wf, "current_version": current.version if current else None,
-        "sections": review.sections(item, case.data or {}) if item else [],
+        "sections": review.display.sections(item, case.data or {}) if item else [],
         "files": {a.slot: a for a in case.attachments if a.current},
-        "diff": review.round_diff(case, item) if item else None,
+        "diff": review.display.round_diff(case, item) if item else None,
         "events": events, "actors": actors,
-        "actions": review.actions(catalogue, case, request.account),
+        "actions": review.actions.actions(catalogue, case, request.account),
         "holder": access.holder(session, case),
-        "others": review.other_cases(session, case),
-        "rows": review.batch_rows(session, case) if item and item.is_batch else [],
+        "others": review.display.other_cases(session, case),
+        "rows": review.display.batch_rows(session, case) if item and item.is_batch else [],
         "source": source_import(session, case),
-        "days": review.days_between(case.submitted_at, clock.utcnow()),
-        "catalogue": catalogue, "labels": review.state_labels(catalogue),
+        "days": review.queue.days_between(case.submitted_at, clock.utcnow()),
+        "catalogue": catalogue, "labels": review.queue.state_labels(catalogue),
     }
 
 
@@ -132,13 +132,13 @@ def confirm_transition(request):
     t = wf.transition(trigger, case.state)
     values = {"reason": request.POST.get("reason", ""), "comment": request.POST.get("comment", "")}
     errors: dict[str, str] = {}
-    allowed = t is not None and any(a.trigger == trigger for a in review.actions(catalogue, case, request.account))
+    allowed = t is not None and any(a.trigger == trigger for a in review.actions.actions(catalogue, case, request.account))
     if not allowed or (version is not None and version != case.version):
         # Someone else moved the case since this page was drawn (or it never allowed this action).
         if version is not None and version != case.version:
             request.session.flash(f"该申请已被他人处理，当前状态：{wf.label(case.state)}", "error")
         else:
-            request.session.flash(review.why_not(request.dbsession, catalogue, case, trigger, request.account)
+            request.session.flash(review.actions.why_not(request.dbsession, catalogue, case, trigger, request.account)
                                   or "当前不能执行此操作", "error")
         return HTTPSeeOther(request.route_path("review_case", id=case.id))
     if request.method == "POST":
@@ -151,7 +151,7 @@ def confirm_transition(request):
             errors["confirm"] = "请勾选“确认”后再提交"
         if not errors:
             try:
-                review.act(request.dbsession, catalogue, case, trigger, request.account, comment=comment,
+                review.actions.act(request.dbsession, catalogue, case, trigger, request.account, comment=comment,
                            expected_version=version)
             except StaleCase:
                 request.session.flash("该申请已被他人处理，请查看当前状态", "error")
@@ -178,10 +178,10 @@ def claim(request):
     action = request.POST.get("action", "claim")
     try:
         if action == "release":
-            review.release(request.dbsession, case, request.account, expected_version=_version(request))
+            review.claims.release(request.dbsession, case, request.account, expected_version=_version(request))
             request.session.flash("已释放认领，其他审核人员可以处理该申请", "success")
         else:
-            review.claim(request.dbsession, case, request.account, expected_version=_version(request))
+            review.claims.claim(request.dbsession, case, request.account, expected_version=_version(request))
             request.session.flash("已认领，其他审核人员会看到由您处理", "success")
     except StaleCase:
         request.session.flash("该申请已被他人处理，请查看当前状态", "error")
@@ -206,7 +206,7 @@ def case_file(request):
 
 def _bulk_trigger(request):
     trigger = request.params.get("trigger", "")
-    triggers = dict(review.bulk_triggers(_catalogue(request), request.account))
+    triggers = dict(review.bulk.bulk_triggers(_catalogue(request), request.account))
     return trigger, triggers.get(trigger)
 
 
@@ -214,7 +214,7 @@ def _bulk_trigger(request):
 def bulk(request):
     catalogue = _catalogue(request)
     trigger, label = _bulk_trigger(request)
-    selection = review.parse_selection(request.POST.getall("case"))
+    selection = review.bulk.parse_selection(request.POST.getall("case"))
     back = request.POST.get("back") or request.route_path("review_queue")
     back = back if back.startswith("/review") else request.route_path("review_queue")
     if label is None:
@@ -223,15 +223,15 @@ def bulk(request):
     if not selection:
         request.session.flash("请先勾选要批量处理的申请", "error")
         return HTTPSeeOther(back)
-    if len(selection) > review.MAX_BULK:
-        request.session.flash(f"一次最多批量处理{review.MAX_BULK}件，请减少勾选", "error")
+    if len(selection) > review.bulk.MAX_BULK:
+        request.session.flash(f"一次最多批量处理{review.bulk.MAX_BULK}件，请减少勾选", "error")
         return HTTPSeeOther(back)
     if request.POST.get("confirm") != "1":
-        cases = review.cases_for_bulk(request.dbsession, request.account, [i for i, _ in selection])
+        cases = review.bulk.cases_for_bulk(request.dbsession, request.account, [i for i, _ in selection])
         return {"page_title": f"确认批量{label}", "active_top": "review", "step": "confirm", "label": label,
                 "trigger": trigger, "selection": selection, "cases": cases, "back": back, "catalogue": catalogue}
     after = request.dbsession.scalar(select(func.max(CaseEvent.id))) or 0
-    results = review.bulk(request.dbsession, catalogue, request.account, trigger, selection)
+    results = review.bulk.bulk(request.dbsession, catalogue, request.account, trigger, selection)
     done = sum(r.ok for r in results)
     request.session.flash(f"批量{label}：成功{done}件，未处理{len(results) - done}件",
                           "success" if done == len(results) else "error")
@@ -243,12 +243,12 @@ def bulk(request):
 def bulk_result(request):
     catalogue = _catalogue(request)
     trigger, label = _bulk_trigger(request)
-    ids = [i for i, _ in review.parse_selection(request.params.get("ids", "").split(","))][:review.MAX_BULK]
+    ids = [i for i, _ in review.bulk.parse_selection(request.params.get("ids", "").split(","))][:review.bulk.MAX_BULK]
     try:
         after = int(request.params.get("after", "0"))
     except ValueError:
         after = 0
-    results = review.bulk_outcome(request.dbsession, catalogue, request.account, trigger, ids, after)
+    results = review.bulk.bulk_outcome(request.dbsession, catalogue, request.account, trigger, ids, after)
     return {"page_title": "批量处理结果", "active_top": "review", "step": "result", "label": label or trigger,
             "results": results, "back": request.route_path("review_queue")}
 
@@ -260,10 +260,10 @@ def api_queue(request):
     if errors := query_errors(request, "city", "county", "order", "page", "per_page"):
         return api_error(request, 422, "筛选条件有误", errors=errors)
     catalogue = _catalogue(request)
-    query, errors = review.QueueQuery.from_params(request.GET, catalogue)
+    query, errors = review.filters.QueueQuery.from_params(request.GET, catalogue)
     if errors:
         return api_error(request, 422, "筛选条件有误", errors=[{"field": k, "message": v} for k, v in errors.items()])
-    page = review.queue(request.dbsession, catalogue, request.account, query)
+    page = review.queue.queue(request.dbsession, catalogue, request.account, query)
     return {"items": [r.as_dict() for r in page.rows], "total": page.total, "page": query.page,
             "pages": page.pages, "per_page": query.per_page, "queue_count": page.queue_count,
             "counts": [{"state": c.state, "label": c.label, "count": c.count, **({"capped": True} if c.capped else {})}
@@ -283,7 +283,7 @@ def api_bulk(request):
     if not isinstance(body, dict):
         return api_error(request, 400, "请求体须为 JSON 对象")
     trigger = body.get("trigger")
-    triggers = dict(review.bulk_triggers(_catalogue(request), request.account))
+    triggers = dict(review.bulk.bulk_triggers(_catalogue(request), request.account))
     if not isinstance(trigger, str) or trigger not in triggers:
         return api_error(request, 422, "该操作不能批量执行",
                          errors=[{"field": "trigger", "message": f"可批量执行的操作：{'、'.join(triggers) or '无'}"}])
@@ -300,9 +300,9 @@ def api_bulk(request):
         else:
             return api_error(request, 422, "cases 的每一项须为申请编号或 {id, version}",
                              errors=[{"field": "cases", "message": "格式错误"}])
-    if len(selection) > review.MAX_BULK:
-        return api_error(request, 422, f"一次最多批量处理{review.MAX_BULK}件",
-                         errors=[{"field": "cases", "message": f"最多{review.MAX_BULK}件"}])
-    results = review.bulk(request.dbsession, _catalogue(request), request.account, trigger, selection)
+    if len(selection) > review.bulk.MAX_BULK:
+        return api_error(request, 422, f"一次最多批量处理{review.bulk.MAX_BULK}件",
+                         errors=[{"field": "cases", "message": f"最多{review.bulk.MAX_BULK}件"}])
+    results = review.bulk.bulk(request.dbsession, _catalogue(request), request.account, trigger, selection)
     return {"results": [r.as_dict() for r in results], "succeeded": sum(r.ok for r in results),
             "failed": sum(not r.ok for r in results)}
