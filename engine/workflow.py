@@ -64,6 +64,28 @@ def available(workflow: WorkflowDefinition, state: str, actor: Actor) -> list[Tr
             if role_allows(t, actor) and model.may_trigger(t.trigger)]
 
 
+OTHER_REASON = "其他"   # the usual reason that needs words of one's own
+
+
+def compose_comment(reason: str | None, text: str | None) -> tuple[str | None, str | None]:
+    """(comment, problem): a reason picked from the transition's list fills the comment; "其他" needs text."""
+    reason = (reason or "").strip()
+    text = (text or "").strip()
+    if reason == OTHER_REASON and not text:
+        return None, "选择“其他”时，请在意见中写明具体原因"
+    parts = [p for p in (reason if reason != OTHER_REASON else "", text) if p]
+    return "：".join(parts) or None, None
+
+
+def comment_problem(t: Transition, comment: str | None) -> str | None:
+    """What is wrong with the comment for this transition, for every caller (page, bulk, API)."""
+    if formats.has_control_chars(comment):
+        return "意见含有无法识别的控制字符（多由复制粘贴带入），请删除后重新填写"
+    if t.comment == "required" and not (comment or "").strip():
+        return f"“{t.label}”须填写意见，" + ("请选择理由或填写具体意见" if t.reasons else "请说明原因")
+    return None
+
+
 def fire(case: Case, workflow: WorkflowDefinition, trigger: str, actor: Actor, ctx: TransitionContext,
          comment: str | None = None, expected_version: int | None = None,
          event_data: dict | None = None) -> CaseEvent:
@@ -77,10 +99,9 @@ def fire(case: Case, workflow: WorkflowDefinition, trigger: str, actor: Actor, c
     if not role_allows(t, actor):
         raise TransitionNotAllowed(f"您的账号无权执行“{t.label}”", state=case.state)
     comment = (comment or "").strip() or None
-    if formats.has_control_chars(comment):
-        raise CommentInvalid("意见含有无法识别的控制字符（多由复制粘贴带入），请删除后重新填写", field="comment")
-    if t.comment == "required" and not comment:
-        raise CommentRequired(f"“{t.label}”须填写意见，请说明原因", field="comment")
+    problem = comment_problem(t, comment)
+    if problem:
+        raise (CommentRequired if not comment else CommentInvalid)(problem, field="comment")
     problems = [m for m in (GUARDS[name](case, ctx) for name in t.conditions) if m]
     if problems:
         raise GuardFailed("；".join(problems), problems=problems)

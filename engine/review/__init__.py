@@ -1,10 +1,10 @@
 """The reviewer's side, one job per module: filters (the queue's filters as typed), statements (its cached
 SQL), queue (a page of it with counts), display (one case as the reviewer reads it), claims, actions
-(firing a trigger on one case) and bulk (one trigger on many).
+(firing a trigger on one case), bulk (one trigger on many) and page (all a case's page shows).
 
 Everything is driven by the workflow definitions (which states form the queue, which triggers a
 reviewer may fire, what each state is called) and scoped by engine.access.
 """
-from engine.review import actions, bulk, claims, display, filters, queue, statements  # noqa: F401
+from engine.review import actions, bulk, claims, display, filters, page, queue, statements  # noqa: F401
 
-__all__ = ["actions", "bulk", "claims", "display", "filters", "queue", "statements"]
+__all__ = ["actions", "bulk", "claims", "display", "filters", "page", "queue", "statements"]

@@ -6,12 +6,12 @@ import weakref
 from dataclasses import dataclass
 from typing import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine import access
 from engine.cases import actor_of
 from engine.definitions import Catalogue
-from engine.models import Account, Case, Unit, row_id
+from engine.models import Account, Case, CaseEvent, Unit, row_id
 from engine.errors import StaleCase, WorkflowError
 from engine.workflow import available
 from engine.review.actions import act, why_not
@@ -136,3 +136,8 @@ def bulk_outcome(session, catalogue: Catalogue, account: Account, trigger: str, 
                        or "该申请在您勾选后已有变动，请打开重新查看后再处理")
         results.append(BulkResult(case.id, case.reference, False, case.state, wf.label(case.state), message))
     return results
+
+
+def bookmark(session) -> int:
+    """The newest event id before a bulk action, so its outcome can be read back from the events after it."""
+    return session.scalar(select(func.max(CaseEvent.id))) or 0

@@ -5,17 +5,15 @@ from urllib.parse import urlencode
 
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
-from sqlalchemy import func, select
 
-from engine import access, clock, review
-from engine.batch.store import source_import
-from engine.models import Account, Attachment, CaseEvent, row_id
+from engine import access, review
+from engine.models import row_id
 from engine.regions import load_regions
 from engine.errors import ClaimConflict, StaleCase, WorkflowError
+from engine.workflow import comment_problem, compose_comment
 from webapp.responses import api_error, stored_file
 from webapp.views.api_docs import query_errors
 
-OTHER_REASON = "其他"
 
 
 def _catalogue(request):
@@ -63,28 +61,7 @@ def queue_page(request):
 # ---- one case ------------------------------------------------------------------
 
 def _case_view(request, case):
-    catalogue = _catalogue(request)
-    session = request.dbsession
-    item = review.display.item_for_case(session, catalogue, case)
-    wf = catalogue.workflows[case.workflow_key]
-    current = catalogue.item(case.item_key)
-    events = list(case.events)
-    ids = {e.actor_id for e in events if e.actor_id} | ({case.claimed_by} if case.claimed_by else set())
-    actors = {a.id: a for a in session.scalars(select(Account).where(Account.id.in_(ids)))} if ids else {}
-    return {
-        "case": case, "item": item, "wf": wf, "current_version": current.version if current else None,
-        "sections": review.display.sections(item, case.data or {}) if item else [],
-        "files": {a.slot: a for a in case.attachments if a.current},
-        "diff": review.display.round_diff(case, item) if item else None,
-        "events": events, "actors": actors,
-        "actions": review.actions.actions(catalogue, case, request.account),
-        "holder": access.holder(session, case),
-        "others": review.display.other_cases(session, case),
-        "rows": review.display.batch_rows(session, case) if item and item.is_batch else [],
-        "source": source_import(session, case),
-        "days": review.queue.days_between(case.submitted_at, clock.utcnow()),
-        "catalogue": catalogue, "labels": review.queue.state_labels(catalogue),
-    }
+    return review.page.case_page(request.dbsession, _catalogue(request), case, request.account)
 
 
 @view_config(route_name="review_case", renderer="review_case.jinja2", permission="review", request_method="GET")
@@ -103,16 +80,6 @@ def _transition_or_404(request):
     if not any(t.trigger == trigger for t in wf.transitions):
         raise HTTPNotFound()
     return case, wf, trigger
-
-
-def _compose_comment(reason: str | None, text: str | None) -> tuple[str | None, str | None]:
-    """A reason picked from the definition's list fills the comment; "其他" needs words of one's own."""
-    reason = (reason or "").strip()
-    text = (text or "").strip()
-    if reason == OTHER_REASON and not text:
-        return None, "选择“其他”时，请在意见中写明具体原因"
-    parts = [p for p in (reason if reason != OTHER_REASON else "", text) if p]
-    return "：".join(parts) or None, None
 
 
 def _version(request):
@@ -142,11 +109,10 @@ def confirm_transition(request):
                                   or "当前不能执行此操作", "error")
         return HTTPSeeOther(request.route_path("review_case", id=case.id))
     if request.method == "POST":
-        comment, problem = _compose_comment(values["reason"], values["comment"])
+        comment, problem = compose_comment(values["reason"], values["comment"])
+        problem = problem or comment_problem(t, comment)
         if problem:
             errors["comment"] = problem
-        elif t.comment == "required" and not comment:
-            errors["comment"] = f"“{t.label}”须填写意见，请选择理由或填写具体意见"
         if request.POST.get("confirm") != "1":
             errors["confirm"] = "请勾选“确认”后再提交"
         if not errors:
@@ -195,8 +161,8 @@ def claim(request):
 def case_file(request):
     case = request.context.case
     attachment_id = row_id(request.matchdict["attachment_id"])
-    att = request.dbsession.get(Attachment, attachment_id) if attachment_id is not None else None
-    if att is None or att.case_id != case.id:
+    att = review.display.attachment(request.dbsession, case, attachment_id)
+    if att is None:
         raise HTTPNotFound()
     return stored_file(request, att.storage_key, att.content_type, att.filename,
                        inline=not request.params.get("download"))
@@ -230,7 +196,7 @@ def bulk(request):
         cases = review.bulk.cases_for_bulk(request.dbsession, request.account, [i for i, _ in selection])
         return {"page_title": f"确认批量{label}", "active_top": "review", "step": "confirm", "label": label,
                 "trigger": trigger, "selection": selection, "cases": cases, "back": back, "catalogue": catalogue}
-    after = request.dbsession.scalar(select(func.max(CaseEvent.id))) or 0
+    after = review.bulk.bookmark(request.dbsession)
     results = review.bulk.bulk(request.dbsession, catalogue, request.account, trigger, selection)
     done = sum(r.ok for r in results)
     request.session.flash(f"批量{label}：成功{done}件，未处理{len(results) - done}件",

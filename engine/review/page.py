@@ -1,0 +1,33 @@
+"""Everything the reviewer's page of one case shows, gathered in one call."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from engine import access, clock
+from engine.batch.store import source_import
+from engine.definitions import Catalogue
+from engine.models import Account, Case
+from engine.review import actions, display, queue
+
+
+def case_page(session, catalogue: Catalogue, case: Case, account: Account) -> dict:
+    item = display.item_for_case(session, catalogue, case)
+    current = catalogue.item(case.item_key)
+    events = list(case.events)
+    ids = {e.actor_id for e in events if e.actor_id} | ({case.claimed_by} if case.claimed_by else set())
+    actors = {a.id: a for a in session.scalars(select(Account).where(Account.id.in_(ids)))} if ids else {}
+    return {
+        "case": case, "item": item, "wf": catalogue.workflows[case.workflow_key],
+        "current_version": current.version if current else None,
+        "sections": display.sections(item, case.data or {}) if item else [],
+        "files": {a.slot: a for a in case.attachments if a.current},
+        "diff": display.round_diff(case, item) if item else None,
+        "events": events, "actors": actors,
+        "actions": actions.actions(catalogue, case, account),
+        "holder": access.holder(session, case),
+        "others": display.other_cases(session, case),
+        "rows": display.batch_rows(session, case) if item and item.is_batch else [],
+        "source": source_import(session, case),
+        "days": queue.days_between(case.submitted_at, clock.utcnow()),
+        "catalogue": catalogue, "labels": queue.state_labels(catalogue),
+    }
