@@ -337,6 +337,15 @@ def _check_item(item: dict, name: str, workflows: dict[str, dict], items: dict[s
     return out
 
 
+def _declaration_problems(items: dict[str, dict], workflows: dict[str, dict]) -> list[Problem]:
+    """publish.fields, role and batch.index across the items (engine/declarations.py says what fits)."""
+    from engine import declarations, rules
+
+    needs = {name: spec.roles for registry in (rules.ROW_RULES, rules.BATCH_RULES)
+             for name, spec in registry.items() if spec.roles}
+    return [Problem(*p) for p in declarations.problems(items, workflows, needs)]
+
+
 def _read_folder(folder: Path, prefix: str, meta: Draft202012Validator, problems: list[Problem],
                  own_checks=lambda raw, name: []) -> dict[str, dict]:
     """The definitions of one folder that pass the meta-schema, their own checks and the key = file name rule."""
@@ -365,6 +374,7 @@ def check_definitions(forms_dir: Path, workflows_dir: Path) -> tuple[list[Proble
     for key, raw in list(items.items()):
         found = _check_item(raw, raw["__source"], workflows, items)
         problems += found
+    problems += _declaration_problems(items, workflows)
     if not items and not problems:
         problems.append(Problem(str(forms_dir), "", "没有找到任何事项定义"))
     return problems, list(items.values()), list(workflows.values())
