@@ -202,6 +202,8 @@ def test_renamed_items_and_fields_run_the_whole_programme(renamed_catalogue, app
     assert_matches_spec(api)
     assert [(i["id"], i["industry"], i["region"]) for i in api.json["items"]] == [
         (position.id, "信息传输、软件和信息技术服务业", "太原市 小店区")]
+    bad = public.app.get("/api/positions?education=%E5%B0%8F%E5%AD%A6", status=422)  # 小学: not offered
+    assert bad.json["errors"] == [{"field": "education", "message": "education 的可选值：、不限、中专、大专、本科、硕士、博士"}]
     detail = public.app.get(f"/api/positions/{position.id}")
     assert_matches_spec(detail)
     d = detail.json
