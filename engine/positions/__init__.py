@@ -10,7 +10,7 @@ One job per module, bottom to top: status, cache, profile (declared values), pub
 search (the public search), intents, takedown, detail, unit (the unit's positions and interested
 people), workbooks. The names callers use are importable from here.
 """
-from engine.positions.cache import RESULT_CACHE, search_version
+from engine.positions.cache import RESULT_CACHE, LruCache, search_version
 from engine.positions.detail import PositionPage, position_detail, position_page
 from engine.positions.intents import (
     MyIntent, active_intent, find_intent, intents_of_account, register_intent, withdraw_intent,
@@ -24,18 +24,18 @@ from engine.positions.search import (
 from engine.positions.status import STATUS_LABELS, PositionError, position_status
 from engine.positions.takedown import ACTION_LABELS, position_history, take_down
 from engine.positions.unit import (
-    IntentPerson, UnitPosition, UnitPositionPage, intent_educations, position_intents, unit_position_page,
-    unit_positions,
+    IntentPerson, UnitPosition, UnitPositionPage, application_item, intent_educations, position_intents,
+    unit_position_page, unit_positions,
 )
 from engine.positions.workbooks import intents_workbook, intents_xlsx, match_rows, match_template
 
 __all__ = [
-    "ACTION_LABELS", "FILTER_KEYS", "MAX_PAGE", "PER_PAGE", "PERIODS", "RESULT_CACHE", "SORTS", "STATUS_LABELS",
-    "Choices", "IntentPerson", "MyIntent", "PositionError", "PositionFilters", "PositionPage", "PositionSummary",
-    "SearchResult", "UnitPosition", "UnitPositionPage", "active_intent", "cached_search", "declared_values",
-    "find_intent", "intent_educations", "intents_of_account", "intents_workbook", "intents_xlsx", "match_rows",
-    "match_template", "parse_filters", "position_detail", "position_history", "position_intents",
-    "position_page", "position_status", "publish_case", "regions_tree", "register_intent", "search_choices",
-    "search_positions", "search_version", "take_down", "unit_position_page", "unit_positions", "unit_profile",
-    "unpublish_case", "withdraw_intent",
+    "ACTION_LABELS", "FILTER_KEYS", "MAX_PAGE", "PERIODS", "PER_PAGE", "RESULT_CACHE", "SORTS", "STATUS_LABELS",
+    "Choices", "IntentPerson", "LruCache", "MyIntent", "PositionError", "PositionFilters", "PositionPage",
+    "PositionSummary", "SearchResult", "UnitPosition", "UnitPositionPage", "active_intent", "application_item",
+    "cached_search", "declared_values", "find_intent", "intent_educations", "intents_of_account",
+    "intents_workbook", "intents_xlsx", "match_rows", "match_template", "parse_filters", "position_detail",
+    "position_history", "position_intents", "position_page", "position_status", "publish_case", "regions_tree",
+    "register_intent", "search_choices", "search_positions", "search_version", "take_down", "unit_position_page",
+    "unit_positions", "unit_profile", "unpublish_case", "withdraw_intent",
 ]

@@ -10,9 +10,8 @@ from sqlalchemy import select
 from engine.models import SearchVersion
 
 
-class _ResultCache:
-    """Search results of this process, keyed by the filters, the day and search_versions' counter
-    (raised by triggers in every writer's transaction), so a hit is never older than the data."""
+class LruCache:
+    """A bounded, thread-safe map that forgets the least recently used entry first."""
 
     def __init__(self, size: int = 512):
         self.size = size
@@ -38,7 +37,9 @@ class _ResultCache:
             self.entries.clear()
 
 
-RESULT_CACHE = _ResultCache(256)
+# Search results of this process, keyed by the filters, the day and search_versions' counter (raised by
+# triggers in every writer's transaction), so a hit is never older than the data.
+RESULT_CACHE = LruCache(256)
 
 
 _VERSION = select(SearchVersion.version).where(SearchVersion.name == "positions")

@@ -104,6 +104,11 @@ def position_intents(session, position: Position, education: str | None = None, 
     return out
 
 
+def application_item(catalogue):
+    """The item a unit applies with for a position: the first that publishes positions and units may use."""
+    return next((i for i in declarations.publishers(catalogue) if "unit" in i.roles), None)
+
+
 def intent_educations(catalogue) -> tuple[str, ...]:
     """The 学历 filter over interested people: the choices of the agreements' education field, the form
     in which the unit will report them."""

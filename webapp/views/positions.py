@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import functools
 import json
-import threading
-from collections import OrderedDict
 from urllib.parse import parse_qsl, quote, urlencode
 
 from markupsafe import Markup
@@ -14,7 +12,6 @@ from pyramid.settings import asbool
 from pyramid.view import view_config
 from pyramid_jinja2 import IJinja2Environment
 
-from engine import declarations
 from engine import positions as P
 from engine.regions import load_regions
 from webapp.responses import api_error
@@ -80,20 +77,14 @@ class _Fragments:
     """The search page's content per cached SearchResult (held here, so its id is not reused)."""
 
     def __init__(self, size: int = 512):
-        self.size = size
-        self.entries: OrderedDict = OrderedDict()
-        self.lock = threading.Lock()
+        self.entries = P.LruCache(size)
 
     def get(self, result):
-        with self.lock:
-            entry = self.entries.get(id(result))
-            return entry[1] if entry is not None and entry[0] is result else None
+        entry = self.entries.get(id(result))
+        return entry[1] if entry is not None and entry[0] is result else None
 
     def put(self, result, html: str) -> None:
-        with self.lock:
-            self.entries[id(result)] = (result, html)
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
+        self.entries.put(id(result), (result, html))
 
 
 FRAGMENTS = _Fragments(256)
@@ -221,7 +212,7 @@ def unit_positions_page(request):
     status = status if status in P.STATUS_LABELS else ""
     q = request.GET.get("q", "").strip()[:50]
     rows = P.unit_positions(request.dbsession, request.account.unit_id, status=status or None, q=q or None)
-    apply = next((i for i in declarations.publishers(request.registry["catalogue"]) if "unit" in i.roles), None)
+    apply = P.application_item(request.registry["catalogue"])
     return {"page_title": "就业见习岗位查询", "active_top": "法人办事", "active_key": "unit_positions",
             "rows": rows, "status": status, "q": q, "statuses": P.STATUS_LABELS, "apply": apply}
 
