@@ -404,8 +404,9 @@ class World:
         self.import_file, self.import_rows = import_file, import_rows
         self.import_result: dict = {}
         self.import_window: tuple[float, float] | None = None
-        from engine.positions import EDUCATIONS
-        self.educations = EDUCATIONS
+        from engine.loader import default_dirs, load_catalogue
+        from engine.positions import search_choices
+        self.educations = search_choices(load_catalogue(*default_dirs())).educations
 
     def running(self) -> bool:
         return time.perf_counter() < self.stop_at

@@ -111,10 +111,11 @@ def save_draft(session, catalogue: Catalogue, item: ItemDefinition, account: Acc
     return case
 
 
-def validate_for(session, item: ItemDefinition, account: Account, data: dict, today: date | None = None):
+def validate_for(session, item: ItemDefinition, account: Account, data: dict, today: date | None = None,
+                 catalogue: Catalogue | None = None):
     raw = {**data, **prefill_values(item, account)}
     clean, errors = validate(item, raw, RuleContext(today=today or clock.today(), session=session,
-                                                      unit_id=account.unit_id))
+                                                      unit_id=account.unit_id, catalogue=catalogue))
     return raw, clean, errors
 
 
@@ -125,7 +126,7 @@ def submit(session, catalogue: Catalogue, item: ItemDefinition, account: Account
     blocked = unmet_requirement(session, item, account.unit_id, account.id)
     if blocked:
         raise TransitionNotAllowed(blocked)
-    raw, clean, errors = validate_for(session, item, account, data, today)
+    raw, clean, errors = validate_for(session, item, account, data, today, catalogue)
     if errors:
         raise ValidationFailed(errors, raw)
     if case is not None:
@@ -157,7 +158,7 @@ def transition(session, catalogue: Catalogue, case: Case, trigger: str, account:
         blocked = unmet_requirement(session, item, account.unit_id, account.id)
         if blocked:
             raise TransitionNotAllowed(blocked)
-        raw, clean, errors = validate_for(session, item, account, case.data or {}, today)
+        raw, clean, errors = validate_for(session, item, account, case.data or {}, today, catalogue)
         if errors:
             raise ValidationFailed(errors, raw)
         case.data = clean

@@ -656,6 +656,15 @@ def _check_item(doc: _Doc, workflows: dict[str, _Doc], present_workflows: set[st
     return out
 
 
+def _declaration_problems(items: dict[str, dict], workflows: dict[str, dict]) -> list[Problem]:
+    """publish.fields, role and batch.index across the items (engine/declarations.py says what fits)."""
+    from engine import declarations, rules
+
+    needs = {name: spec.roles for registry in (rules.ROW_RULES, rules.BATCH_RULES)
+             for name, spec in registry.items() if spec.roles}
+    return [Problem(*p) for p in declarations.problems(items, workflows, needs)]
+
+
 def _read_folder(folder: Path, prefix: str, meta: Draft202012Validator,
                  problems: list[Problem]) -> tuple[list[_Doc], dict[str, _Doc], set[str]]:
     """Every readable file of one folder with its meta-schema report, the files by key, and every key the
@@ -701,6 +710,9 @@ def check_definitions(forms_dir: Path, workflows_dir: Path) -> tuple[list[Proble
         if flow is not None and doc.sound("roles"):
             problems += _check_levels(workflows[doc.raw["workflow"]].name, flow, doc,
                                       _visibility(doc, items, flows))
+    # Declarations are read across items: only files whose meta-schema check passed take part.
+    problems += _declaration_problems({d.key: {**d.raw, "__source": d.name} for d in item_docs if not d.bad},
+                                      {d.key: d.raw for d in wf_docs if not d.bad})
     if not item_docs and not problems:
         problems.append(Problem(str(forms_dir), "", "没有找到任何事项定义"))
     # Grouped by file in folder order (workflows, then forms); within a file, in the order found.

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import engine.batch.store  # noqa: F401  (registers deactivate_rows)
 import engine.cases  # noqa: F401  (registers assign_reference)
-import engine.positions  # noqa: F401  (registers publish, unpublish)
+import engine.positions.publish  # noqa: F401  (registers publish, unpublish)
 from engine import definitions
 from engine.definitions import Catalogue, DefinitionError, Problem, default_dirs
 

@@ -229,7 +229,7 @@ class Position(Base):
         Index("ix_positions_status_city", "status", "city_code", "published_at"),
         Index("ix_positions_status_county", "status", "county_code", "published_at"),
         # Public search: only listed rows (open, not full) are indexed, and each index carries every
-        # filter column, so counts and pages never read the table (engine/positions.py names the index
+        # filter column, so counts and pages never read the table (engine/positions/search.py names the index
         # for SQLite). The query repeats LISTED_SQL literally so the partial WHERE is implied.
         *(Index(f"ix_positions_listed_{name}", *cols, sqlite_where=text(LISTED_SQL),
                 postgresql_where=text(LISTED_SQL)) for name, cols in LISTED_INDEXES),
@@ -268,7 +268,7 @@ class PositionEvent(Base):
 
 class SearchVersion(Base):
     """A counter that database triggers raise on every change to positions (and unit names), in the
-    writer's transaction, so cached search results keyed by it are never stale (engine/positions.py)."""
+    writer's transaction, so cached search results keyed by it are never stale (engine/positions/cache.py)."""
     __tablename__ = "search_versions"
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -327,7 +327,7 @@ def _check_and_store(session, catalogue: Catalogue, item: ItemDefinition, accoun
     except BadFile as e:
         storage.delete(stored.key)
         raise ImportRefused(e.message, e.kind) from None
-    ctx = RuleContext(today=today, session=session, unit_id=account.unit_id)
+    ctx = RuleContext(today=today, session=session, unit_id=account.unit_id, catalogue=catalogue)
     try:
         result = check_sheet(item, sheet, ctx)
     except BaseException:

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from sqlalchemy import case as sql_case, func, select, update
 
-from engine import clock, formats
+from engine import clock, declarations, formats
 from engine.definitions import Catalogue, ItemDefinition
 from engine.models import Account, BatchRow, Case, Position
 from engine.rules import TransitionContext, effect
@@ -94,6 +94,10 @@ def store_batch(session, catalogue: Catalogue, item: ItemDefinition, account: Ac
     write, plain = _row_writer(session)
     # Plain values, read once: ORM attribute access per row adds up over 100k rows.
     case_id, item_key, unit_id = case.id, item.key, account.unit_id
+    # The indexed columns come from the fields batch.index names (an undeclared one: None, never a data key).
+    index = declarations.index_fields(item)
+    id_key, month_key = index.get("id_number"), index.get("month")
+    start_key, end_key = index.get("start_date"), index.get("end_date")
     position_ids: dict[int, int] = {}
     payload = []
     for key, (n, d) in keys.items():
@@ -104,13 +108,13 @@ def store_batch(session, catalogue: Catalogue, item: ItemDefinition, account: Ac
             if pid is None:
                 pid = position_ids[id(position)] = position.id
             matched[pid] = matched.get(pid, 0) + 1
-        start, end = d.get("start_date") or None, d.get("end_date") or None
+        start, end = d.get(start_key) or None, d.get(end_key) or None
         if plain:
-            payload.append((case_id, item_key, unit_id, n, key, d.get("id_number"), d.get("month"),
+            payload.append((case_id, item_key, unit_id, n, key, d.get(id_key), d.get(month_key),
                             _sqlite_date(start) if start else None, _sqlite_date(end) if end else None, pid,
                             1, _json(d)))
         else:
-            payload.append((case_id, item_key, unit_id, n, key, d.get("id_number"), d.get("month"),
+            payload.append((case_id, item_key, unit_id, n, key, d.get(id_key), d.get(month_key),
                             _date(start) if start else None, _date(end) if end else None, pid, True, d))
         if len(payload) == INSERT_CHUNK:
             # Chunks keep memory flat for 100k rows (bound parameters and JSON text exist per chunk only).

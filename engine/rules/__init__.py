@@ -1,7 +1,7 @@
 """Named rules, guards and effects that definitions refer to. Nothing is ever eval'd.
 
 registry holds the tables and the runners; row and batch register the rules, guards the guards.
-Effects are registered by the modules that own what they change (engine.cases, engine.positions,
+Effects are registered by the modules that own what they change (engine.cases, engine.positions.publish,
 engine.batch.store); engine.loader imports those before a catalogue is checked.
 """
 from engine.rules import batch, guards, row  # noqa: F401  (register on import)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from engine import formats
+from engine import declarations, formats
 from engine.models import BatchRow, Position
 from engine.rules.registry import BATCH_RULES
 from engine.rules.values import add_months, as_date, months_between, rows_with
@@ -102,18 +102,32 @@ def _fits_position(p, start, end, allowance, spec, ctx):
             f"{ctx.label(spec['allowance'])}不能低于{ctx.regions.label(p.county_code)}最低工资标准{floor}元/月"
 
 
+def _agreements_item(ctx):
+    """The item whose rows are the matched agreements: whichever plays the `agreements` role."""
+    if ctx.catalogue is None:
+        raise LookupError("RuleContext.catalogue is needed to find the item that plays `agreements`")
+    item = declarations.role_item(ctx.catalogue, "agreements")
+    if item is None:  # the loader refuses a rule that needs the role when no item plays it
+        raise LookupError("no item plays the `agreements` role")
+    return item
+
+
 def _agreements(ctx, id_numbers, own_unit_only: bool, with_data: bool = True):
-    """Active matched agreements of these people, by ID number (in chunks: SQLite caps bound parameters)."""
+    """Active matched agreements of these people, by ID number (in chunks: SQLite caps bound parameters).
+
+    The person and the period are the rows' indexed columns (the item's batch.index); with_data adds each
+    row's data, e.g. for its name."""
     found = defaultdict(list)
     if ctx.session is None or not id_numbers or (own_unit_only and ctx.unit_id is None):
         return found
+    key = _agreements_item(ctx).key
     ids = sorted(id_numbers)
     columns = [BatchRow.id_number, BatchRow.unit_id, BatchRow.start_date, BatchRow.end_date]
     if with_data:  # the stored rows' JSON is only needed to compare names; decoding it is not free
         columns.append(BatchRow.data)
     for chunk in range(0, len(ids), 900):
-        stmt = select(*columns).where(BatchRow.item_key == "match_report", BatchRow.active.is_(True),
-                                           BatchRow.id_number.in_(ids[chunk:chunk + 900]))
+        stmt = select(*columns).where(BatchRow.item_key == key, BatchRow.active.is_(True),
+                                      BatchRow.id_number.in_(ids[chunk:chunk + 900]))
         if own_unit_only:
             stmt = stmt.where(BatchRow.unit_id == ctx.unit_id)
         for row in ctx.session.execute(stmt):
@@ -122,8 +136,8 @@ def _agreements(ctx, id_numbers, own_unit_only: bool, with_data: bool = True):
 
 
 @BATCH_RULES.register("no_overlapping_agreement", fields=("id_field", "start", "end"),
-                     doc="no overlapping active agreement for the person",
-                     text="同一人员的见习协议期间不能与已有协议重叠")
+                     doc="no overlapping active agreement for the person (rows of the item playing `agreements`)",
+                     text="同一人员的见习协议期间不能与已有协议重叠", roles=("agreements",))
 def no_overlapping_agreement(rows, spec, ctx):
     f, s, e = spec["id_field"], spec["start"], spec["end"]
     present = list(rows_with(rows, f, s, e))
@@ -188,19 +202,21 @@ def _graduation_problem(category, graduated, start, spec, ctx) -> str | None:
 
 
 @BATCH_RULES.register("on_roster", fields=("id_field", "name_field", "month"),
-                     doc="the person is on the unit's matched roster that month",
-                     text="须为本单位已上报见习匹配结果的人员，月份须在其见习协议期内且不晚于本月")
+                     doc="the person is on the unit's matched roster (the `agreements` item's rows) that month",
+                     text="须为本单位已上报见习匹配结果的人员，月份须在其见习协议期内且不晚于本月",
+                     roles=("agreements",))
 def on_roster(rows, spec, ctx):
     f, n, m = spec["id_field"], spec["name_field"], spec["month"]
     present = list(rows_with(rows, f, m))
     roster = _agreements(ctx, {d[f] for _, d in present}, own_unit_only=True)
+    name = declarations.role_fields(_agreements_item(ctx))["name"] if roster else None
     this_month = ctx.today.strftime("%Y-%m")
     for i, data in present:
         agreements = roster.get(data[f])
         if not agreements:
             yield i, f, "该人员不在本单位已上报的见习匹配名单中，请先上报见习匹配结果"
             continue
-        if data.get(n) and all(a.data.get("name") != data[n] for a in agreements):
+        if data.get(n) and all(a.data.get(name) != data[n] for a in agreements):
             yield i, n, "姓名与见习匹配名单中的姓名不一致"
         month = data[m]
         if month > this_month:

@@ -45,6 +45,7 @@ class RuleSpec:
     required: tuple[str, ...] = ()   # other params that must be present
     doc: str = ""                     # what it checks, for docs/definitions.md
     text: str = ""                    # the rule in words for the person filling in an Excel template
+    roles: tuple[str, ...] = ()       # item roles it reads (engine/declarations.py), which must be played
 
     @property
     def params(self) -> tuple[str, ...]:
@@ -52,11 +53,12 @@ class RuleSpec:
 
 
 class Registry(dict):
-    def register(self, name: str, fields=(), field_lists=(), required=(), doc: str = "", text: str = ""):
+    def register(self, name: str, fields=(), field_lists=(), required=(), doc: str = "", text: str = "",
+                 roles=()):
         def deco(fn):
             if name in self:
                 raise ValueError(f"rule {name!r} registered twice")
-            self[name] = RuleSpec(fn, tuple(fields), tuple(field_lists), tuple(required), doc, text)
+            self[name] = RuleSpec(fn, tuple(fields), tuple(field_lists), tuple(required), doc, text, tuple(roles))
             return fn
         return deco
 

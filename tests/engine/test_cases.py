@@ -84,7 +84,7 @@ def _match_rows(position_name, n=2):
 
 def _check_batch(dbsession, catalogue, key, account, rows):
     item = catalogue.item(key)
-    ctx = RuleContext(today=date(2026, 11, 28), session=dbsession, unit_id=account.unit_id)
+    ctx = RuleContext(today=date(2026, 11, 28), session=dbsession, unit_id=account.unit_id, catalogue=catalogue)
     clean_rows, errors = [], []
     for n, data in rows:
         clean, errs = validate(item, data, ctx)

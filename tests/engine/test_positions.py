@@ -9,10 +9,12 @@ from sqlalchemy.exc import IntegrityError
 
 from engine import clock, positions as P
 from engine import search
+from engine.loader import default_dirs, load_catalogue
 from engine.models import Intent, Position, PositionEvent
 from tests import factories as f
 
 TODAY = clock.today()  # the Beijing date, as the search uses
+CATALOGUE = load_catalogue(*default_dirs())
 
 
 @pytest.fixture
@@ -33,7 +35,7 @@ def publish(dbsession, catalogue, unit, **over) -> Position:
 
 
 def find(dbsession, **params) -> list[str]:
-    filters, errors = P.parse_filters(params)
+    filters, errors = P.parse_filters(params, P.search_choices(CATALOGUE))
     assert errors == []
     return [p.name for p in P.search_positions(dbsession, filters).items]
 
@@ -137,19 +139,22 @@ def test_paging_keeps_the_total_and_clamps_past_the_end(dbsession, catalogue, un
     assert (keyword.total, keyword.page, len(keyword.items)) == (23, 2, 3)
 
 
-def test_filters_from_the_url(dbsession):
+def test_filters_from_the_url(dbsession, catalogue):
+    choices = P.search_choices(catalogue)
+    assert choices.educations == ("不限", "中专", "大专", "本科", "硕士", "博士")  # post_application's enum
+    assert len(choices.industries) == 20 and choices.industries[0] == "农、林、牧、渔业"
     filters, errors = P.parse_filters({"county": "140105", "education": "本科", "period": "６",
-                                       "min_allowance": "2,500", "sort": "allowance", "page": "3"})
+                                       "min_allowance": "2,500", "sort": "allowance", "page": "3"}, choices)
     assert errors == []
     assert filters == P.PositionFilters(city="140100", county="140105", education="本科", period=6,
                                         min_allowance=2500, sort="allowance", page=3)
     assert filters.params(page=1) == {"city": "140100", "county": "140105", "education": "本科", "period": "6",
                                       "min_allowance": "2500", "sort": "allowance"}
     filters, errors = P.parse_filters({"city": "140200", "county": "140105", "education": "小学", "period": "2",
-                                       "min_allowance": "-1", "sort": "x", "page": "abc"})
+                                       "min_allowance": "-1", "sort": "x", "page": "abc", "industry": "航天"}, choices)
     assert filters == P.PositionFilters(city="140200")
     assert {e.field: e.message for e in errors} == {
-        "county": "所选县（市、区）不属于所选城市", "education": "学历要求的选项无效",
+        "county": "所选县（市、区）不属于所选城市", "education": "学历要求的选项无效", "industry": "行业的选项无效",
         "period": "见习期限须在3至12之间", "min_allowance": "最低生活补助请填写整数"}
 
 
@@ -185,7 +190,7 @@ def test_a_cached_result_is_reused_until_the_data_changes(dbsession, catalogue, 
 # ---------------------------------------------------------------------------
 
 def test_the_public_detail_has_no_bank_details_and_a_masked_mobile(dbsession, catalogue, unit):
-    detail = P.position_detail(dbsession, publish(dbsession, catalogue, unit))
+    detail = P.position_detail(dbsession, catalogue, publish(dbsession, catalogue, unit))
     flat = repr(detail)
     assert detail["contact_mobile"] == "139****5678" and "13912345678" not in flat
     assert set(detail["unit"]) == {"name", "industry", "unit_type", "address", "intro"}
@@ -251,8 +256,12 @@ def test_match_rows_name_the_position_as_the_template_dropdown_does(dbsession, c
     from engine.batch.template import open_position_names
     names = open_position_names(s, unit[0].unit_id)
     people = P.position_intents(s, c)
-    assert P.match_rows(c, people, names)[0]["position"] == "出纳"
-    assert P.match_rows(b, people, names)[0]["position"] == f"{b.id} 文员"
-    row = P.match_rows(a, people, names, ("中专", "大专", "本科"))[0]
+    item = catalogue.item("match_report")
+    assert P.match_rows(item, c, people, names)[0]["position"] == "出纳"
+    assert P.match_rows(item, b, people, names)[0]["position"] == f"{b.id} 文员"
+    row = P.match_rows(item, a, people, names)[0]
     assert (row["name"], row["id_number"], row["education"], row["allowance"]) == (
         "张晓明", person.id_number, "本科", a.allowance)
+    # A value the report's 学历 does not offer is left for the unit to choose.
+    person.profile = {**person.profile, "education": "小学"}
+    assert P.match_rows(item, a, P.position_intents(s, c), names)[0]["education"] is None

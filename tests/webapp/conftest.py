@@ -55,6 +55,24 @@ def web(make_web):
 
 
 @pytest.fixture
+def apps(app_settings, session_factory):
+    """start(catalogue) -> a maker of clients of an app built from that catalogue (other definition folders)."""
+    from webtest import TestApp
+
+    from webapp import make_app
+    made = []
+
+    def start(catalogue):
+        app = make_app(dict(app_settings), catalogue)
+        made.append(app)
+        return lambda: Web(TestApp(app, extra_environ={"HTTP_HOST": "localhost", "REMOTE_ADDR": "127.0.0.1"}))
+
+    yield start
+    for app in made:
+        app.registry["db_engine"].dispose()
+
+
+@pytest.fixture
 def world(dbsession, catalogue, storage):
     """A unit with an approved application and a published position, another unit, reviewers, an individual."""
     s = dbsession

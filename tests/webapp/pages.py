@@ -17,3 +17,19 @@ def form_to(page, fragment, has=None):
     """The form of the page that posts to an address containing fragment (and has field `has`, if given)."""
     return next(fm for fm in page.forms.values()
                 if fragment in (fm.action or "") and (has is None or has in fm.fields))
+
+
+def the_form(page):
+    """The item form of a page (the one with the 保存/上传/提交 buttons)."""
+    return next(fm for fm in page.forms.values() if "action" in fm.fields)
+
+
+def confirm(web, case_id, trigger, **fields):
+    """A reviewer's action through the review page and its confirmation page."""
+    page = web.app.get(f"/review/cases/{case_id}")
+    page = page.click(href=f"/transitions/{trigger}")
+    form = next(fm for fm in page.forms.values() if f"/transitions/{trigger}" in (fm.action or ""))
+    for k, v in fields.items():
+        form[k] = v
+    form["confirm"] = True
+    return form.submit()

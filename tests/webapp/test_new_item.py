@@ -7,13 +7,9 @@ import re
 import shutil
 from pathlib import Path
 
-import pytest
-from webtest import TestApp
-
 from engine.loader import default_dirs, load_catalogue
 from tests import factories as f
-from tests.webapp.pages import soup
-from tests.webapp.conftest import Web
+from tests.webapp.pages import confirm, soup, the_form
 
 SUBSIDY = {
     "key": "subsidy_claim",
@@ -101,38 +97,9 @@ def definitions(tmp_path, name, item=SUBSIDY, workflow=TWO_LEVEL):
     return load_catalogue(target_forms, target_workflows)
 
 
-@pytest.fixture
-def apps(app_settings, session_factory):
-    from webapp import make_app
-    made = []
-
-    def start(catalogue):
-        app = make_app(dict(app_settings), catalogue)
-        made.append(app)
-        return lambda: Web(TestApp(app, extra_environ={"HTTP_HOST": "localhost", "REMOTE_ADDR": "127.0.0.1"}))
-
-    yield start
-    for app in made:
-        app.registry["db_engine"].dispose()
-
-
-def the_form(page):
-    return next(fm for fm in page.forms.values() if "action" in fm.fields)
-
-
 def queue_rows(page):
     return {int(tr["data-case"]): tr.get_text(" ", strip=True)
             for tr in soup(page).select("[data-testid=queue] tbody tr")}
-
-
-def confirm(web, case_id, trigger, **fields):
-    page = web.app.get(f"/review/cases/{case_id}")
-    page = page.click(href=f"/transitions/{trigger}")
-    form = next(fm for fm in page.forms.values() if f"/transitions/{trigger}" in (fm.action or ""))
-    for k, v in fields.items():
-        form[k] = v
-    form["confirm"] = True
-    return form.submit()
 
 
 def test_a_new_item_from_json_alone_is_listed_rendered_validated_and_reviewed_twice(

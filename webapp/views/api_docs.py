@@ -1,19 +1,40 @@
 """/api/openapi.json: the base document merged with one fragment per feature (webapp/openapi/*.json)."""
 from __future__ import annotations
 
+import copy
 import json
 import re
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from jsonschema import Draft202012Validator
 from pyramid.view import view_config
 
+from engine.positions import search_choices
+
 FOLDER = Path(__file__).resolve().parent.parent / "openapi"
+
+# Query parameters whose values the definitions choose: a fragment marks them with "x-choices", and the
+# document states the catalogue's choices, the same the code accepts (none: any string).
+CHOICES = {"position-educations": lambda catalogue: search_choices(catalogue).educations}
+
+
+@lru_cache(maxsize=8)
+def openapi_document(catalogue=None) -> dict:
+    """The document for an app built from this catalogue (without one, chosen values are left open)."""
+    doc = copy.deepcopy(_fragments())
+    for ops in doc["paths"].values():
+        for op in ops.values():
+            for param in op.get("parameters", []):
+                source = param.pop("x-choices", None)
+                values = CHOICES[source](catalogue) if source and catalogue is not None else ()
+                if values:
+                    param["schema"] = {"enum": ["", *values]}
+    return doc
 
 
 @cache
-def openapi_document() -> dict:
+def _fragments() -> dict:
     doc = json.loads((FOLDER / "_base.json").read_text("utf-8"))
     for path in sorted(FOLDER.glob("*.json")):
         if path.name == "_base.json":
@@ -28,7 +49,7 @@ def openapi_document() -> dict:
 
 @view_config(route_name="api_openapi", renderer="json", request_method="GET")
 def openapi(request):
-    return openapi_document()
+    return openapi_document(request.registry["catalogue"])
 
 
 _ROUTE_PLACEHOLDER = re.compile(r"\{(\w+):[^}]*\}")
@@ -39,7 +60,7 @@ def _operation(request) -> dict | None:
     if request.matched_route is None:
         return None
     template = _ROUTE_PLACEHOLDER.sub(r"{\1}", request.matched_route.pattern)
-    return openapi_document()["paths"].get(template, {}).get(request.method.lower())
+    return openapi_document(request.registry["catalogue"])["paths"].get(template, {}).get(request.method.lower())
 
 
 def query_errors(request, *names: str) -> list[dict]:

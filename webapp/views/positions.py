@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import functools
 import json
-import threading
-from collections import OrderedDict
 from urllib.parse import parse_qsl, urlencode
 
 from markupsafe import Markup
@@ -15,7 +13,6 @@ from pyramid.view import view_config
 from pyramid_jinja2 import IJinja2Environment
 
 from engine import clock, positions as P
-from engine.models import Intent, row_id
 from engine.regions import load_regions
 from webapp.responses import api_error, xlsx_download
 from webapp.views.accounts import safe_came_from
@@ -26,10 +23,8 @@ from webapp.views.api_docs import query_errors
 # Helpers
 # ---------------------------------------------------------------------------
 
-def industries(request) -> tuple[str, ...]:
-    item = request.registry["catalogue"].item("unit_application")
-    field = item.field_map.get("industry") if item else None
-    return tuple(field.enum or ()) if field else ()
+def choices(request) -> P.Choices:
+    return P.search_choices(request.registry["catalogue"])
 
 
 def _use_cache(request) -> bool:
@@ -64,9 +59,6 @@ def _can_see(request, position) -> bool:
         bool(request.has_permission("review"))
 
 
-def _intent(request) -> Intent | None:
-    intent_id = row_id(request.matchdict["id"])
-    return request.dbsession.get(Intent, intent_id) if intent_id is not None else None
 
 
 # ---------------------------------------------------------------------------
@@ -77,20 +69,14 @@ class _Fragments:
     """The search page's content per cached SearchResult (held here, so its id is not reused)."""
 
     def __init__(self, size: int = 512):
-        self.size = size
-        self.entries: OrderedDict = OrderedDict()
-        self.lock = threading.Lock()
+        self.entries = P.LruCache(size)
 
     def get(self, result):
-        with self.lock:
-            entry = self.entries.get(id(result))
-            return entry[1] if entry is not None and entry[0] is result else None
+        entry = self.entries.get(id(result))
+        return entry[1] if entry is not None and entry[0] is result else None
 
     def put(self, result, html: str) -> None:
-        with self.lock:
-            self.entries[id(result)] = (result, html)
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
+        self.entries.put(id(result), (result, html))
 
 
 FRAGMENTS = _Fragments(256)
@@ -111,6 +97,7 @@ def _results_html(request, result: P.SearchResult, errors: list) -> Markup:
 def _results_values(request, result: P.SearchResult, errors: list) -> dict:
     regions = load_regions()
     current = result.filters
+    offered = choices(request)
     back = urlencode(current.params())
     # Thirty-odd links a page: built from the route's path once, not through route_path each time.
     base = request.route_path("positions")
@@ -124,7 +111,7 @@ def _results_values(request, result: P.SearchResult, errors: list) -> dict:
     return {
         "request": request, "result": result, "filters": current, "errors": errors, "values": request.GET,
         "cities": regions.cities(), "counties": regions.counties(current.city) if current.city else [],
-        "educations": P.EDUCATIONS, "industries": industries(request), "periods": P.PERIODS, "sorts": P.SORTS,
+        "educations": offered.educations, "industries": offered.industries, "periods": P.PERIODS, "sorts": P.SORTS,
         "err": {e.field: e.message for e in errors},
         "url": url, "page_url": lambda n: url(page=n), "detail_url": lambda pid: f"{detail_prefix}{pid}{detail_query}",
     }
@@ -132,7 +119,7 @@ def _results_values(request, result: P.SearchResult, errors: list) -> dict:
 
 @view_config(route_name="positions", renderer="positions.jinja2", request_method="GET", permission="public")
 def positions_page(request):
-    filters, errors = P.parse_filters(request.GET, industries(request))
+    filters, errors = P.parse_filters(request.GET, choices(request))
     result = search(request, filters)
     return {"page_title": "见习岗位查询", "active_top": "公共就业", "active_key": "positions",
             "body": _results_html(request, result, errors)}
@@ -145,21 +132,18 @@ def position_page(context, request):
         raise HTTPNotFound()
     back = back_query(request)
     account = request.account
-    intent = None
-    if account is not None and account.role == "individual":
-        intent = P.active_intent(request.dbsession, position.id, account.id)
     manage = bool(request.has_permission("manage"))
     review = bool(request.has_permission("review")) and account is not None and account.role == "reviewer"
+    page = P.position_page(request.dbsession, request.registry["catalogue"], position, account, manage or review)
     here = detail_url(request, position.id, back)
     return {
         "page_title": position.name, "active_top": "公共就业", "active_key": "positions",
-        "p": P.position_detail(request.dbsession, position), "back_url": list_url(request, back), "back": back,
+        "p": page.detail, "back_url": list_url(request, back), "back": back,
         "published_at": position.published_at,
-        "intent": intent, "here": here,
+        "intent": page.intent, "here": here,
         "login_url": request.route_path("login", _query={"tab": "individual", "came_from": here}),
         "can_take_down": (manage or review) and position.status == "open",
-        "history": P.position_history(request.dbsession, position) if (manage or review) else [],
-        "action_labels": P.ACTION_LABELS, "is_owner": manage,
+        "history": page.history, "action_labels": P.ACTION_LABELS, "is_owner": manage,
     }
 
 
@@ -197,7 +181,7 @@ def my_intents(request):
 
 @view_config(route_name="intent_withdraw", request_method="POST", permission="individual")
 def intent_withdraw(request):
-    intent = _intent(request)
+    intent = P.find_intent(request.dbsession, request.matchdict["id"])
     if intent is None:
         raise HTTPNotFound()
     try:
@@ -221,8 +205,9 @@ def unit_positions_page(request):
     status = status if status in P.STATUS_LABELS else ""
     q = request.GET.get("q", "").strip()[:50]
     rows = P.unit_positions(request.dbsession, request.account.unit_id, status=status or None, q=q or None)
+    apply = P.application_item(request.registry["catalogue"])
     return {"page_title": "就业见习岗位查询", "active_top": "法人办事", "active_key": "unit_positions",
-            "rows": rows, "status": status, "q": q, "statuses": P.STATUS_LABELS}
+            "rows": rows, "status": status, "q": q, "statuses": P.STATUS_LABELS, "apply": apply}
 
 
 def _intent_filters(request) -> tuple[str, str]:
@@ -235,16 +220,15 @@ def _intent_filters(request) -> tuple[str, str]:
 def unit_position_page(context, request):
     position = context.position
     education, q = _intent_filters(request)
-    people = P.position_intents(request.dbsession, position, education=education or None, q=q or None)
-    all_count = len(P.position_intents(request.dbsession, position)) if (education or q) else len(people)
-    summary = next((r for r in P.unit_positions(request.dbsession, position.unit_id) if r.id == position.id), None)
+    page = P.unit_position_page(request.dbsession, request.registry["catalogue"], position,
+                                education=education or None, q=q or None)
     query = {k: v for k, v in (("education", education), ("q", q)) if v}
     return {"page_title": f"岗位详情 · {position.name}", "active_top": "法人办事", "active_key": "unit_positions",
-            "position": position, "summary": summary, "p": P.position_detail(request.dbsession, position),
-            "people": people, "all_count": all_count, "education": education, "q": q,
-            "educations": [e for e in P.EDUCATIONS if e != "不限"] + ["其他"],
+            "position": position, "summary": page.summary, "p": page.detail,
+            "people": page.people, "all_count": page.all_count, "education": education, "q": q,
+            "educations": page.educations,
             "export_url": request.route_path("unit_position_intents_xlsx", id=position.id, _query=query),
-            "history": P.position_history(request.dbsession, position), "action_labels": P.ACTION_LABELS,
+            "history": page.history, "action_labels": P.ACTION_LABELS,
             "can_take_down": position.status == "open"}
 
 
@@ -252,9 +236,8 @@ def unit_position_page(context, request):
 def unit_position_intents_xlsx(context, request):
     position = context.position
     education, q = _intent_filters(request)
-    people = P.position_intents(request.dbsession, position, education=education or None, q=q or None)
-    return xlsx_download(P.intents_workbook(position, people), f"意向人员-{position.name}.xlsx",
-                         f"intents-{position.id}.xlsx")
+    body = P.intents_xlsx(request.dbsession, position, education=education or None, q=q or None)
+    return xlsx_download(body, f"意向人员-{position.name}.xlsx", f"intents-{position.id}.xlsx")
 
 
 @view_config(route_name="unit_position_match_template", request_method="POST", permission="manage")
@@ -264,12 +247,13 @@ def unit_position_match_template(context, request):
     for raw in request.POST.getall("intent"):
         if raw.isdigit():
             ids.append(int(raw))
-    people = P.position_intents(request.dbsession, position, ids=ids) if ids else []
-    if not people:
+    try:
+        body = P.match_template(request.dbsession, request.registry["catalogue"], position, ids)
+    except P.PositionError as e:
+        raise HTTPNotFound(e.message) from None
+    if body is None:
         request.session.flash("请先勾选要填入见习匹配结果模板的人员", "error")
         return HTTPSeeOther(request.route_path("unit_position", id=position.id))
-    item = request.registry["catalogue"].item("match_report")
-    body = P.match_template(request.dbsession, item, position, people)
     return xlsx_download(body, f"见习匹配结果-{position.name}.xlsx", f"match-template-{position.id}.xlsx")
 
 
@@ -310,7 +294,7 @@ def api_regions(request):
 def api_positions(request):
     if errors := query_errors(request, "education", "sort", "page", "q"):
         return api_error(request, 422, "查询条件有误", errors=errors)
-    filters, errors = P.parse_filters(request.GET, industries(request))
+    filters, errors = P.parse_filters(request.GET, choices(request))
     if errors:
         return api_error(request, 422, "查询条件有误", errors=[e.as_dict() for e in errors])
     body = search(request, filters).json_bytes()
@@ -321,7 +305,7 @@ def api_positions(request):
 def api_position(context, request):
     if not _can_see(request, context.position):
         return api_error(request, 404, "岗位不存在或已下架")
-    return P.position_detail(request.dbsession, context.position)
+    return P.position_detail(request.dbsession, request.registry["catalogue"], context.position)
 
 
 @view_config(route_name="api_position_intents", renderer="json", request_method="POST", permission="public")
@@ -348,7 +332,7 @@ def api_position_intents(context, request):
 
 @view_config(route_name="api_intent", request_method="DELETE", permission="individual")
 def api_withdraw_intent(request):
-    intent = _intent(request)
+    intent = P.find_intent(request.dbsession, request.matchdict["id"])
     if intent is None:
         return _json(request, 404, "意向不存在")
     try:

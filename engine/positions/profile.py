@@ -1,0 +1,37 @@
+"""What a position's case and its unit's approval say, read through what the definitions declare
+(publish.fields, the `unit_approval` role), never by item key or field name."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from sqlalchemy import select
+
+from engine import declarations
+from engine.cases import definition_for
+from engine.models import Case
+
+
+def declared_values(session, catalogue, case: Case, mapping_of: Callable[[Any], dict]) -> dict[str, Any]:
+    """Slot -> value of the case's data, through the mapping of the definition the case was submitted
+    under (its field names), or of the current definition if that version declared none."""
+    current = catalogue.item(case.item_key)
+    try:
+        mapping = mapping_of(definition_for(session, catalogue, case))
+    except LookupError:  # an item no longer defined
+        mapping = {}
+    if not mapping and current is not None:
+        mapping = mapping_of(current)
+    data = case.data or {}
+    return {slot: data.get(key) for slot, key in mapping.items()}
+
+
+def unit_profile(session, catalogue, unit_id: int | None) -> dict[str, Any]:
+    """The unit's profile (industry, unit_type, county, address, intro) from its latest case of the item
+    playing `unit_approval`, in the state that role names; {} for a unit not approved."""
+    item = declarations.role_item(catalogue, "unit_approval")
+    if item is None or unit_id is None:
+        return {}
+    case = session.scalar(select(Case).where(
+        Case.unit_id == unit_id, Case.item_key == item.key, Case.state == declarations.role_state(item)
+    ).order_by(Case.id.desc()).limit(1))
+    return declared_values(session, catalogue, case, declarations.role_fields) if case is not None else {}

@@ -1,0 +1,30 @@
+"""A position's status as everyone sees it, and the error every positions function raises."""
+from __future__ import annotations
+
+from datetime import date
+
+from engine import clock
+from engine.models import Position
+
+STATUS_LABELS = {"open": "招募中", "expired": "已截止", "full": "已招满", "taken_down": "已下架"}
+
+
+class PositionError(Exception):
+    """A refused action on a position or an intent, with the HTTP status a web layer should answer."""
+
+    def __init__(self, message: str, status: int = 422):
+        self.message = message
+        self.status = status
+        super().__init__(message)
+
+
+def position_status(position: Position, today: date | None = None) -> str:
+    """Listed while open, its 招募截止日 not passed and matched < openings."""
+    today = today or clock.today()
+    if position.status != "open":
+        return "taken_down"
+    if position.matched >= position.openings:
+        return "full"
+    if position.deadline is not None and position.deadline < today:
+        return "expired"
+    return "open"
