@@ -8,7 +8,7 @@ from engine.definitions.reading import Problem
 IF_FORM = '{"properties": {"字段": {"const": 值} 或 {"enum": [值, …]}}, "required": ["字段"]}'
 
 
-def _check_conditional(name: str, at: str, part: dict, props: dict) -> list[Problem]:
+def check_conditional(name: str, at: str, part: dict, props: dict) -> list[Problem]:
     """Conditions the form page can show (server-rendered and live): a field equal to one of some values."""
     out = []
     cond = part.get("if")

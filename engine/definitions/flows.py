@@ -3,9 +3,8 @@ every submitted case reaches a reviewer's queue, its owner's hands or an end; an
 names against who can see the cases of each item that uses it."""
 from __future__ import annotations
 
-from engine.definitions.reading import Problem, _Doc
-from engine.definitions.workflows import _sources
-
+from engine.definitions.model import transition_sources
+from engine.definitions.reading import Doc, Problem
 
 LEVELS = ("province", "city", "county")
 LEVEL_NAMES = {"province": "省级", "city": "市级", "county": "县级"}
@@ -16,14 +15,14 @@ def _levels_text(levels) -> str:
     return "、".join(LEVEL_NAMES[lv] for lv in levels)
 
 
-class _Flow:
+class Flow:
     """The graph of a workflow that passed every check of its own file."""
 
     def __init__(self, raw: dict):
         self.raw = raw
         self.index = {s["name"]: i for i, s in enumerate(raw["states"])}
         self.states = {s["name"]: s for s in raw["states"]}
-        self.edges = [(i, t, _sources(t)) for i, t in enumerate(raw["transitions"])]
+        self.edges = [(i, t, transition_sources(t)) for i, t in enumerate(raw["transitions"])]
 
     def label(self, state: str) -> str:
         return self.states[state]["label"]
@@ -60,7 +59,7 @@ class _Flow:
             any("reviewer_level" in s for s in self.states.values())
 
 
-def _check_flow(name: str, flow: _Flow) -> list[Problem]:
+def check_flow(name: str, flow: Flow) -> list[Problem]:
     """A case an owner submits must reach someone: a reviewer's queue, the owner's own hands, or an end."""
     out = []
     at = lambda state: f"/states/{flow.index[state]}"  # noqa: E731
@@ -97,13 +96,13 @@ def _check_flow(name: str, flow: _Flow) -> list[Problem]:
     return out
 
 
-def _visibility(item: _Doc, items: dict[str, _Doc], flows: dict[str, _Flow]) -> tuple[set[str], set[str], str]:
+def visibility(item: Doc, items: dict[str, Doc], flows: dict[str, Flow]) -> tuple[set[str], set[str], str]:
     """(levels that see some case of the item, levels that see every case, why the others may not).
     A case carries its owner's 业务办理归属地, which decides which reviewers see it (engine/cases.py): an
     individual has none, and a unit has one only once it submitted an item with `locates_unit`."""
     roles = set(item.raw["roles"])
 
-    def located(doc: _Doc, trail: frozenset) -> bool:
+    def located(doc: Doc, trail: frozenset) -> bool:
         if doc.part("locates_unit") is not None:
             return True
         for j, req in enumerate(doc.part("requires") or []):
@@ -129,7 +128,7 @@ def _visibility(item: _Doc, items: dict[str, _Doc], flows: dict[str, _Flow]) -> 
     return seeing_any, seeing_all, "；".join(why)
 
 
-def _check_levels(name: str, flow: _Flow, item: _Doc, seeing: tuple[set[str], set[str], str]) -> list[Problem]:
+def check_levels(name: str, flow: Flow, item: Doc, seeing: tuple[set[str], set[str], str]) -> list[Problem]:
     """Reviewer levels against who can see the item's cases: only the province sees a case with no
     业务办理归属地, so a level that can see none is a dead letter and a state only it may act on strands them."""
     seeing_any, seeing_all, why = seeing

@@ -4,16 +4,14 @@ from __future__ import annotations
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from engine import formats
-from engine.definitions.conditions import _check_conditional
-from engine.definitions.model import _conditionals
-from engine.definitions.reading import Problem, _Doc, _pointer
+from engine import formats, rules
+from engine.definitions.conditions import check_conditional
+from engine.definitions.model import conditionals
+from engine.definitions.reading import Doc, Problem, pointer
 
 
-def _check_item(doc: _Doc, workflows: dict[str, _Doc], present_workflows: set[str], items: dict[str, _Doc],
-                present_items: set[str]) -> list[Problem]:
-    from engine import rules
-
+def check_item(doc: Doc, workflows: dict[str, Doc], present_workflows: set[str], items: dict[str, Doc],
+               present_items: set[str]) -> list[Problem]:
     name, item = doc.name, doc.raw
     out = []
     schema = doc.part("schema")
@@ -21,7 +19,7 @@ def _check_item(doc: _Doc, workflows: dict[str, _Doc], present_workflows: set[st
         try:
             Draft202012Validator.check_schema(schema)
         except SchemaError as e:
-            out.append(Problem(name, "/schema" + _pointer(e.absolute_path), f"不是有效的 JSON Schema：{e.message}"))
+            out.append(Problem(name, "/schema" + pointer(e.absolute_path), f"不是有效的 JSON Schema：{e.message}"))
     props = doc.part("schema", "properties")
     props = props if isinstance(props, dict) else None
     if props is not None:
@@ -34,8 +32,8 @@ def _check_item(doc: _Doc, workflows: dict[str, _Doc], present_workflows: set[st
                 if fmt not in formats.FORMATS:
                     out.append(Problem(name, f"/schema/properties/{key}/format", f"未知的格式“{fmt}”"))
         if isinstance(schema, dict):
-            for at, part in _conditionals(schema):
-                out += _check_conditional(name, at, part, props)
+            for at, part in conditionals(schema):
+                out += check_conditional(name, at, part, props)
     attachments = doc.part("attachments") if isinstance(doc.part("attachments"), list) else []
     slots = [a["slot"] for a in attachments if isinstance(a, dict) and isinstance(a.get("slot"), str)]
     if len(set(slots)) != len(slots):

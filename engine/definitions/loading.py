@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.definitions.declared import _declaration_problems
-from engine.definitions.flows import _check_flow, _check_levels, _Flow, _visibility
-from engine.definitions.items import _check_item
+from engine.definitions.declared import declaration_problems
+from engine.definitions.flows import Flow, check_flow, check_levels, visibility
+from engine.definitions.items import check_item
 from engine.definitions.model import Catalogue, ItemDefinition, WorkflowDefinition
-from engine.definitions.reading import Problem, _metaschema, _read_folder
-from engine.definitions.workflows import _check_workflow
+from engine.definitions.reading import Problem, read_folder
+from engine.definitions.workflows import check_workflow
 
 
 class DefinitionError(Exception):
@@ -24,26 +24,25 @@ def check_definitions(forms_dir: Path, workflows_dir: Path) -> tuple[list[Proble
     """Every problem in both folders in one run (meta-schema, each file's own checks, cross-checks, and
     whether cases can reach a reviewer), plus the raw definitions that passed."""
     problems: list[Problem] = []
-    wf_docs, workflows, present_workflows = _read_folder(workflows_dir, "workflows", _metaschema("workflow"),
-                                                         problems)
-    item_docs, items, present_items = _read_folder(forms_dir, "forms", _metaschema("item"), problems)
-    flows: dict[str, _Flow] = {}
+    wf_docs, workflows, present_workflows = read_folder(workflows_dir, "workflows", "workflow", problems)
+    item_docs, items, present_items = read_folder(forms_dir, "forms", "item", problems)
+    flows: dict[str, Flow] = {}
     for doc in wf_docs:
-        own = _check_workflow(doc)
+        own = check_workflow(doc)
         problems += own
         # The graph checks need the whole graph: a transition left out would look like a missing one.
         if not own and not doc.bad and workflows[doc.key] is doc:
-            flows[doc.key] = _Flow(doc.raw)
-            problems += _check_flow(doc.name, flows[doc.key])
+            flows[doc.key] = Flow(doc.raw)
+            problems += check_flow(doc.name, flows[doc.key])
     for doc in item_docs:
-        problems += _check_item(doc, workflows, present_workflows, items, present_items)
+        problems += check_item(doc, workflows, present_workflows, items, present_items)
         flow = flows.get(doc.raw["workflow"]) if doc.sound("workflow") else None
         if flow is not None and doc.sound("roles"):
-            problems += _check_levels(workflows[doc.raw["workflow"]].name, flow, doc,
-                                      _visibility(doc, items, flows))
+            problems += check_levels(workflows[doc.raw["workflow"]].name, flow, doc,
+                                     visibility(doc, items, flows))
     # Declarations are read across items: only files whose meta-schema check passed take part.
-    problems += _declaration_problems({d.key: {**d.raw, "__source": d.name} for d in item_docs if not d.bad},
-                                      {d.key: d.raw for d in wf_docs if not d.bad})
+    problems += declaration_problems({d.key: {**d.raw, "__source": d.name} for d in item_docs if not d.bad},
+                                     {d.key: d.raw for d in wf_docs if not d.bad})
     if not item_docs and not problems:
         problems.append(Problem(str(forms_dir), "", "没有找到任何事项定义"))
     # Grouped by file in folder order (workflows, then forms); within a file, in the order found.

@@ -55,6 +55,11 @@ class Condition:
         return all(key in data and data[key] in values for key, values in self.when)
 
 
+def transition_sources(t: dict) -> list:
+    """A raw transition's `source`, one state or a list, as a list."""
+    return [t["source"]] if isinstance(t["source"], str) else t["source"]
+
+
 def state_levels(state: dict) -> tuple[str, ...]:
     """A state's `reviewer_level`, one level or a list, as a tuple (empty when the state names none)."""
     value = state.get("reviewer_level")
@@ -74,7 +79,7 @@ class WorkflowDefinition:
         self.transitions: list[Transition] = [
             resolved for t in raw["transitions"] for resolved in self._with_state_levels(Transition(
                 trigger=t["trigger"],
-                sources=tuple([t["source"]] if isinstance(t["source"], str) else t["source"]),
+                sources=tuple(transition_sources(t)),
                 dest=t["dest"], roles=tuple(t["roles"]), label=t["label"],
                 comment=t.get("comment", "none"), reasons=tuple(t.get("reasons", ())),
                 conditions=tuple(t.get("conditions", ())), effects=tuple(t.get("effects", ())),
@@ -118,7 +123,7 @@ class WorkflowDefinition:
         return next((t for t in self.transitions_from(state) if t.trigger == trigger), None)
 
 
-def _conditionals(schema: dict) -> list[tuple[str, dict]]:
+def conditionals(schema: dict) -> list[tuple[str, dict]]:
     """(pointer, subschema) of every `if` of a schema: at its top or in `allOf`."""
     out = [("/schema", schema)] if any(k in schema for k in ("if", "then", "else")) else []
     for i, part in enumerate(schema.get("allOf") or [] if isinstance(schema.get("allOf"), list) else []):
@@ -180,7 +185,7 @@ class ItemDefinition:
     @cached_property
     def conditions(self) -> list[Condition]:
         out = []
-        for _, part in _conditionals(self.schema):
+        for _, part in conditionals(self.schema):
             tests = (part.get("if") or {}).get("properties") or {}
             if not all(isinstance(t, dict) and ("const" in t or "enum" in t) for t in tests.values()):
                 continue  # only an old snapshot, from before the loader refused it, can hold another form

@@ -20,7 +20,7 @@ class Problem:
         return f"{self.file}: {self.path or '/'}: {self.message}"
 
 
-def _pointer(parts) -> str:
+def pointer(parts) -> str:
     return "".join(f"/{str(p).replace('~', '~0').replace('/', '~1')}" for p in parts)
 
 
@@ -45,7 +45,7 @@ def _read_json(path: Path, name: str, problems: list[Problem]) -> dict | None:
 
 
 @dataclass
-class _Doc:
+class Doc:
     """One definition file as read, with where its meta-schema errors point. Every later check reads only
     the parts that are sound, so one run reports all problems without echoing a broken part as others."""
     name: str
@@ -74,17 +74,19 @@ class _Doc:
         return self.part(*path) is not None and not any(tuple(b[:len(path)]) == path for b in self.bad)
 
 
-def _meta_problems(validator: Draft202012Validator, doc: _Doc) -> list[Problem]:
+def _meta_problems(validator: Draft202012Validator, doc: Doc) -> list[Problem]:
     errors = sorted(validator.iter_errors(doc.raw), key=lambda e: list(map(str, e.absolute_path)))
     doc.bad = [tuple(e.absolute_path) for e in errors]
-    return [Problem(doc.name, _pointer(e.absolute_path), e.message) for e in errors]
+    return [Problem(doc.name, pointer(e.absolute_path), e.message) for e in errors]
 
 
-def _read_folder(folder: Path, prefix: str, meta: Draft202012Validator,
-                 problems: list[Problem]) -> tuple[list[_Doc], dict[str, _Doc], set[str]]:
-    """Every readable file of one folder with its meta-schema report, the files by key, and every key the
-    folder holds (a file that cannot even be read still holds the key of its name: nothing calls it missing)."""
-    docs: list[_Doc] = []
+def read_folder(folder: Path, prefix: str, metaschema: str,
+                problems: list[Problem]) -> tuple[list[Doc], dict[str, Doc], set[str]]:
+    """Every readable file of one folder with its report against the named meta-schema, the files by key, and
+    every key the folder holds (a file that cannot even be read still holds the key of its name: nothing calls
+    it missing)."""
+    meta = _metaschema(metaschema)
+    docs: list[Doc] = []
     present: set[str] = set()
     for path in sorted(Path(folder).glob("*.json")):
         name = f"{prefix}/{path.name}"
@@ -92,13 +94,13 @@ def _read_folder(folder: Path, prefix: str, meta: Draft202012Validator,
         raw = _read_json(path, name, problems)
         if raw is None:
             continue
-        doc = _Doc(name, path.stem, raw)
+        doc = Doc(name, path.stem, raw)
         problems += _meta_problems(meta, doc)
         present.add(doc.key)
         if doc.sound("key") and raw["key"] != path.stem:
             problems.append(Problem(name, "/key", f"key“{raw['key']}”须与文件名“{path.stem}”一致"))
         docs.append(doc)
-    by_key: dict[str, _Doc] = {}
+    by_key: dict[str, Doc] = {}
     for doc in docs:
         by_key.setdefault(doc.key, doc)
     return docs, by_key, present

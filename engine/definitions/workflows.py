@@ -1,16 +1,12 @@
 """A workflow file's own checks: its states, its transitions, and the condition and effect names it uses."""
 from __future__ import annotations
 
-from engine.definitions.reading import Problem, _Doc
+from engine import rules  # the registry decides which condition and effect names exist
+from engine.definitions.model import transition_sources
+from engine.definitions.reading import Doc, Problem
 
 
-def _sources(t: dict) -> list:
-    return [t["source"]] if isinstance(t["source"], str) else t["source"]
-
-
-def _check_workflow(doc: _Doc) -> list[Problem]:
-    from engine import rules  # the registry decides which names exist
-
+def check_workflow(doc: Doc) -> list[Problem]:
     name, wf = doc.name, doc.raw
     out = []
     raw_states = wf.get("states") if isinstance(wf.get("states"), list) else None
@@ -25,7 +21,7 @@ def _check_workflow(doc: _Doc) -> list[Problem]:
         if not isinstance(t, dict):
             continue
         if doc.sound("transitions", i, "source"):
-            for j, s in enumerate(_sources(t)):
+            for j, s in enumerate(transition_sources(t)):
                 if raw_states is not None and s not in states:
                     path = f"/transitions/{i}/source" + ("" if isinstance(t["source"], str) else f"/{j}")
                     out.append(Problem(name, path, f"状态“{s}”未在 states 中声明"))
