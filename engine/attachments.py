@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import unicodedata
 
-from engine.definitions import Catalogue
+from engine.definitions.model import Catalogue
 from engine.errors import EngineError
 from engine.models import Account, Attachment, Case
 from engine.storage import KIND_NAMES, KINDS, FileStorage, sniff

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import access, clock
-from engine.definitions import Catalogue, ItemDefinition
+from engine.definitions.model import Catalogue, ItemDefinition
 from engine.models import Account, Case, DefinitionSnapshot
 from engine.rules import RuleContext, TransitionContext, effect
 from engine.rules.guards import unmet_requirement

@@ -12,7 +12,7 @@
 The slot tables below are the vocabulary. `problems` is the loader's check of the declarations (a slot
 that does not exist, a field that does not exist or does not fit the slot, a required slot left out, a
 role claimed twice); the other functions read the declarations of loaded definitions. Nothing here
-imports the engine but the format names: the rules, the batch store and positions all read it.
+imports the engine but the format names (engine.formats): the rules, the batch store and positions all read it.
 """
 from __future__ import annotations
 

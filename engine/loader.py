@@ -10,15 +10,17 @@ from pathlib import Path
 import engine.batch.store  # noqa: F401  (registers deactivate_rows)
 import engine.cases  # noqa: F401  (registers assign_reference)
 import engine.positions.publish  # noqa: F401  (registers publish, unpublish)
-from engine import definitions
-from engine.definitions import Catalogue, DefinitionError, Problem, default_dirs
+from engine.definitions import loading
+from engine.definitions.loading import DefinitionError, default_dirs
+from engine.definitions.model import Catalogue
+from engine.definitions.reading import Problem
 
 __all__ = ["Catalogue", "DefinitionError", "Problem", "check_definitions", "default_dirs", "load_catalogue"]
 
 
 def check_definitions(forms_dir: Path, workflows_dir: Path):
-    return definitions.check_definitions(forms_dir, workflows_dir)
+    return loading.check_definitions(forms_dir, workflows_dir)
 
 
 def load_catalogue(forms_dir: Path, workflows_dir: Path) -> Catalogue:
-    return definitions.load_catalogue(forms_dir, workflows_dir)
+    return loading.load_catalogue(forms_dir, workflows_dir)

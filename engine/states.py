@@ -21,7 +21,7 @@ from sqlalchemy import and_, false, or_
 from engine.models import Case
 
 if TYPE_CHECKING:
-    from engine.definitions import Catalogue, WorkflowDefinition
+    from engine.definitions.model import Catalogue, WorkflowDefinition
 
 QUEUE = "queue"          # every queue state; the workflow meta-schema keeps it from being a state name
 QUEUE_LABEL = "审核中"

@@ -8,7 +8,7 @@ from functools import lru_cache
 from jsonschema import Draft202012Validator
 
 from engine import formats
-from engine.definitions import ItemDefinition
+from engine.definitions.model import ItemDefinition
 from engine.rules import RuleContext, run_row_rules
 
 

@@ -7,7 +7,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from transitions import Machine
 
 from engine import access, formats
-from engine.definitions import Transition, WorkflowDefinition
+from engine.definitions.model import Transition, WorkflowDefinition
 from engine.errors import (  # noqa: F401  (the workflow's errors, importable from here)
     ClaimConflict, CommentInvalid, CommentRequired, GuardFailed, StaleCase, TransitionNotAllowed, WorkflowError,
 )

@@ -5,7 +5,7 @@ from collections import defaultdict, deque
 from html import escape
 
 from engine.roles import role_label
-from engine.definitions import WorkflowDefinition
+from engine.definitions.model import WorkflowDefinition
 
 LEVEL_LABELS = {"province": "省级", "city": "市级", "county": "县级"}
 

@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass, field
 
 from engine.attachments import current_attachments
-from engine.definitions import Field, ItemDefinition
+from engine.definitions.model import Field, ItemDefinition
 from engine.regions import load_regions
 from engine.storage import KIND_NAMES
 from engine.validation import required_fields

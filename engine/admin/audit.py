@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, String, Text, cast, false, func, literal, null, or_, select
 
 from engine import clock
-from engine.definitions import Catalogue
+from engine.definitions.model import Catalogue
 from engine.models import Account, AuditEntry, Case, CaseEvent
 from engine.paging import Page, parse_page
 from engine.regions import load_regions

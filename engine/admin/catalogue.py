@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
-from engine.definitions import Catalogue, ItemDefinition, WorkflowDefinition
+from engine.definitions.model import Catalogue, ItemDefinition, WorkflowDefinition
 from engine.models import Case, DefinitionSnapshot
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from engine.admin.audit import RECENT, AuditFilter, AuditRow, audit_log
 from engine.admin.staff import account_counts
-from engine.definitions import Catalogue
+from engine.definitions.model import Catalogue
 from engine.models import Case
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select
 from engine.accounts.passwords import check_password, hash_password
 from engine.accounts.registration import AccountError
 from engine.admin.audit import RECENT, AuditFilter, AuditRow, audit, audit_log
-from engine.definitions import Catalogue
+from engine.definitions.model import Catalogue
 from engine.models import Account, row_id
 from engine.paging import Page, parse_page
 from engine.regions import load_regions

@@ -15,7 +15,7 @@ from typing import Callable
 
 import fastjsonschema
 
-from engine.definitions import ItemDefinition
+from engine.definitions.model import ItemDefinition
 
 # Top-level keywords under which a row is valid exactly when each of its fields is valid on its own.
 _PER_FIELD_KEYWORDS = frozenset({"type", "properties", "required", "additionalProperties", "$schema", "$id", "title",

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from engine.batch.importer import RowError
 from engine.batch.reader import LOST_DIGITS, open_sheet
 from engine.batch.template import Column, write_workbook
-from engine.definitions import ItemDefinition
+from engine.definitions.model import ItemDefinition
 
 
 def _cell(raw):

@@ -26,7 +26,7 @@ from engine.batch.reader import (
     HEADER_ONLY, BadFile, CellProblem, HeaderColumn, Sheet, column_converter, display_value, open_sheet,
 )
 from engine.batch.store import store_batch
-from engine.definitions import Catalogue, ItemDefinition
+from engine.definitions.model import Catalogue, ItemDefinition
 from engine.errors import EngineError
 from engine.models import Account, BatchImport, Case
 from engine.rules import RuleContext, row_rules_checker, run_batch_rules

@@ -20,7 +20,7 @@ import python_calamine
 
 from engine import formats
 from engine.batch.template import GUIDE_SHEET, LISTS_SHEET, META_MARK, META_SHEET
-from engine.definitions import Field, ItemDefinition
+from engine.definitions.model import Field, ItemDefinition
 from engine.errors import EngineError
 from engine.formats import (
     BANK_ACCOUNT, BANK_CODE, CREDIT_CODE, DATE, ID_NUMBER, LANDLINE, MOBILE, MONTH, REGION_FORMATS,

@@ -8,7 +8,7 @@ from functools import lru_cache
 from sqlalchemy import case as sql_case, func, select, update
 
 from engine import clock, declarations, formats
-from engine.definitions import Catalogue, ItemDefinition
+from engine.definitions.model import Catalogue, ItemDefinition
 from engine.models import Account, BatchRow, Case, Position
 from engine.rules import TransitionContext, effect
 

@@ -21,7 +21,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from engine import clock
-from engine.definitions import Field, ItemDefinition
+from engine.definitions.model import Field, ItemDefinition
 from engine.formats import BANK_ACCOUNT, BANK_CODE, CREDIT_CODE, DATE, ID_NUMBER, LANDLINE, MOBILE, MONTH
 from engine.spreadsheet import FORMULA_STARTS, neutralise
 from engine.rules import column_notes

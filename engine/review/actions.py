@@ -6,7 +6,7 @@ from __future__ import annotations
 from engine import access
 from engine.access import holder
 from engine.cases import actor_of, transition
-from engine.definitions import Catalogue
+from engine.definitions.model import Catalogue
 from engine.models import Account, Case, CaseEvent
 from engine.rules import GUARDS, TransitionContext
 from engine.workflow import available, role_allows

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from engine import access
 from engine.cases import actor_of
-from engine.definitions import Catalogue
+from engine.definitions.model import Catalogue
 from engine.models import Account, Case, CaseEvent, Unit, row_id
 from engine.errors import StaleCase, WorkflowError
 from engine.workflow import available

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from engine import formats
 from engine.cases import definition_for
-from engine.definitions import Catalogue, ItemDefinition
+from engine.definitions.model import Catalogue, ItemDefinition
 from engine.models import Attachment, BatchRow, Case, CaseEvent
 from engine.regions import load_regions
 

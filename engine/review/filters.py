@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 
 from engine import formats
-from engine.definitions import Catalogue
+from engine.definitions.model import Catalogue
 from engine.paging import parse_page, parse_per_page
 from engine.regions import load_regions
 from engine.states import state_index

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from engine import access, clock
 from engine.batch.store import source_import
-from engine.definitions import Catalogue
+from engine.definitions.model import Catalogue
 from engine.models import Account, Case
 from engine.review import actions, display, queue
 

@@ -9,7 +9,7 @@ from sqlalchemy import and_, bindparam, false, func, literal, or_, select, union
 from sqlalchemy.orm import aliased
 
 from engine import access, formats
-from engine.definitions import Catalogue
+from engine.definitions.model import Catalogue
 from engine.models import Account, Case, Unit
 from engine.regions import load_regions
 from engine.states import StateChoice

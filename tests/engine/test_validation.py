@@ -219,7 +219,7 @@ def test_unknown_keys_are_dropped(key):
 # ---- conditional required (if/then/else) -------------------------------------
 
 def test_a_field_required_under_a_condition_is_judged_on_the_normalised_answer():
-    from engine.definitions import ItemDefinition
+    from engine.definitions.model import ItemDefinition
     from engine.validation import required_fields
 
     raw = json.loads(json.dumps({k: v for k, v in CAT.item("post_application").raw.items() if k != "publish"}))

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.webapp.pages import soup
-from tests.webapp.pages import the_form
+from tests.webapp.pages import soup, the_form
 from tests.webapp.test_new_item import definitions
 
 CONDITIONAL = {

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from engine.definitions import WorkflowDefinition
+from engine.definitions.model import WorkflowDefinition
 from webapp.drawing import workflow_svg
 
 

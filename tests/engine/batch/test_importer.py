@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from engine.batch import importer
 from engine.batch.importer import ImportRefused, import_workbook, load_errors
 from engine.batch.template import filled_workbook
-from engine.definitions import ItemDefinition
+from engine.definitions.model import ItemDefinition
 from engine.models import BatchImport, BatchRow, Case, Position
 from tests import factories as f
 from tests.data import batch_rows

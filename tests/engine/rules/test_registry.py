@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 
 from engine.batch.template import GUIDE_SHEET, template_bytes
-from engine.definitions import ItemDefinition
+from engine.definitions.model import ItemDefinition
 from engine.rules import BATCH_RULES, EFFECTS, GUARDS, ROW_RULES, Registry, column_notes, run_batch_rules
 from engine.rules.docs import hooks_table, rules_table
 from engine.rules.registry import RuleContext

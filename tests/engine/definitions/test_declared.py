@@ -1,0 +1,92 @@
+"""What items declare: publish.fields, role, batch.index, locates_unit (engine/declarations.py)."""
+from tests.engine.definitions.copies import edit, problems_of
+
+
+def test_publish_fields_must_name_fitting_fields_and_every_required_position_column(defs):
+    forms, _ = defs
+
+    def change(r):
+        fields = r["publish"]["fields"]
+        fields["salary"] = "allowance"            # no such position attribute
+        fields["openings"] = "head_count"         # no such field
+        fields["period_months"] = "work_address"  # a string for a number
+        fields["county"] = "work_city"            # a city where a county is wanted
+        fields["major"] = "description"           # 1500 characters into a 100-character column
+        fields["deadline"] = "age_min"
+        del fields["name"]                        # the position's name is required
+        r["schema"]["required"].remove("allowance")
+    edit(forms / "post_application.json", change)
+    found = problems_of(*defs)
+    name = "forms/post_application.json"
+    for expected in (
+        f"{name}: /publish/fields/salary: 岗位没有“salary”，可用：name、openings、period_months",
+        f"{name}: /publish/fields/openings: 字段“head_count”不在 schema.properties 中",
+        f"{name}: /publish/fields/period_months: 字段“work_address”的类型为string，此处须为integer",
+        f"{name}: /publish/fields/county: 字段“work_city”的 format 须为“shanxi-county”",
+        f"{name}: /publish/fields/major: 字段“description”须用 maxLength 或 enum 限定在100个字符以内",
+        f"{name}: /publish/fields/deadline: 字段“age_min”的类型为integer，此处须为string",
+        f"{name}: /publish/fields: 缺少“name”：岗位必须声明它来自哪个字段",
+        f"{name}: /publish/fields/allowance: 字段“allowance”须列入 schema.required：此处必须有值",
+    ):
+        assert any(p.startswith(expected) for p in found), (expected, found)
+
+
+def test_a_singular_role_is_claimed_by_one_item_only(defs):
+    forms, _ = defs
+    edit(forms / "onduty_report.json", lambda r: r.update(role={"as": "agreements", "fields": {
+        "name": "name", "position": "status"}}))
+    found = problems_of(*defs)
+    assert ("forms/onduty_report.json: /role/as: 角色“agreements”已由 forms/match_report.json 担任，"
+            "只能有一个事项担任") in found
+    # And the agreements' period must be indexed, as required fields.
+    assert "forms/onduty_report.json: /batch/index: 角色“agreements”须在 batch.index 中声明“start_date”" in found
+
+
+def test_role_checks(defs):
+    forms, _ = defs
+    edit(forms / "unit_application.json", lambda r: r["role"].update(when="accepted", fields={
+        "industry": "unit_type", "region": "county", "county": "city"}))
+    edit(forms / "post_application.json", lambda r: r.update(role={"as": "agreements", "fields": {}}))
+    edit(forms / "attendance_report.json", lambda r: r.update(role={"as": "sponsor"}))
+    found = problems_of(*defs)
+    for expected in (
+        "forms/unit_application.json: /role/when: 状态“accepted”不在流程中",
+        "forms/unit_application.json: /role/fields/region: 角色“unit_approval”没有“region”",
+        "forms/unit_application.json: /role/fields/county: 字段“city”的 format 须为“shanxi-county”",
+        "forms/post_application.json: /role/as: 角色“agreements”只能由 kind 为 batch 的事项担任",
+        "forms/post_application.json: /role/fields: 缺少“name”：角色“agreements”必须声明它来自哪个字段",
+        "forms/attendance_report.json: /role/as: 未知的角色“sponsor”，可用：unit_approval、agreements",
+    ):
+        assert any(p.startswith(expected) for p in found), (expected, found)
+    # unit_type's eight choices fit the industry column; fields that do not exist are named.
+    assert not any("/role/fields/industry" in p for p in found)
+    edit(forms / "unit_application.json", lambda r: r["role"].pop("when"))
+    assert "forms/unit_application.json: /role: 角色“unit_approval”须用 when 说明哪个状态的申请起作用" in \
+        problems_of(*defs)
+
+
+def test_locates_unit_names_a_required_city_and_county(defs):
+    forms, _ = defs
+    edit(forms / "unit_application.json", lambda r: r["locates_unit"].update(city="address", county="district"))
+    found = problems_of(*defs)
+    assert "forms/unit_application.json: /locates_unit/city: 字段“address”的 format 须为“shanxi-city”" in found
+    assert "forms/unit_application.json: /locates_unit/county: 字段“district”不在 schema.properties 中" in found
+
+
+def test_batch_index_fields_must_fit_their_columns(defs):
+    forms, _ = defs
+    edit(forms / "attendance_report.json", lambda r: r["batch"]["index"].update(month="remark", person="name"))
+    found = problems_of(*defs)
+    assert "forms/attendance_report.json: /batch/index/month: 字段“remark”的 format 须为“month”" in found
+    assert any(p.startswith("forms/attendance_report.json: /batch/index/person: batch.index没有“person”")
+               for p in found)
+
+
+def test_rules_that_read_agreements_need_an_item_playing_the_role(defs):
+    forms, _ = defs
+    edit(forms / "match_report.json", lambda r: r.pop("role"))
+    found = problems_of(*defs)
+    assert "forms/attendance_report.json: /batch/rules/1/rule: 规则“on_roster”需要一个担任角色“agreements”的事项（role.as）" \
+        in found
+    assert "forms/match_report.json: /batch/rules/3/rule: 规则“no_overlapping_agreement”需要一个担任角色“agreements”的事项（role.as）" \
+        in found
