@@ -25,6 +25,7 @@ from engine import clock
 from engine.errors import AccessDenied, ClaimConflict
 from engine.models import Account, Case, Position
 from engine.regions import CITY, COUNTY, PROVINCE, load_regions
+from engine.roles import OWNER_ROLES
 
 class Permission(StrEnum):
     """What a route may require of its context (webapp views name these)."""
@@ -84,7 +85,7 @@ def is_reviewer(account: Account | None) -> bool:
 # ---- owners and drafts -----------------------------------------------------------
 
 def owns(account: Account | None, case: Case) -> bool:
-    if account is None or not account.active or account.role not in ("unit", "individual"):
+    if account is None or not account.active or account.role not in OWNER_ROLES:
         return False
     if case.unit_id is not None:
         return account.unit_id == case.unit_id

@@ -24,6 +24,8 @@ __all__ = ["Region", "RegionTable", "load_regions"]
 PROVINCE = "province"
 CITY = "city"
 COUNTY = "county"
+# What a jurisdiction of each level is called (a reviewer's level, a transition's reviewer_levels).
+LEVEL_LABELS = {PROVINCE: "省级", CITY: "市级", COUNTY: "县级"}
 
 _REGIONS_FILE = "shanxi_regions.json"
 _WAGE_FILE = "minimum_wage.json"

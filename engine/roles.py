@@ -3,6 +3,7 @@ from __future__ import annotations
 
 ROLES = ("unit", "individual", "reviewer", "admin")   # the values of accounts.role
 STAFF_ROLES = ("reviewer", "admin")                   # log in at /staff/login
+OWNER_ROLES = ("unit", "individual")                 # own cases; log in on the public login page
 SYSTEM = "system"   # not an account: the actor of transitions the programme fires itself (a batch's accept)
 
 ROLE_LABELS = {"unit": "单位", "individual": "个人", "reviewer": "审核人员", "admin": "系统管理员"}

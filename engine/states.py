@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, Iterable
 from sqlalchemy import and_, false, or_
 
 from engine.models import Case
+from engine.roles import OWNER_ROLES
 
 if TYPE_CHECKING:
     from engine.definitions.model import Catalogue, WorkflowDefinition
 
 QUEUE = "queue"          # every queue state; the workflow meta-schema keeps it from being a state name
 QUEUE_LABEL = "审核中"
-OWNER_ROLES = ("unit", "individual")
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,10 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from html import escape
 
+from engine.regions import LEVEL_LABELS
 from engine.roles import role_label
 from engine.definitions.model import WorkflowDefinition
 
-LEVEL_LABELS = {"province": "省级", "city": "市级", "county": "县级"}
 
 
 def _text_width(text: str, size: float = 13) -> float:

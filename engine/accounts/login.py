@@ -10,6 +10,7 @@ from engine import formats
 from engine.accounts.passwords import hash_password, needs_rehash, verify_password
 from engine.clock import utcnow
 from engine.models import Account, AuditEntry, LoginAttempt
+from engine.roles import OWNER_ROLES
 
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
@@ -22,7 +23,7 @@ class Throttled(Exception):
 
 def login_name_for(kind: str, value: str) -> str:
     """Units sign in with their credit code, individuals with their ID number; staff with a user name."""
-    if kind in ("unit", "individual"):
+    if kind in OWNER_ROLES:
         return formats.normalize_code(value or "")
     return formats.trim(value or "")
 

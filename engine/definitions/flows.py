@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from engine.definitions.model import transition_sources
 from engine.definitions.reading import Doc, Problem
+from engine.regions import CITY, COUNTY, LEVEL_LABELS, PROVINCE
+from engine.roles import OWNER_ROLES
 
-LEVELS = ("province", "city", "county")
-LEVEL_NAMES = {"province": "省级", "city": "市级", "county": "县级"}
-OWNER_ROLES = {"unit", "individual"}
+LEVELS = (PROVINCE, CITY, COUNTY)
+_OWNERS = frozenset(OWNER_ROLES)
 
 
 def _levels_text(levels) -> str:
-    return "、".join(LEVEL_NAMES[lv] for lv in levels)
+    return "、".join(LEVEL_LABELS[lv] for lv in levels)
 
 
 class Flow:
@@ -66,7 +67,7 @@ def check_flow(name: str, flow: Flow) -> list[Problem]:
     reachable = flow.reachable()
     entered: dict[str, str] = {}
     for _, t, sources in flow.edges:
-        if OWNER_ROLES & set(t["roles"]) and reachable & set(sources):
+        if _OWNERS & set(t["roles"]) and reachable & set(sources):
             entered.setdefault(t["dest"], t["label"])
     for state, action in entered.items():
         s = flow.states[state]
@@ -82,7 +83,7 @@ def check_flow(name: str, flow: Flow) -> list[Problem]:
                                f"待审核状态“{s['label']}”没有审核人员（reviewer）可执行的操作，申请会一直停在这里"))
         returned = any("reviewer" in t["roles"] and t["dest"] == state for _, t, _ in flow.edges)
         if returned and leaving and not s.get("editable") and any(t.get("validates") for _, t in leaving) \
-                and all(set(t["roles"]) <= OWNER_ROLES for _, t in leaving):
+                and all(set(t["roles"]) <= _OWNERS for _, t in leaving):
             out.append(Problem(name, at(state),
                                f"“{s['label']}”由审核人员退回、只能由单位或个人重新提交，须标为可修改"
                                f"（\"editable\": true），否则无法修改后再提交"))
@@ -140,7 +141,7 @@ def check_levels(name: str, flow: Flow, item: Doc, seeing: tuple[set[str], set[s
             for level, pointer in flow.acting(i, t, source):
                 if pointer and level not in seeing_any:
                     out.append(Problem(name, pointer,
-                                       f"{LEVEL_NAMES[level]}审核人员看不到事项“{item.key}”的申请（{why}，"
+                                       f"{LEVEL_LABELS[level]}审核人员看不到事项“{item.key}”的申请（{why}，"
                                        f"只有省级审核人员能看到）"))
     if not flow.uses_levels:
         return out
