@@ -111,3 +111,22 @@ def test_anonymous_gets_401_and_unknown_case_404(web, api_unit):
 def test_missing_csrf_header_is_refused(web, api_unit):
     res = web.app.post_json("/api/items/unit_application/cases", {"data": {}}, status=400)
     assert "页面已过期" in res.json["error"]
+
+
+def test_a_case_claimed_by_another_reviewer_is_refused_through_the_api(web, dbsession, catalogue, storage):
+    """The claim a colleague holds stops the API as it stops the page and the bulk action."""
+    from engine.cases import submit
+    from engine.review.claims import claim
+    unit = f.unit_account(dbsession, name="晋中新能源有限公司")
+    holder = f.reviewer(dbsession, login="ty_holder", name="王审核")
+    f.reviewer(dbsession, login="ty_other", name="李审核")
+    f.approved_unit(dbsession, catalogue, storage, unit, f.reviewer(dbsession, login="sheng", jurisdiction="140000"))
+    case = submit(dbsession, catalogue, catalogue.item("post_application"), unit, f.post_data())
+    claim(dbsession, case, holder)
+    dbsession.commit()
+    res = web.app.post_json("/api/session", {"kind": "staff", "login": "ty_other", "password": f.PASSWORD})
+    web.token = res.json["csrf_token"]
+    refused = call(web, "post", f"/api/cases/{case.id}/transitions/approve", {"version": case.version}, status=409)
+    assert "王审核" in refused.json["error"] and "认领" in refused.json["error"]
+    dbsession.expire_all()
+    assert dbsession.get(Case, case.id).state == "submitted"
