@@ -18,7 +18,7 @@ from engine.positions.intents import (
 from engine.positions.profile import declared_values, unit_profile
 from engine.positions.publish import publish_case, unpublish_case
 from engine.positions.search import (
-    FILTER_KEYS, MAX_PAGE, PER_PAGE, PERIODS, SORTS, Choices, PositionFilters, PositionSummary, SearchResult,
+    FILTER_KEYS, PER_PAGE, PERIODS, SORTS, Choices, PositionFilters, PositionSummary, SearchResult,
     cached_search, parse_filters, regions_tree, search_choices, search_positions,
 )
 from engine.positions.status import STATUS_LABELS, PositionError, position_status
@@ -30,7 +30,7 @@ from engine.positions.unit import (
 from engine.positions.workbooks import intents_workbook, intents_xlsx, match_rows, match_template
 
 __all__ = [
-    "ACTION_LABELS", "FILTER_KEYS", "MAX_PAGE", "PERIODS", "PER_PAGE", "RESULT_CACHE", "SORTS", "STATUS_LABELS",
+    "ACTION_LABELS", "FILTER_KEYS", "PERIODS", "PER_PAGE", "RESULT_CACHE", "SORTS", "STATUS_LABELS",
     "Choices", "IntentPerson", "LruCache", "MyIntent", "PositionError", "PositionFilters", "PositionPage",
     "PositionSummary", "SearchResult", "UnitPosition", "UnitPositionPage", "active_intent", "application_item",
     "cached_search", "declared_values", "find_intent", "intent_educations", "intents_of_account",
