@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.webapp.pages import soup
-from tests.webapp.test_new_item import apps, definitions, the_form  # noqa: F401 (apps: fixture)
+from tests.webapp.pages import soup, the_form
+from tests.webapp.test_new_item import definitions
 
 CONDITIONAL = {
     "key": "claim_change",
