@@ -12,7 +12,7 @@ from engine.cases import save_draft, submit
 from engine.review.actions import act
 from tests import factories as f
 from tests.webapp.pages import soup
-from tests.webapp.test_new_item import SUBSIDY, apps, definitions, queue_rows  # noqa: F401 (apps: fixture)
+from tests.webapp.test_new_item import SUBSIDY, definitions, queue_rows
 
 THREE_LEVEL = {
     "key": "three_level_review",
