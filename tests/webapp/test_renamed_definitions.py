@@ -10,13 +10,13 @@ import io
 import json
 import re
 import shutil
-from datetime import date, timedelta
+from datetime import timedelta
 
 import openpyxl
 import pytest
 from sqlalchemy import select
 
-from engine import formats
+from engine import clock, formats
 from engine.loader import default_dirs, load_catalogue
 from engine.models import BatchRow, Case, Position
 from engine.rules import BATCH_RULES, ROW_RULES
@@ -187,7 +187,7 @@ def test_renamed_items_and_fields_run_the_whole_programme(renamed_catalogue, app
             position.education, position.major, position.address) == (
         "数据分析见习生", 5, "140105", 2800, 6, "本科", "统计学", "太原市小店区长治路123号")
     assert position.industry == "信息传输、软件和信息技术服务业"  # from the unit_approval role's profile
-    assert position.deadline == date.today() + timedelta(days=60)
+    assert position.deadline == clock.today() + timedelta(days=60)  # the factory's Beijing date
 
     # 4. The public finds it by its fields, with the choices the renamed definitions declare.
     public = client()
@@ -229,7 +229,7 @@ def test_renamed_items_and_fields_run_the_whole_programme(renamed_catalogue, app
         box.checked = True
     prefilled = form.submit().body
     match_item = cat.item(match_key)
-    first = date.today().replace(day=1)
+    first = clock.today().replace(day=1)
     start = formats.add_months(first, -1)
     end = formats.add_months(start, 6) - timedelta(days=1)
     agreement = renamed({"graduated_on": "2026-06-30", "category": "离校2年内未就业高校毕业生",
