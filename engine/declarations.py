@@ -12,12 +12,14 @@
 The slot tables below are the vocabulary. `problems` is the loader's check of the declarations (a slot
 that does not exist, a field that does not exist or does not fit the slot, a required slot left out, a
 role claimed twice); the other functions read the declarations of loaded definitions. Nothing here
-imports the engine: the rules, the batch store and positions all read it.
+imports the engine but the format names (engine.formats): the rules, the batch store and positions all read it.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Iterable, Mapping
+
+from engine.formats import DATE, ID_NUMBER, MOBILE, MONTH, SHANXI_CITY, SHANXI_COUNTY
 
 
 @dataclass(frozen=True)
@@ -37,31 +39,31 @@ POSITION_SLOTS: dict[str, Slot] = {
     "openings": Slot(("integer",), required=True),
     "period_months": Slot(("integer",), required=True),
     "allowance": Slot(("integer",), required=True),
-    "city": Slot(_STRING, required=True, format="shanxi-city"),
-    "county": Slot(_STRING, required=True, format="shanxi-county"),
+    "city": Slot(_STRING, required=True, format=SHANXI_CITY),
+    "county": Slot(_STRING, required=True, format=SHANXI_COUNTY),
     "education": Slot(_STRING, max_length=10),
     "major": Slot(_STRING, max_length=100),
     "address": Slot(_STRING, max_length=200),
-    "deadline": Slot(_STRING, format="date"),
+    "deadline": Slot(_STRING, format=DATE),
     "age_min": Slot(("integer",)),
     "age_max": Slot(("integer",)),
     "description": Slot(_STRING),
     "contact_name": Slot(_STRING),
-    "contact_mobile": Slot(_STRING, format="mobile"),  # shown masked
+    "contact_mobile": Slot(_STRING, format=MOBILE),  # shown masked
 }
 
 # locates_unit: the fields that set the unit's 业务办理归属地 on submission, which decides its reviewers.
 LOCATES_SLOTS: dict[str, Slot] = {
-    "city": Slot(_STRING, required=True, format="shanxi-city"),
-    "county": Slot(_STRING, required=True, format="shanxi-county"),
+    "city": Slot(_STRING, required=True, format=SHANXI_CITY),
+    "county": Slot(_STRING, required=True, format=SHANXI_COUNTY),
 }
 
 # Indexed columns of batch_rows -> what the field must be.
 INDEX_SLOTS: dict[str, Slot] = {
-    "id_number": Slot(_STRING, format="id-number"),
-    "month": Slot(_STRING, format="month"),
-    "start_date": Slot(_STRING, format="date"),
-    "end_date": Slot(_STRING, format="date"),
+    "id_number": Slot(_STRING, format=ID_NUMBER),
+    "month": Slot(_STRING, format=MONTH),
+    "start_date": Slot(_STRING, format=DATE),
+    "end_date": Slot(_STRING, format=DATE),
 }
 
 
@@ -78,7 +80,7 @@ ROLES: dict[str, Role] = {
     "unit_approval": Role({
         "industry": Slot(_STRING, max_length=40),  # copied to its positions; its enum is the search's 行业 list
         "unit_type": Slot(_STRING),
-        "county": Slot(_STRING, format="shanxi-county"),
+        "county": Slot(_STRING, format=SHANXI_COUNTY),
         "address": Slot(_STRING),
         "intro": Slot(_STRING),
     }, needs_when=True),
