@@ -1,7 +1,7 @@
 """Who may see and act on what: the one home of every access rule.
 
 - The owner rule: a case belongs to its unit (every account of the unit) or, for an individual, to the
-  account that made it.
+  account that made it. A batch import, narrower, belongs to the account that uploaded it (`made_by`).
 - The jurisdiction rule: a reviewer's jurisdiction is the province, a city or a county, and covers the
   cases and positions located in it. It is given both as a SQL clause (queues, counts, exports) and as
   an object check (one case, one position); both read the jurisdiction's level from the region table.
@@ -97,6 +97,18 @@ def owner_clause(account: Account):
     if account.unit_id is not None:
         return Case.unit_id == account.unit_id
     return and_(Case.unit_id.is_(None), Case.account_id == account.id)
+
+
+def made_by(account: Account | None, thing) -> bool:
+    """Whether this account made it itself (a case, a batch import): narrower than the owner rule. An import
+    and what it shows back (its error workbook, the case it just made) are for the account that uploaded
+    the file, not for the rest of its unit."""
+    return account is not None and account.active and thing.account_id == account.id
+
+
+def made_by_clause(account: Account, model):
+    """`made_by` as a SQL condition on a table with an account_id column."""
+    return model.account_id == account.id
 
 
 def is_draft(case: Case) -> bool:

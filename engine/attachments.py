@@ -78,3 +78,11 @@ def attach(session, storage: FileStorage, catalogue: Catalogue, case: Case, slot
 
 def current_attachments(case: Case) -> dict[str, Attachment]:
     return {a.slot: a for a in case.attachments if a.current}
+
+
+def case_attachment(session, case: Case, attachment_id: int | None) -> Attachment | None:
+    """One of the case's files (current or replaced), or None."""
+    if attachment_id is None:
+        return None
+    found = session.get(Attachment, attachment_id)
+    return found if found is not None and found.case_id == case.id else None

@@ -3,11 +3,12 @@
 
 kind: not_found (the object does not exist for this caller), forbidden (exists, but not for this caller
 or not in this state), conflict (someone else changed or holds it), invalid (the data is wrong),
-bad_request (the request itself is malformed), too_large, unsupported (a file of the wrong type).
+bad_request (the request itself is malformed), too_large, unsupported (a file of the wrong type),
+throttled (too many attempts: try again later).
 """
 from __future__ import annotations
 
-KINDS = ("invalid", "bad_request", "not_found", "forbidden", "conflict", "too_large", "unsupported")
+KINDS = ("invalid", "bad_request", "not_found", "forbidden", "conflict", "too_large", "unsupported", "throttled")
 
 
 class EngineError(Exception):

@@ -9,6 +9,7 @@ from jsonschema import Draft202012Validator
 
 from engine import formats
 from engine.definitions.model import ItemDefinition
+from engine.errors import EngineError
 from engine.rules import RuleContext, run_row_rules
 
 
@@ -25,11 +26,14 @@ class FieldError:
         return {"field": self.field, "message": self.message}
 
 
-class ValidationFailed(Exception):
+class ValidationFailed(EngineError):
+    """Every problem of the data at once, each by its field."""
+    kind = "invalid"
+
     def __init__(self, errors: list[FieldError], data: dict | None = None):
+        super().__init__("; ".join(f"{e.pointer}: {e.message}" for e in errors))
         self.errors = errors
         self.data = data
-        super().__init__("; ".join(f"{e.pointer}: {e.message}" for e in errors))
 
 
 @lru_cache(maxsize=64)

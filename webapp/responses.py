@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from pyramid.httpexceptions import HTTPNotFound
+from pyramid.httpexceptions import HTTPException, HTTPNotFound, exception_response
 from pyramid.response import FileResponse, Response
 
 from engine.spreadsheet import XLSX_CONTENT_TYPE
@@ -12,14 +12,17 @@ from webapp.services import storage
 
 # The one place an engine refusal's kind becomes an HTTP status (engine/errors.py lists the kinds).
 STATUS_OF_KIND = {"invalid": 422, "bad_request": 400, "not_found": 404, "forbidden": 403, "conflict": 409,
-                  "too_large": 413, "unsupported": 415}
+                  "too_large": 413, "unsupported": 415, "throttled": 429}
 
 
 def status_of(error) -> int:
-    kind = getattr(error, "kind", None)
-    if kind in STATUS_OF_KIND:
-        return STATUS_OF_KIND[kind]
-    return getattr(error, "status", 422)   # errors not yet given a kind (positions, accounts)
+    """The HTTP status of an engine refusal (an EngineError: every one has a kind)."""
+    return STATUS_OF_KIND[error.kind]
+
+
+def http_refusal(error) -> HTTPException:
+    """An engine refusal as the HTTP exception a page raises (webapp/views/errors.py draws its page)."""
+    return exception_response(status_of(error), detail=error.message)
 
 
 def api_error(request, status: int, message: str, **extra):

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from engine import formats
 from engine.accounts.passwords import hash_password, needs_rehash, verify_password
 from engine.clock import utcnow
+from engine.errors import EngineError
 from engine.models import Account, AuditEntry, LoginAttempt
 from engine.roles import OWNER_ROLES
 
@@ -17,8 +18,12 @@ FAILURE_WINDOW = timedelta(minutes=15)
 LOGIN_NAME_MAX = 64  # accounts.login_name and login_attempts.login_name are VARCHAR(64)
 
 
-class Throttled(Exception):
-    message = "登录失败次数过多，请15分钟后再试"
+class Throttled(EngineError):
+    """Too many failures for this name in FAILURE_WINDOW: no password is checked until it has passed."""
+    kind = "throttled"
+
+    def __init__(self):
+        super().__init__("登录失败次数过多，请15分钟后再试")
 
 
 def login_name_for(kind: str, value: str) -> str:

@@ -5,14 +5,18 @@ from sqlalchemy import select
 
 from engine import formats
 from engine.accounts.passwords import check_password, hash_password
+from engine.errors import EngineError
 from engine.models import Account, Unit
 from engine.validation import FieldError
 
 
-class AccountError(Exception):
+class AccountError(EngineError):
+    """What was typed, refused: every problem at once, each by its field."""
+    kind = "invalid"
+
     def __init__(self, errors: list[FieldError]):
-        self.errors = errors
         super().__init__("; ".join(e.message for e in errors))
+        self.errors = errors
 
 
 def _check_mobile(mobile: str, errors: list[FieldError], field="/mobile", label="手机号") -> str:

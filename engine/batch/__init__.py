@@ -1,0 +1,5 @@
+"""Excel batch items, one job per module, bottom to top: template (the workbook a unit fills in), reader,
+columns and store (writing a clean batch), gc_pause, importer (every row checked, then stored or its errors
+recorded), errorbook (the file with its errors marked), records (imports read back: the recent ones, the
+case an import made, the error workbook, a batch's rows) and page (all a batch item's page shows).
+"""

@@ -154,16 +154,6 @@ def deactivate_rows(session, case: Case) -> None:
             matched=sql_case((Position.matched > n, Position.matched - n), else_=0)))
 
 
-
-
-def source_import(session, case: Case):
-    """The import that produced a batch case (its original file), or None for cases made another way."""
-    from engine.models import BatchImport
-    if case.row_count is None:
-        return None
-    return session.scalar(select(BatchImport).where(BatchImport.case_id == case.id))
-
-
 @effect("deactivate_rows", doc="a revoked batch's rows stop counting and free the places they took on positions")
 def _deactivate_rows_effect(case, ctx) -> None:
     deactivate_rows(ctx.session, case)

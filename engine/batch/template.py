@@ -340,6 +340,11 @@ def template_bytes(item: ItemDefinition, position_names: Iterable[str] = (), max
     return write_workbook(item, choices=choices_for(item, position_names), max_rows=max_rows, max_mb=max_mb)
 
 
+def unit_template(session, item: ItemDefinition, unit_id: int | None, *, max_rows: int, max_mb: float) -> bytes:
+    """The item's template with this unit's open positions offered in its lists."""
+    return template_bytes(item, open_position_names(session, unit_id), max_rows=max_rows, max_mb=max_mb)
+
+
 def filled_workbook(item: ItemDefinition, rows: Iterable[dict], position_names: Iterable[str] = (),
                     version: int | None = None) -> bytes:
     """The template with rows of {field key: value} filled in (for fixtures, benchmarks and examples)."""

@@ -99,7 +99,7 @@ def check_flow(name: str, flow: Flow) -> list[Problem]:
 
 def visibility(item: Doc, items: dict[str, Doc], flows: dict[str, Flow]) -> tuple[set[str], set[str], str]:
     """(levels that see some case of the item, levels that see every case, why the others may not).
-    A case carries its owner's 业务办理归属地, which decides which reviewers see it (engine/cases.py): an
+    A case carries its owner's 业务办理归属地, which decides which reviewers see it (engine/cases/lifecycle.py): an
     individual has none, and a unit has one only once it submitted an item with `locates_unit`."""
     roles = set(item.raw["roles"])
 

@@ -30,27 +30,27 @@ _CLOSED = {"expired": "该岗位已过招募截止日，不能再登记意向", 
 
 def register_intent(session, position: Position, account: Account, today: date | None = None) -> Intent:
     if account.role != "individual":
-        raise PositionError("只有个人用户可以登记“我有意向”", 403)
+        raise PositionError("只有个人用户可以登记“我有意向”", "forbidden")
     status = position_status(position, today)
     if status != "open":
-        raise PositionError(_CLOSED[status], 422)
+        raise PositionError(_CLOSED[status], "invalid")
     if active_intent(session, position.id, account.id) is not None:
-        raise PositionError("您已对该岗位登记过意向，无需重复登记", 409)
+        raise PositionError("您已对该岗位登记过意向，无需重复登记", "conflict")
     intent = Intent(position_id=position.id, account_id=account.id)
     try:
         # Two clicks at once: the partial unique index lets only one through.
         with session.begin_nested():
             session.add(intent)
     except IntegrityError:
-        raise PositionError("您已对该岗位登记过意向，无需重复登记", 409) from None
+        raise PositionError("您已对该岗位登记过意向，无需重复登记", "conflict") from None
     return intent
 
 
 def withdraw_intent(session, intent: Intent, account: Account) -> Intent:
     if intent.account_id != account.id:
-        raise PositionError("这不是您登记的意向", 403)
+        raise PositionError("这不是您登记的意向", "forbidden")
     if intent.withdrawn_at is not None:
-        raise PositionError("该意向已撤回", 409)
+        raise PositionError("该意向已撤回", "conflict")
     intent.withdrawn_at = clock.utcnow()
     session.flush()
     return intent

@@ -4,18 +4,14 @@ from __future__ import annotations
 from datetime import date
 
 from engine import clock
+from engine.errors import EngineError
 from engine.models import Position
 
 STATUS_LABELS = {"open": "招募中", "expired": "已截止", "full": "已招满", "taken_down": "已下架"}
 
 
-class PositionError(Exception):
-    """A refused action on a position or an intent, with the HTTP status a web layer should answer."""
-
-    def __init__(self, message: str, status: int = 422):
-        self.message = message
-        self.status = status
-        super().__init__(message)
+class PositionError(EngineError):
+    """A refused action on a position or an intent; its kind says why (engine/errors.py)."""
 
 
 def position_status(position: Position, today: date | None = None) -> str:

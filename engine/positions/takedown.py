@@ -13,11 +13,11 @@ def take_down(session, position: Position, account: Account, reason: str | None)
     """The owner unit or a reviewer ends the listing; the reason is kept in the position's history."""
     reason = (reason or "").strip() or None
     if position.status != "open":
-        raise PositionError("该岗位已下架", 409)
+        raise PositionError("该岗位已下架", "conflict")
     if account.role == "reviewer" and not reason:
-        raise PositionError("请填写下架原因", 422)
+        raise PositionError("请填写下架原因", "invalid")
     if reason and len(reason) > 200:
-        raise PositionError("下架原因不能超过200个字", 422)
+        raise PositionError("下架原因不能超过200个字", "invalid")
     position.status = "taken_down"
     event = PositionEvent(position_id=position.id, actor_id=account.id, action="takedown", comment=reason)
     session.add(event)

@@ -66,11 +66,12 @@ def match_rows(item, position: Position, people: list[IntentPerson], position_na
 
 def match_template(session, catalogue, position: Position, intent_ids: list[int]) -> bytes | None:
     """The agreements item's template (engine/batch/template.py) with the chosen people filled in; None when
-    none of the ids is an active intent for the position, PositionError (404) when no item plays `agreements`."""
+    none of the ids is an active intent for the position, PositionError (not_found) when no item plays
+    `agreements`."""
     from engine.batch.template import filled_workbook, open_position_names
     item = declarations.role_item(catalogue, "agreements")
     if item is None:
-        raise PositionError("没有上报见习匹配结果的事项", 404)
+        raise PositionError("没有上报见习匹配结果的事项", "not_found")
     people = position_intents(session, position, ids=intent_ids) if intent_ids else []
     if not people:
         return None

@@ -130,11 +130,3 @@ def other_cases(session, case: Case, limit: int = 20) -> list[Case]:
 def batch_rows(session, case: Case, limit: int = 200) -> list[BatchRow]:
     return list(session.scalars(select(BatchRow).where(BatchRow.case_id == case.id)
                                 .order_by(BatchRow.row_number).limit(limit)))
-
-
-def attachment(session, case: Case, attachment_id: int | None) -> Attachment | None:
-    """One of the case's files (current or replaced), or None."""
-    if attachment_id is None:
-        return None
-    found = session.get(Attachment, attachment_id)
-    return found if found is not None and found.case_id == case.id else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from engine import access, clock
-from engine.batch.store import source_import
+from engine.cases.detail import source_import
 from engine.definitions.model import Catalogue
 from engine.models import Account, Case
 from engine.review import actions, display, queue

@@ -207,7 +207,7 @@ def test_taking_down_needs_a_reason_from_a_reviewer_and_is_recorded(dbsession, c
     P.take_down(s, position, reviewer, "信息不实")
     with pytest.raises(P.PositionError) as e:
         P.take_down(s, position, account, None)
-    assert e.value.status == 409
+    assert e.value.kind == "conflict"
     events = s.scalars(select(PositionEvent)).all()
     assert [(ev.action, ev.actor_id, ev.comment) for ev in events] == [("takedown", reviewer.id, "信息不实")]
 
@@ -219,7 +219,7 @@ def test_an_intent_is_registered_once_and_again_after_withdrawing(dbsession, cat
     first = P.register_intent(s, position, person)
     with pytest.raises(P.PositionError) as e:
         P.register_intent(s, position, person)
-    assert e.value.status == 409
+    assert e.value.kind == "conflict"
     P.withdraw_intent(s, first, person)
     second = P.register_intent(s, position, person)
     s.commit()
@@ -228,7 +228,7 @@ def test_an_intent_is_registered_once_and_again_after_withdrawing(dbsession, cat
     assert [p.intent_id for p in P.position_intents(s, position)] == [second.id]
     with pytest.raises(P.PositionError) as e:
         P.register_intent(s, position, unit[0])
-    assert e.value.status == 403
+    assert e.value.kind == "forbidden"
 
 
 def test_the_database_allows_one_active_intent_per_person_and_position(dbsession, catalogue, unit):

@@ -3,6 +3,7 @@ from sqlalchemy import select
 
 from engine.models import Account, AuditEntry
 from tests import factories as f
+from tests.openapi import assert_matches_spec
 
 
 def test_unit_registers_and_header_shows_name_and_credit_code(web):
@@ -90,6 +91,11 @@ def test_login_is_throttled_after_five_failures(web, dbsession):
     assert web.app.get("/").text.count("退出") == 0
     failures = dbsession.scalars(select(AuditEntry.action).where(AuditEntry.action == "login_failed")).all()
     assert len(failures) == 5
+    # The JSON login says the same, with 429.
+    res = web.app.post_json("/api/session", {"kind": "unit", "login": unit.login_name, "password": f.PASSWORD},
+                            status=429)
+    assert_matches_spec(res)
+    assert res.json == {"error": "登录失败次数过多，请15分钟后再试"}
 
 
 def test_unit_cannot_log_in_on_the_individual_tab(web, dbsession):

@@ -129,6 +129,12 @@ def test_a_clean_match_report_lands_under_approved_with_masked_rows(unit, world,
     assert case.state == "approved" and case.row_count == 3
     approved = unit.app.get("/me/cases", params={"state": "approved"})
     assert f'data-case="{case.id}"' in approved.text and "共3行" in approved.text
+    # The result is shown for this item's case only, and an address no case can have is the plain page
+    # (it was a server error on PostgreSQL).
+    for imported in (str(case.id), "99999999999", "abc"):
+        shown = unit.app.get("/items/match_report", params={"imported": imported})
+        assert ('data-testid="import-success"' in shown.text) == (imported == str(case.id))
+    assert 'data-testid="import-success"' not in unit.app.get(f"/items/attendance_report?imported={case.id}").text
 
 
 @pytest.mark.parametrize("key", ["attendance_report", "onduty_report"])

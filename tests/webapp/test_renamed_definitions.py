@@ -187,7 +187,7 @@ def test_renamed_items_and_fields_run_the_whole_programme(renamed_catalogue, app
             position.education, position.major, position.address) == (
         "数据分析见习生", 5, "140105", 2800, 6, "本科", "统计学", "太原市小店区长治路123号")
     assert position.industry == "信息传输、软件和信息技术服务业"  # from the unit_approval role's profile
-    assert position.deadline == clock.today() + timedelta(days=60)
+    assert position.deadline == clock.today() + timedelta(days=60)  # the factory's Beijing date
 
     # 4. The public finds it by its fields, with the choices the renamed definitions declare.
     public = client()

@@ -9,7 +9,7 @@ from pyramid.view import view_config
 from engine.accounts.login import Throttled, authenticate
 from engine.accounts.registration import AccountError, register_individual, register_unit
 from engine.validation import FieldError
-from webapp.responses import api_error
+from webapp.responses import api_error, refusal
 
 TABS = ("unit", "individual")
 
@@ -116,7 +116,7 @@ def api_login(request):
     try:
         result = authenticate(request.dbsession, kind, login, password, request.remote_addr)
     except Throttled as e:
-        return api_error(request, 429, e.message)
+        return refusal(request, e)
     if result.account is None:
         return api_error(request, 401, result.message)
     remember(request, result.account.id)

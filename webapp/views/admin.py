@@ -12,7 +12,7 @@ from engine.regions import load_regions
 from engine.roles import ROLE_LABELS, ROLES, STAFF_ROLES
 from engine.validation import FieldError
 from webapp.drawing import transition_caption, workflow_svg
-from webapp.responses import xlsx_download
+from webapp.responses import status_of, xlsx_download
 
 # Staff first: the accounts an administrator manages.
 ROLE_CHOICES = [("", "全部角色"), *((r, ROLE_LABELS[r]) for r in sorted(ROLES, key=lambda r: r not in STAFF_ROLES))]
@@ -60,7 +60,7 @@ def create_reviewer(request):
                                         values["jurisdiction"], request.POST.get("password", ""),
                                         request.POST.get("password_confirm", ""), request.remote_addr)
     except staff.AdminError as e:
-        request.response.status_int = 422
+        request.response.status_int = status_of(e)
         return _accounts_page(request, values, e.errors)
     request.session.flash(f"已创建审核人员账号“{account.login_name}”", "success")
     return HTTPSeeOther(request.route_path("admin_account", id=account.id))
@@ -107,7 +107,7 @@ def account_action(request):
         else:
             raise staff.AdminError([FieldError("", "未知的操作")])
     except staff.AdminError as e:
-        request.response.status_int = 422
+        request.response.status_int = status_of(e)
         return _account_page(request, account.id, e.errors, form=action)
     request.session.flash(message, "success")
     return HTTPSeeOther(request.route_path("admin_account", id=account.id))

@@ -7,22 +7,16 @@ from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.renderers import render_to_response
 from pyramid.response import Response
 from pyramid.view import view_config
-from sqlalchemy import func, select
 
-from engine import formats
-from engine.batch.errorbook import build_error_workbook
-from engine.batch.store import source_import
-from engine.batch.importer import ImportRefused, ImportResult, import_workbook, load_errors
-from engine.batch.template import choices_for, field_rule, open_position_names, template_bytes
-from engine.cases import definition_for, unmet_requirement
-from engine.models import BatchImport, BatchRow, Case
-from engine.paging import Page, parse_page
+from engine.batch import page, records
+from engine.batch.importer import ImportRefused, ImportResult, import_workbook
+from engine.batch.template import unit_template
+from engine.cases.detail import source_import
 from engine.spreadsheet import XLSX_CONTENT_TYPE
 from webapp.responses import refusal, status_of, stored_file, xlsx_download
 from webapp.services import doom_on_abort_delete, storage
 
 SHOWN_ERRORS = 200
-ROWS_PER_PAGE = 100
 # Multipart framing around the file; anything beyond the limit plus this is refused before parsing.
 UPLOAD_SLACK = 64 * 1024
 
@@ -38,10 +32,14 @@ def _batch_item(context):
     return context.item
 
 
+def _stem(record) -> str:
+    """The uploaded file's name without its extension, for the names of what is sent back."""
+    return os.path.splitext(record.filename)[0] or "导入文件"
+
+
 def _template(request, item) -> Response:
     max_rows, max_mb = limits(request)
-    names = open_position_names(request.dbsession, request.account.unit_id)
-    body = template_bytes(item, names, max_rows=max_rows, max_mb=max_mb)
+    body = unit_template(request.dbsession, item, request.account.unit_id, max_rows=max_rows, max_mb=max_mb)
     return xlsx_download(body, f"{item.title}-模板-第{item.version}版.xlsx", f"{item.key}-template.xlsx")
 
 
@@ -70,45 +68,18 @@ def run_import(request, item) -> ImportResult:
     return result
 
 
-def _recent_imports(request, item) -> list[dict]:
-    account = request.account
-    records = request.dbsession.scalars(
-        select(BatchImport).where(BatchImport.account_id == account.id, BatchImport.item_key == item.key)
-        .order_by(BatchImport.id.desc()).limit(10)).all()
-    cases = {c.id: c for c in request.dbsession.scalars(
-        select(Case).where(Case.id.in_([r.case_id for r in records if r.case_id])))} if records else {}
-    wf = request.registry["catalogue"].workflow_for(item)
-    out = []
-    for r in records:
-        case = cases.get(r.case_id)
-        out.append({"record": r, "case": case, "state_label": wf.label(case.state) if case else None})
-    return out
-
-
 def render_page(request, item, *, status: int = 200, file_error: str | None = None,
                 result: ImportResult | None = None):
     max_rows, max_mb = limits(request)
-    account = request.account
-    names = open_position_names(request.dbsession, account.unit_id)
-    choices = choices_for(item, names)
-    imported = None
-    case_id = request.GET.get("imported")
-    if case_id and case_id.isdigit():
-        case = request.dbsession.get(Case, int(case_id))
-        if case is not None and case.item_key == item.key and case.account_id == account.id:
-            imported = case
+    shown = page.item_page(request.dbsession, request.registry["catalogue"], item, request.account,
+                           imported=request.GET.get("imported"))
     errors = result.errors if result is not None else []
     response = render_to_response("batch_item.jinja2", {
         "item": item, "active_key": item.key, "active_top": "法人办事", "page_title": item.title,
-        "blocked": unmet_requirement(request.dbsession, item, account.unit_id, account.id),
-        "max_rows": max_rows, "max_mb": max_mb, "positions": names,
-        "position_fields": [k for k in choices if not item.field_map[k].enum],
-        "rules": [(f, field_rule(item, f, choices)) for f in item.fields],
+        "max_rows": max_rows, "max_mb": max_mb, **shown,
         "file_error": file_error, "errors": errors[:SHOWN_ERRORS], "total_errors": len(errors),
         "bad_rows": len({e.row for e in errors}),
         "errors_url": request.route_path("import_errors", token=result.record.token) if errors else None,
-        "imported": imported, "recent": _recent_imports(request, item),
-        "row_key": [item.label(k) for k in (item.batch or {}).get("row_key", [])],
     }, request=request)
     response.status_int = status
     return response
@@ -174,25 +145,14 @@ def api_import(context, request):
 
 @view_config(route_name="import_errors", request_method="GET", permission="authenticated")
 def import_errors(request):
-    record = request.dbsession.scalar(select(BatchImport).where(BatchImport.token == request.matchdict["token"]))
     # Only the account that imported the file may see it back; to anyone else it does not exist.
-    if record is None or record.account_id != request.account.id or not record.error_count:
+    book = records.error_workbook(request.dbsession, request.registry["catalogue"], storage(request),
+                                  request.account, request.matchdict["token"])
+    if book is None:
         raise HTTPNotFound()
-    store = storage(request)
-    if record.errorbook_key and store.exists(record.errorbook_key):
-        body = store.read(record.errorbook_key)
-    else:
-        catalogue = request.registry["catalogue"]
-        item = catalogue.item(record.item_key)
-        if item is None:
-            raise HTTPNotFound()
-        choices = choices_for(item, open_position_names(request.dbsession, record.unit_id))
-        body = build_error_workbook(store.read(record.storage_key), item, load_errors(store, record),
-                                    choices=choices, version=record.definition_version)
-        record.errorbook_key = store.save(body).key
-        doom_on_abort_delete(request, record.errorbook_key)
-    stem = os.path.splitext(record.filename)[0] or "导入文件"
-    return xlsx_download(body, f"{stem}-错误标注.xlsx", f"{record.item_key}-errors.xlsx")
+    if book.saved_key:
+        doom_on_abort_delete(request, book.saved_key)
+    return xlsx_download(book.body, f"{_stem(book.record)}-错误标注.xlsx", f"{book.record.item_key}-errors.xlsx")
 
 
 @view_config(route_name="batch_file", request_method="GET", permission="read")
@@ -201,28 +161,17 @@ def batch_file(context, request):
     record = source_import(request.dbsession, context.case)
     if record is None:
         raise HTTPNotFound()
-    stem = os.path.splitext(record.filename)[0] or "导入文件"
-    return stored_file(request, record.storage_key, XLSX_CONTENT_TYPE, stem + ".xlsx",
+    return stored_file(request, record.storage_key, XLSX_CONTENT_TYPE, _stem(record) + ".xlsx",
                        ascii_name=f"{record.item_key}-{context.case.id}.xlsx")
 
 
 @view_config(route_name="batch_rows", renderer="batch_rows.jinja2", request_method="GET", permission="view")
 def batch_rows(context, request):
     case = context.case
-    catalogue = request.registry["catalogue"]
-    current = catalogue.item(case.item_key)
-    if current is None or not current.is_batch:
+    rows = records.rows_page(request.dbsession, request.registry["catalogue"], case, request.GET.get("page"))
+    if rows is None:
         raise HTTPNotFound()
-    item = definition_for(request.dbsession, catalogue, case)
-    total = request.dbsession.scalar(select(func.count()).select_from(BatchRow).where(BatchRow.case_id == case.id))
-    page = Page(parse_page(request.GET.get("page")), ROWS_PER_PAGE, total).within()
-    rows = request.dbsession.scalars(
-        select(BatchRow).where(BatchRow.case_id == case.id).order_by(BatchRow.row_number)
-        .limit(ROWS_PER_PAGE).offset(page.offset)).all()
-    wf = catalogue.workflows[case.workflow_key]
-    masked = {f.key: "id" for f in item.fields if f.format == formats.ID_NUMBER}
-    masked.update({f.key: "mobile" for f in item.fields if f.format == formats.MOBILE})
-    return {"case": case, "item": item, "rows": rows, "total": total, "page": page.number, "pages": page.pages,
-            "masked": masked, "state_label": wf.label(case.state), "active_top": "个人中心",
-            "page_title": f"{item.title} · 导入明细", "source": source_import(request.dbsession, case),
+    return {"case": case, "item": rows.item, "rows": rows.rows, "total": rows.page.total, "page": rows.page.number,
+            "pages": rows.page.pages, "masked": rows.masked, "state_label": rows.state_label, "active_top": "个人中心",
+            "page_title": f"{rows.item.title} · 导入明细", "source": rows.source,
             "url_for": lambda p: request.route_path("batch_rows", id=case.id, _query={"page": p} if p > 1 else {})}

@@ -1,153 +1,70 @@
-"""个人中心: the account's cases by state and month, a case's detail with its history, print, files."""
-from __future__ import annotations
+"""个人中心 and a case's own pages (detail, done, print, files), with the case's JSON twins (/api/cases/…).
 
-import re
+The form that edits a case is items.py's page; its JSON twins (PUT, attachments, transitions) are here
+with the case's other calls. Both sides ask the same engine functions (engine/cases/)."""
+from __future__ import annotations
 
 from pyramid.httpexceptions import HTTPNotFound
 from pyramid.view import view_config
-from sqlalchemy import and_, func, or_, select
 
-from engine import access, clock
-from engine.attachments import current_attachments
-from engine.batch.store import source_import
-from engine.cases import definition_for
-from engine.models import Case
-from engine.paging import Page, page_count, parse_page
-from engine.roles import role_label
+from engine import cases
+from engine.attachments import AttachmentRejected, attach, case_attachment
+from engine.cases import center, detail
+from engine.errors import WorkflowError
+from engine.models import row_id
 from engine.states import state_index
+from engine.validation import ValidationFailed
 from webapp.forms import build_sections, display_value
-from webapp.responses import stored_file
-
-PAGE_SIZE = 20
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-
-
-def case_filters(request) -> dict:
-    """Filters from the query string, each checked; bad ones are dropped with a message."""
-    catalogue = request.registry["catalogue"]
-    state = request.params.get("state", "")
-    month = request.params.get("month", "").strip()
-    item = request.params.get("item", "")
-    problems = []
-    if month and not MONTH.match(month):
-        problems.append("申办月份格式应为YYYY-MM，如2026-11")
-        month = ""
-    if item and catalogue.item(item) is None:
-        item = ""
-    role = request.account.role if request.account else None
-    if state and state_index(catalogue, role).get(state) is None:
-        state = ""
-    page = parse_page(request.params.get("page"))
-    return {"state": state, "month": month, "item": item, "page": page, "problems": problems}
+from webapp.payloads import expected_version, field_problem, json_object
+from webapp.responses import api_error, refusal, status_of, stored_file
+from webapp.services import doom_on_abort_delete, restart_transaction, storage
+from webapp.views.api_docs import query_errors
 
 
-def query_cases(request, filters: dict):
-    account = request.account
-    base = select(Case).where(access.owner_clause(account))
-    if filters["item"]:
-        base = base.where(Case.item_key == filters["item"])
-    if filters["month"]:
-        # Drafts have no 申办月份 yet; they are found by the (Beijing) month they were started in.
-        start, end = clock.beijing_month(filters["month"])
-        base = base.where(or_(Case.submitted_month == filters["month"],
-                              and_(Case.submitted_month.is_(None), Case.created_at >= start, Case.created_at < end)))
-    index = state_index(request.registry["catalogue"], account.role)
-    sub = base.subquery()
-    by_state = {(wf, st): n for wf, st, n in request.dbsession.execute(
-        select(sub.c.workflow_key, sub.c.state, func.count()).group_by(sub.c.workflow_key, sub.c.state))}
-    counts = index.counts(by_state)
-    choice = index.get(filters["state"])
-    listed = base.where(choice.condition()) if choice else base
-    total = request.dbsession.scalar(select(func.count()).select_from(listed.subquery()))
-    rows = request.dbsession.scalars(
-        listed.order_by(func.coalesce(Case.submitted_at, Case.created_at).desc(), Case.id.desc())
-        .limit(PAGE_SIZE).offset(Page(filters["page"], PAGE_SIZE, total).offset)).all()
-    return rows, total, counts
+def _catalogue(request):
+    return request.registry["catalogue"]
 
 
-def case_summary(request, case: Case) -> dict:
-    catalogue = request.registry["catalogue"]
-    wf = catalogue.workflows[case.workflow_key]
-    item = catalogue.item(case.item_key)
-    return {
-        "id": case.id, "item": case.item_key, "item_title": item.title if item else case.item_key,
-        "state": case.state, "state_label": wf.label(case.state), "reference": case.reference,
-        "submitted_month": case.submitted_month,
-        "submitted_at": clock.isoformat(case.submitted_at),
-        "created_at": clock.isoformat(case.created_at), "version": case.version,
-        "definition_version": case.definition_version, "row_count": case.row_count,
-        "editable": wf.editable(case.state),
-    }
+def _filters(request) -> center.CaseFilters:
+    return center.CaseFilters.from_params(request.params, _catalogue(request), request.account.role)
 
 
-@view_config(route_name="my_cases", renderer="my_cases.jinja2", request_method="GET", permission="authenticated")
-def my_cases(request):
-    filters = case_filters(request)
-    rows, total, counts = query_cases(request, filters)
-    catalogue = request.registry["catalogue"]
-    items = [i for i in catalogue.items.values() if request.account.role in i.roles]
-
-    def url_for(page=None, **change):
-        params = {k: filters[k] for k in ("state", "month", "item") if filters[k]}
-        params.update({k: v for k, v in change.items()})
-        params = {k: v for k, v in params.items() if v}
-        if page and page > 1:
-            params["page"] = page
-        return request.route_path("my_cases", _query=params)
-
-    index = state_index(catalogue, request.account.role)
-    # The page shows 提交时间 through the dt filter, like every other time: the datetime, not the API's text.
-    cases = [{**case_summary(request, c), "submitted_at": c.submitted_at} for c in rows]
-    return {"cases": cases, "total": total, "counts": counts,
-            "all_count": sum(counts[c.key] for c in index.choices), "filters": filters, "tabs": index.tabs,
-            "active_tab": getattr(index.tab_for(filters["state"]), "key", None),
-            "items": items, "pages": page_count(total, PAGE_SIZE), "url_for": url_for,
-            "active_top": "个人中心", "state_choices": index.filter_choices()}
-
-
-def detail_sections(request, case: Case):
-    item = definition_for(request.dbsession, request.registry["catalogue"], case)
+def _sections(item, case):
+    """The case's fields as its owner reads them: typed-twice copies left out, values as displayed."""
     sections = build_sections(item, case.data or {}, [], case)
     for section in sections:
         section.fields = [fv for fv in section.fields if not fv.f.transient]
         for fv in section.fields:
             fv.value = display_value(fv.f, fv.value)
-    return item, sections
+    return sections
 
 
-def timeline(request, case: Case) -> list[dict]:
-    wf = request.registry["catalogue"].workflows[case.workflow_key]
-    out = []
-    for e in case.events:
-        transition = next((t for t in wf.transitions if t.trigger == e.trigger), None)
-        who = ""
-        if e.actor is not None:
-            who = role_label(e.actor.role) if e.actor.role in ("unit", "individual") else \
-                f"{role_label(e.actor.role)}（{e.actor.name}）"
-        out.append({"at": e.at, "action": transition.label if transition else e.trigger,
-                    "from": wf.label(e.from_state) if e.from_state else "", "to": wf.label(e.to_state),
-                    "to_state": e.to_state, "comment": e.comment, "who": who})
-    return out
+# ---- pages ---------------------------------------------------------------------
+
+@view_config(route_name="my_cases", renderer="my_cases.jinja2", request_method="GET", permission="authenticated")
+def my_cases(request):
+    listing = center.owner_cases(request.dbsession, _catalogue(request), request.account, _filters(request))
+
+    def url_for(page=None, **change):
+        return request.route_path("my_cases", _query=listing.filters.params(page, **change))
+
+    return {"cases": listing.page_rows(), "total": listing.total, "counts": listing.counts,
+            "all_count": listing.all_count, "filters": listing.filters, "tabs": listing.index.tabs,
+            "active_tab": listing.active_tab, "items": listing.items, "pages": listing.pages, "url_for": url_for,
+            "active_top": "个人中心", "state_choices": listing.index.filter_choices()}
 
 
 @view_config(route_name="case_detail", renderer="case_detail.jinja2", request_method="GET", permission="view")
 def case_detail(context, request):
     case = context.case
-    catalogue = request.registry["catalogue"]
-    wf = catalogue.workflows[case.workflow_key]
-    item, sections = detail_sections(request, case)
-    current = catalogue.item(case.item_key)
-    return {"case": case, "item": item, "sections": sections, "timeline": timeline(request, case),
-            "state_label": wf.label(case.state), "editable": wf.editable(case.state) and item.kind == "form",
-            "newer_definition": current is not None and current.version != case.definition_version,
-            "active_top": "个人中心", "attachments": current_attachments(case),
-            "source": source_import(request.dbsession, case)}
+    page = detail.case_page(request.dbsession, _catalogue(request), case)
+    return {"case": case, **page, "sections": _sections(page["item"], case), "active_top": "个人中心"}
 
 
 @view_config(route_name="case_done", renderer="case_done.jinja2", request_method="GET", permission="view")
 def case_done(context, request):
     case = context.case
-    catalogue = request.registry["catalogue"]
+    catalogue = _catalogue(request)
     wf = catalogue.workflows[case.workflow_key]
     item = catalogue.item(case.item_key)
     choice = state_index(catalogue, request.account.role).of(case.workflow_key, case.state)
@@ -158,16 +75,103 @@ def case_done(context, request):
 @view_config(route_name="case_print", renderer="case_print.jinja2", request_method="GET", permission="read")
 def case_print(context, request):
     case = context.case
-    item, sections = detail_sections(request, case)
-    return {"case": case, "item": item, "sections": sections, "unit": case.unit}
+    item = cases.definition_for(request.dbsession, _catalogue(request), case)
+    return {"case": case, "item": item, "sections": _sections(item, case), "unit": case.unit}
 
 
 @view_config(route_name="attachment_file", request_method="GET", permission="read")
 def attachment_file(context, request):
-    case = context.case
-    attachment_id = int(request.matchdict["attachment_id"])
-    attachment = next((a for a in case.attachments if a.id == attachment_id), None)
+    attachment = case_attachment(request.dbsession, context.case, row_id(request.matchdict["attachment_id"]))
     if attachment is None:
         raise HTTPNotFound()
     return stored_file(request, attachment.storage_key, attachment.content_type, attachment.filename,
                        inline=bool(request.params.get("inline")))
+
+
+# ---- JSON (documented in webapp/openapi/cases.json) ------------------------------
+
+def _document(request, case) -> dict:
+    return detail.case_document(request.dbsession, _catalogue(request), case, request.account)
+
+
+@view_config(route_name="api_cases", renderer="json", request_method="GET", permission="authenticated")
+def api_cases(request):
+    if errors := query_errors(request, "page", "month"):
+        return api_error(request, 422, errors[0]["message"], errors=errors)
+    filters = _filters(request)
+    if filters.problems:
+        return api_error(request, 422, filters.problems[0])
+    return center.owner_cases(request.dbsession, _catalogue(request), request.account, filters).as_dict()
+
+
+@view_config(route_name="api_case", renderer="json", request_method="GET", permission="read")
+def api_case(context, request):
+    return _document(request, context.case)
+
+
+@view_config(route_name="api_case", renderer="json", request_method="PUT", permission="edit")
+def api_update_case(context, request):
+    """Replace a draft's (or a returned case's) data; send the version you read."""
+    case = context.case
+    catalogue = _catalogue(request)
+    body = json_object(request)
+    if body is None or not isinstance(body.get("data"), dict):
+        return api_error(request, 400, "请求体须为 JSON 对象，如 {\"data\": {...}, \"version\": 1}")
+    if problem := field_problem(body, "version", int, "version 须为整数（读取时的版本号）"):
+        return api_error(request, 400, problem)
+    case_id = case.id
+    try:
+        cases.save_draft(request.dbsession, catalogue, catalogue.item(case.item_key), request.account, body["data"],
+                         case=case, expected_version=expected_version(body))
+    except WorkflowError as e:
+        restart_transaction(request)
+        return refusal(request, e, state=cases.find_case(request.dbsession, case_id).state)
+    return _document(request, case)
+
+
+@view_config(route_name="api_case_attachment", renderer="json", request_method="POST", permission="edit")
+def api_upload(context, request):
+    case = context.case
+    upload = request.POST.get("file")
+    if upload is None or not hasattr(upload, "file"):
+        return api_error(request, 400, "请以 multipart/form-data 上传，字段名为 file")
+    catalogue = _catalogue(request)
+    item = catalogue.item(case.item_key)
+    spec = item.attachment(request.matchdict["slot"]) if item else None
+    limit = int((spec or {}).get("max_mb", 10) * 1024 * 1024) + 1
+    with upload.file as fh:
+        data = fh.read(limit)
+    try:
+        a = attach(request.dbsession, storage(request), catalogue, case, request.matchdict["slot"], upload.filename,
+                   data, request.account)
+    except AttachmentRejected as e:
+        restart_transaction(request)
+        return refusal(request, e)
+    doom_on_abort_delete(request, a.storage_key)
+    request.response.status_int = 201
+    return {"id": a.id, "slot": a.slot, "filename": a.filename, "size": a.size, "content_type": a.content_type}
+
+
+@view_config(route_name="api_case_transition", renderer="json", request_method="POST", permission="transition")
+def api_transition(context, request):
+    case = context.case
+    body = json_object(request)
+    if body is None:
+        return api_error(request, 400, "请求体须为 JSON 对象")
+    if problem := (field_problem(body, "version", int, "version 须为整数（读取时的版本号）")
+                   or field_problem(body, "comment", str, "comment 须为字符串")):
+        return api_error(request, 400, problem)
+    catalogue = _catalogue(request)
+    # Read before firing: a lost race leaves the session unusable until it is rolled back.
+    wf, case_id = catalogue.workflows[case.workflow_key], case.id
+    try:
+        cases.transition(request.dbsession, catalogue, case, request.matchdict["trigger"], request.account,
+                         comment=body.get("comment"), expected_version=expected_version(body))
+    except ValidationFailed as e:
+        restart_transaction(request)
+        return api_error(request, status_of(e), "提交失败，请修改错误", errors=[x.as_dict() for x in e.errors])
+    except WorkflowError as e:
+        restart_transaction(request)
+        case = cases.find_case(request.dbsession, case_id)
+        return refusal(request, e, state=case.state, state_label=wf.label(case.state))
+    return _document(request, case)

@@ -1,4 +1,5 @@
-"""The generic form page: renders, saves and submits any `form` item from its definition."""
+"""The generic form page: renders, saves and submits any `form` item from its definition; with the items'
+JSON twins (/api/items/…: the catalogue, one definition, a new case). A case's own JSON calls are in cases.py."""
 from __future__ import annotations
 
 from pyramid.httpexceptions import HTTPSeeOther
@@ -6,12 +7,15 @@ from pyramid.renderers import render_to_response
 from pyramid.view import view_config
 
 from engine.attachments import AttachmentRejected, attach, current_attachments
-from engine.cases import drafts_of, save_draft, submit, unmet_requirement
-from engine.models import Case
+from engine.cases import (
+    check_requirements, detail, drafts_of, find_case, prefill_values, save_draft, submit, unmet_requirement,
+)
+from engine.errors import WorkflowError
 from engine.validation import FieldError, ValidationFailed, normalize
 from engine.workflow import GuardFailed, StaleCase, TransitionNotAllowed
 from webapp.forms import build_sections, regions_json
-from webapp.responses import status_of
+from webapp.payloads import field_problem, json_object
+from webapp.responses import api_error, refusal, status_of
 from webapp.services import doom_on_abort_delete, restart_transaction, storage
 
 RENDERER = "item_form.jinja2"
@@ -66,7 +70,6 @@ def render_form(request, item, case=None, values=None, errors=(), slot_errors=No
             # A submitted account number was already typed twice; don't make the unit retype it to fix something else.
             if rule.get("rule") == "confirm_equals" and case is not None and not values.get(rule["confirm"]):
                 values[rule["confirm"]] = values.get(rule["field"], "")
-    from engine.cases import prefill_values
     values = {**values, **prefill_values(item, account)}
     blocked = unmet_requirement(request.dbsession, item, account.unit_id, account.id)
     all_errors = list(errors) + [FieldError(f"/attachment-{slot}", m)
@@ -107,8 +110,11 @@ def handle_post(request, item, case):
         # Without JavaScript the county list follows the chosen city only after a round trip.
         return render_form(request, item, case, values=normalize(item, values))
 
-    if unmet_requirement(request.dbsession, item, account.unit_id, account.id):
-        return render_form(request, item, case, values=values, status=403)
+    try:
+        check_requirements(request.dbsession, item, account)
+    except TransitionNotAllowed as e:
+        # The form says why itself (render_form shows the unmet requirement).
+        return render_form(request, item, case, values=values, status=status_of(e))
 
     if action == "submit":
         slot_errors: dict[str, list[str]] = {}
@@ -132,9 +138,8 @@ def handle_post(request, item, case):
                         slot_errors[slot] = [f"请上传“{item.attachment(slot)['title']}”"]
             if uploads and stored is None:
                 errors.append(FieldError("", "本次选择的附件未保存，请修改上述错误后重新选择文件"))
-            status = status_of(e) if not isinstance(e, GuardFailed) else 422
             return render_form(request, item, stored, values=values, errors=errors, slot_errors=slot_errors,
-                               status=status)
+                               status=status_of(e))
         return HTTPSeeOther(request.route_path("case_done", id=case.id))
 
     # 暂存 or 上传: keep what was typed (unvalidated) and the chosen files.
@@ -162,9 +167,7 @@ def handle_post(request, item, case):
 def _reload(request, case_id: int | None):
     """Roll the failed attempt back entirely, then show the case as it is stored (or none if it was new)."""
     restart_transaction(request)
-    if case_id is None:
-        return None
-    return request.dbsession.get(Case, case_id)
+    return find_case(request.dbsession, case_id)
 
 
 @view_config(route_name="case_edit", request_method="GET", permission="edit")
@@ -188,3 +191,59 @@ def case_edit_post(context, request):
     if item is None or item.kind != "form":
         return HTTPSeeOther(request.route_path("case_detail", id=case.id))
     return handle_post(request, item, case)
+
+
+# ---- JSON (documented in webapp/openapi/cases.json) ------------------------------
+
+def item_summary(item) -> dict:
+    return {"key": item.key, "title": item.title, "kind": item.kind, "version": item.version,
+            "menu": item.menu, "order": item.order, "roles": item.roles}
+
+
+@view_config(route_name="api_items", renderer="json", request_method="GET", permission="public")
+def api_items(request):
+    catalogue = request.registry["catalogue"]
+    role = request.account.role if request.account else None
+    return {"items": [item_summary(i) for i in catalogue.items.values() if role is None or role in i.roles]}
+
+
+@view_config(route_name="api_item", renderer="json", request_method="GET", permission="public")
+def api_item(context, request):
+    item = context.item
+    wf = request.registry["catalogue"].workflow_for(item)
+    return {**item_summary(item), "description": item.description, "schema": item.schema,
+            "ui": item.ui, "attachments": item.attachments, "requires": item.requires,
+            "workflow": {"key": wf.key, "states": wf.states,
+                         "transitions": [{"trigger": t.trigger, "label": t.label, "from": list(t.sources),
+                                          "to": t.dest, "roles": list(t.roles), "comment": t.comment}
+                                         for t in wf.transitions]}}
+
+
+@view_config(route_name="api_item_cases", renderer="json", request_method="POST", permission="use")
+def api_create_case(context, request):
+    """The form page's 暂存 (a draft) or, with "submit": true, its 提交."""
+    item = context.item
+    if item.kind != "form":
+        return api_error(request, 409, "批量事项请通过导入接口上报")
+    body = json_object(request)
+    if body is None or not isinstance(body.get("data", {}), dict):
+        return api_error(request, 400, "请求体须为 JSON 对象，如 {\"data\": {...}, \"submit\": true}")
+    if problem := field_problem(body, "submit", bool, "submit 须为 true 或 false"):
+        return api_error(request, 400, problem)
+    catalogue = request.registry["catalogue"]
+    data = body.get("data", {})
+    try:
+        check_requirements(request.dbsession, item, request.account)
+        if body.get("submit"):
+            case = submit(request.dbsession, catalogue, item, request.account, data)
+        else:
+            case = save_draft(request.dbsession, catalogue, item, request.account, data)
+    except ValidationFailed as e:
+        restart_transaction(request)
+        return api_error(request, status_of(e), "提交失败，请修改错误", errors=[x.as_dict() for x in e.errors])
+    except WorkflowError as e:
+        restart_transaction(request)
+        return refusal(request, e)
+    request.response.status_int = 201
+    request.response.headers["Location"] = request.route_path("api_case", id=case.id)
+    return detail.case_document(request.dbsession, catalogue, case, request.account)

@@ -14,7 +14,7 @@ from pyramid_jinja2 import IJinja2Environment
 
 from engine import clock, positions as P
 from engine.regions import load_regions
-from webapp.responses import api_error, xlsx_download
+from webapp.responses import api_error, http_refusal, refusal, status_of, xlsx_download
 from webapp.views.accounts import safe_came_from
 from webapp.views.api_docs import query_errors
 
@@ -187,8 +187,8 @@ def intent_withdraw(request):
     try:
         P.withdraw_intent(request.dbsession, intent, request.account)
     except P.PositionError as e:
-        if e.status == 403:
-            raise HTTPForbidden(e.message) from None
+        if e.kind == "forbidden":   # another person's intent: refused as a page, not as a message
+            raise http_refusal(e) from None
         request.session.flash(e.message, "error")
     else:
         request.session.flash("已撤回意向。如需要，可在岗位详情页重新登记。", "success")
@@ -250,7 +250,7 @@ def unit_position_match_template(context, request):
     try:
         body = P.match_template(request.dbsession, request.registry["catalogue"], position, ids)
     except P.PositionError as e:
-        raise HTTPNotFound(e.message) from None
+        raise http_refusal(e) from None
     if body is None:
         request.session.flash("请先勾选要填入见习匹配结果模板的人员", "error")
         return HTTPSeeOther(request.route_path("unit_position", id=position.id))
@@ -317,7 +317,7 @@ def api_register_intent(context, request):
     try:
         intent = P.register_intent(request.dbsession, context.position, request.account)
     except P.PositionError as e:
-        return api_error(request, e.status, e.message)
+        return refusal(request, e)
     request.dbsession.flush()
     request.response.status_int = 201
     return {"id": intent.id, "position_id": intent.position_id, "created_at": clock.isoformat(intent.created_at)}
@@ -338,7 +338,7 @@ def api_withdraw_intent(request):
     try:
         P.withdraw_intent(request.dbsession, intent, request.account)
     except P.PositionError as e:
-        return _json(request, e.status, e.message)
+        return _json(request, status_of(e), e.message)
     return Response(status=204)
 
 

@@ -7,6 +7,7 @@ from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
 from engine import access, review
+from engine.attachments import case_attachment
 from engine.models import row_id
 from engine.regions import load_regions
 from engine.errors import ClaimConflict, StaleCase, WorkflowError
@@ -161,7 +162,7 @@ def claim(request):
 def case_file(request):
     case = request.context.case
     attachment_id = row_id(request.matchdict["attachment_id"])
-    att = review.display.attachment(request.dbsession, case, attachment_id)
+    att = case_attachment(request.dbsession, case, attachment_id)
     if att is None:
         raise HTTPNotFound()
     return stored_file(request, att.storage_key, att.content_type, att.filename,

@@ -14,6 +14,7 @@ def test_create_reviewer_checks_every_field_at_once(dbsession, boss):
     f.reviewer(dbsession, "taken")
     with pytest.raises(staff.AdminError) as e:
         staff.create_reviewer(dbsession, boss, "taken", "", "999999", "abc", "abd")
+    assert e.value.kind == "invalid"
     assert {x.field: x.message for x in e.value.errors} == {
         "login_name": "该用户名已被使用", "name": "请填写姓名",
         "jurisdiction": "管辖范围须为山西省、一个地市或一个县（市、区）", "password": "密码至少8位",

@@ -5,7 +5,7 @@ import openpyxl
 import pytest
 
 from engine.batch.template import (
-    GUIDE_SHEET, LISTS_SHEET, META_SHEET, display_width, open_position_names, template_bytes,
+    GUIDE_SHEET, LISTS_SHEET, META_SHEET, display_width, open_position_names, template_bytes, unit_template,
 )
 from engine.spreadsheet import neutralise
 from tests import factories as f
@@ -83,6 +83,10 @@ def test_match_template_offers_the_units_own_open_positions(dbsession, catalogue
     column = openpyxl.utils.get_column_letter([fl.key for fl in item.fields].index("position") + 1)
     kind, formula, _ = _validations(wb.worksheets[0])[column]
     assert _list_values(wb, formula) == names
+    # What the unit downloads: the same list, looked up for the unit.
+    offered = _book(unit_template(dbsession, item, unit.unit_id, max_rows=100_000, max_mb=20))
+    kind, formula, _ = _validations(offered.worksheets[0])[column]
+    assert _list_values(offered, formula) == names
 
 
 def test_two_positions_with_one_name_are_told_apart_by_number(dbsession, catalogue, storage):

@@ -68,6 +68,18 @@ def check_can_use(item: ItemDefinition, account: Account) -> None:
         raise TransitionNotAllowed("您的账号不能办理此事项")
 
 
+def check_requirements(session, item: ItemDefinition, account: Account) -> None:
+    """Raise unless the owner meets every `requires` entry of the item (e.g. an approved unit application)."""
+    blocked = unmet_requirement(session, item, account.unit_id, account.id)
+    if blocked:
+        raise TransitionNotAllowed(blocked)
+
+
+def find_case(session, case_id: int | None) -> Case | None:
+    """The case as stored (e.g. again after a failed attempt was rolled back), or None."""
+    return session.get(Case, case_id) if case_id is not None else None
+
+
 def new_case(session, catalogue: Catalogue, item: ItemDefinition, account: Account) -> Case:
     check_can_use(item, account)
     wf = catalogue.workflow_for(item)
@@ -123,9 +135,7 @@ def submit(session, catalogue: Catalogue, item: ItemDefinition, account: Account
            case: Case | None = None, expected_version: int | None = None, today: date | None = None) -> Case:
     """Check everything first (nothing is written on failure), then fire the submit trigger."""
     check_can_use(item, account)
-    blocked = unmet_requirement(session, item, account.unit_id, account.id)
-    if blocked:
-        raise TransitionNotAllowed(blocked)
+    check_requirements(session, item, account)
     raw, clean, errors = validate_for(session, item, account, data, today, catalogue)
     if errors:
         raise ValidationFailed(errors, raw)
@@ -155,9 +165,7 @@ def transition(session, catalogue: Catalogue, case: Case, trigger: str, account:
         expected_version = None  # checked; writing the clean data below bumps the version by itself
         item = catalogue.item(case.item_key)
         check_can_use(item, account)
-        blocked = unmet_requirement(session, item, account.unit_id, account.id)
-        if blocked:
-            raise TransitionNotAllowed(blocked)
+        check_requirements(session, item, account)
         raw, clean, errors = validate_for(session, item, account, case.data or {}, today, catalogue)
         if errors:
             raise ValidationFailed(errors, raw)

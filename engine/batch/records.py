@@ -1,0 +1,119 @@
+"""A unit's imports read back: its recent imports of an item, the case an import just made, the error
+workbook of a refused file, and the rows of a batch case a page at a time.
+
+An import belongs to the account that made it (engine.access.made_by): the error workbook and the case
+shown back right after an import are for that account alone, not for the rest of its unit.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from engine import access, formats
+from engine.batch.errorbook import build_error_workbook
+from engine.batch.importer import load_errors
+from engine.batch.template import choices_for, open_position_names
+from engine.cases import definition_for
+from engine.cases.detail import source_import
+from engine.definitions.model import Catalogue, ItemDefinition
+from engine.models import Account, BatchImport, BatchRow, Case, row_id
+from engine.paging import Page, parse_page
+from engine.storage import FileStorage
+
+RECENT = 10
+ROWS_PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class RecentImport:
+    record: BatchImport
+    case: Case | None          # None: the file was refused
+    state_label: str | None
+
+
+def recent_imports(session, catalogue: Catalogue, item: ItemDefinition, account: Account,
+                   limit: int = RECENT) -> list[RecentImport]:
+    """This account's latest imports of the item, newest first, each with the case it became, if any."""
+    records = session.scalars(
+        select(BatchImport).where(access.made_by_clause(account, BatchImport), BatchImport.item_key == item.key)
+        .order_by(BatchImport.id.desc()).limit(limit)).all()
+    ids = [r.case_id for r in records if r.case_id]
+    cases = {c.id: c for c in session.scalars(select(Case).where(Case.id.in_(ids)))} if ids else {}
+    wf = catalogue.workflow_for(item)
+    out = []
+    for r in records:
+        case = cases.get(r.case_id)
+        out.append(RecentImport(r, case, wf.label(case.state) if case else None))
+    return out
+
+
+def imported_case(session, item: ItemDefinition, account: Account, case_id) -> Case | None:
+    """The case of this item an import by this account made (the item page shows it back), else None."""
+    case_id = row_id(case_id)
+    case = session.get(Case, case_id) if case_id is not None else None
+    if case is None or case.item_key != item.key or not access.made_by(account, case):
+        return None
+    return case
+
+
+def error_record(session, account: Account, token: str) -> BatchImport | None:
+    """A refused import by the token of its error workbook; to anyone but its importer it does not exist."""
+    record = session.scalar(select(BatchImport).where(BatchImport.token == token))
+    if record is None or not access.made_by(account, record) or not record.error_count:
+        return None
+    return record
+
+
+@dataclass(frozen=True)
+class ErrorWorkbook:
+    record: BatchImport
+    body: bytes
+    saved_key: str | None      # made now and kept for next time: the caller deletes it if its transaction fails
+
+
+def error_workbook(session, catalogue: Catalogue, store: FileStorage, account: Account,
+                   token: str) -> ErrorWorkbook | None:
+    """The uploaded file with every error marked, made once and then kept; None if there is no such
+    workbook for this account, or its item is gone."""
+    record = error_record(session, account, token)
+    if record is None:
+        return None
+    if record.errorbook_key and store.exists(record.errorbook_key):
+        return ErrorWorkbook(record, store.read(record.errorbook_key), None)
+    item = catalogue.item(record.item_key)
+    if item is None:
+        return None
+    choices = choices_for(item, open_position_names(session, record.unit_id))
+    body = build_error_workbook(store.read(record.storage_key), item, load_errors(store, record),
+                                choices=choices, version=record.definition_version)
+    record.errorbook_key = store.save(body).key
+    return ErrorWorkbook(record, body, record.errorbook_key)
+
+
+@dataclass(frozen=True)
+class RowsPage:
+    """A page of a batch case's rows, as imported, under the definition it was imported with."""
+    item: ItemDefinition
+    rows: list[BatchRow]
+    page: Page
+    masked: dict[str, str]     # field key -> how the page masks it ("id", "mobile")
+    state_label: str
+    source: BatchImport | None
+
+
+def rows_page(session, catalogue: Catalogue, case: Case, page) -> RowsPage | None:
+    """None when the case's item is no longer a batch item of the catalogue."""
+    current = catalogue.item(case.item_key)
+    if current is None or not current.is_batch:
+        return None
+    item = definition_for(session, catalogue, case)
+    total = session.scalar(select(func.count()).select_from(BatchRow).where(BatchRow.case_id == case.id))
+    shown = Page(parse_page(page), ROWS_PER_PAGE, total).within()
+    rows = session.scalars(
+        select(BatchRow).where(BatchRow.case_id == case.id).order_by(BatchRow.row_number)
+        .limit(ROWS_PER_PAGE).offset(shown.offset)).all()
+    masked = {f.key: "id" for f in item.fields if f.format == formats.ID_NUMBER}
+    masked.update({f.key: "mobile" for f in item.fields if f.format == formats.MOBILE})
+    return RowsPage(item, list(rows), shown, masked, catalogue.workflows[case.workflow_key].label(case.state),
+                    source_import(session, case))

@@ -1,0 +1,67 @@
+"""One case as its owner sees it: its page (history, files, where a batch came from) and its JSON body."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from engine import clock
+from engine.attachments import current_attachments
+from engine.cases.lifecycle import actor_of, definition_for
+from engine.cases.summary import case_summary
+from engine.definitions.model import Catalogue
+from engine.models import Account, BatchImport, Case
+from engine.roles import role_label
+from engine.workflow import available
+
+
+def source_import(session, case: Case) -> BatchImport | None:
+    """The import that produced a batch case (its original file), or None for cases made another way.
+    Here, below engine.batch, because the owner's and the reviewer's pages of any case show it."""
+    if case.row_count is None:
+        return None
+    return session.scalar(select(BatchImport).where(BatchImport.case_id == case.id))
+
+
+def timeline(catalogue: Catalogue, case: Case) -> list[dict]:
+    """办理记录: each event with its action's label and who did it (staff by name, owners by role)."""
+    wf = catalogue.workflows[case.workflow_key]
+    out = []
+    for e in case.events:
+        transition = next((t for t in wf.transitions if t.trigger == e.trigger), None)
+        who = ""
+        if e.actor is not None:
+            who = role_label(e.actor.role) if e.actor.role in ("unit", "individual") else \
+                f"{role_label(e.actor.role)}（{e.actor.name}）"
+        out.append({"at": e.at, "action": transition.label if transition else e.trigger,
+                    "from": wf.label(e.from_state) if e.from_state else "", "to": wf.label(e.to_state),
+                    "to_state": e.to_state, "comment": e.comment, "who": who})
+    return out
+
+
+def case_page(session, catalogue: Catalogue, case: Case) -> dict:
+    """Everything the owner's page of one case shows, but its fields' layout (the web side draws that
+    from `item`, the definition the case was submitted under)."""
+    wf = catalogue.workflows[case.workflow_key]
+    item = definition_for(session, catalogue, case)
+    current = catalogue.item(case.item_key)
+    return {"item": item, "timeline": timeline(catalogue, case), "state_label": wf.label(case.state),
+            "editable": wf.editable(case.state) and item.kind == "form",
+            "newer_definition": current is not None and current.version != case.definition_version,
+            "attachments": current_attachments(case), "source": source_import(session, case)}
+
+
+def case_document(session, catalogue: Catalogue, case: Case, account: Account) -> dict:
+    """The JSON API's body of one case: its summary, data (without typed-twice copies), current files,
+    history and the triggers this account may fire now."""
+    wf = catalogue.workflows[case.workflow_key]
+    item = definition_for(session, catalogue, case)
+    out = case_summary(catalogue, case)
+    out["data"] = {k: v for k, v in (case.data or {}).items() if not item.field_map.get(k) or
+                   not item.field_map[k].transient}
+    out["attachments"] = [{"id": a.id, "slot": a.slot, "filename": a.filename, "size": a.size,
+                           "content_type": a.content_type, "uploaded_at": clock.isoformat(a.uploaded_at)}
+                          for a in current_attachments(case).values()]
+    out["events"] = [{"trigger": e.trigger, "from": e.from_state, "to": e.to_state, "at": clock.isoformat(e.at),
+                      "comment": e.comment} for e in case.events]
+    out["triggers"] = [{"trigger": t.trigger, "label": t.label, "comment": t.comment}
+                       for t in available(wf, case.state, actor_of(account))]
+    return out
