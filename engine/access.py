@@ -152,6 +152,17 @@ def position_permissions(account: Account | None, position: Position) -> frozens
     return frozenset()
 
 
+def may_see_position(account: Account | None, position: Position) -> bool:
+    """A listed position is public; one taken down stays visible to its unit and its jurisdiction's reviewers."""
+    return position.status == "open" or bool(position_permissions(account, position))
+
+
+def check_may_take_down(account: Account | None, position: Position) -> None:
+    """Only the unit that owns the position or a reviewer of its jurisdiction may end its listing."""
+    if not position_permissions(account, position):
+        raise AccessDenied("您的账号无权下架此岗位", hide=is_reviewer(account))
+
+
 # ---- claims ----------------------------------------------------------------------
 
 def claim_active(claimed_at: datetime | None, now: datetime | None = None) -> bool:

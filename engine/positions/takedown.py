@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from engine import access
 from engine.models import Account, Position, PositionEvent
 from engine.positions.status import PositionError
 
@@ -10,7 +11,8 @@ ACTION_LABELS = {"takedown": "岗位下架"}
 
 
 def take_down(session, position: Position, account: Account, reason: str | None) -> PositionEvent:
-    """The owner unit or a reviewer ends the listing; the reason is kept in the position's history."""
+    """The owner unit or a reviewer of its jurisdiction ends the listing; the reason is kept in its history."""
+    access.check_may_take_down(account, position)
     reason = (reason or "").strip() or None
     if position.status != "open":
         raise PositionError("该岗位已下架", "conflict")

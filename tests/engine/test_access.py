@@ -21,3 +21,26 @@ def test_made_by_is_the_account_that_made_it_not_its_unit(dbsession, catalogue):
     mine = select(Case.id).where(access.made_by_clause(account, Case))
     theirs = select(Case.id).where(access.made_by_clause(colleague, Case))
     assert (dbsession.scalars(mine).all(), dbsession.scalars(theirs).all()) == ([case.id], [])
+
+
+def test_a_position_is_taken_down_only_by_its_unit_or_its_jurisdiction(dbsession, catalogue, storage):
+    import pytest
+
+    from engine.errors import AccessDenied
+    from engine.positions.takedown import take_down
+    province = f.reviewer(dbsession, login="sheng", jurisdiction="140000")
+    unit = f.unit_account(dbsession)
+    f.approved_unit(dbsession, catalogue, storage, unit, province)
+    position = f.published_position(dbsession, catalogue, unit, province)
+    other = f.unit_account(dbsession, name="另一家公司", mobile="13712345678")
+    datong = f.reviewer(dbsession, login="datong", jurisdiction="140200", name="大同市审核员")
+    for outsider, kind in ((other, "forbidden"), (datong, "not_found"), (None, "forbidden")):
+        with pytest.raises(AccessDenied) as refused:
+            take_down(dbsession, position, outsider, "不再招募")
+        assert refused.value.kind == kind
+        assert access.may_see_position(outsider, position)   # listed: public
+    assert position.status == "open"
+    take_down(dbsession, position, f.reviewer(dbsession, login="taiyuan", jurisdiction="140100"), "信息不实")
+    assert position.status == "taken_down"
+    assert not access.may_see_position(other, position) and not access.may_see_position(datong, position)
+    assert access.may_see_position(unit, position) and access.may_see_position(province, position)

@@ -12,7 +12,8 @@ from pyramid.settings import asbool
 from pyramid.view import view_config
 from pyramid_jinja2 import IJinja2Environment
 
-from engine import clock, positions as P
+from engine import access, clock, positions as P
+from engine.errors import AccessDenied
 from engine.regions import load_regions
 from webapp.responses import api_error, http_refusal, refusal, status_of, xlsx_download
 from webapp.views.accounts import safe_came_from
@@ -54,9 +55,7 @@ def detail_url(request, position_id: int, back: str = "") -> str:
 
 
 def _can_see(request, position) -> bool:
-    """Taken-down positions are gone for the public; the owner unit and reviewers still see them."""
-    return position.status == "open" or bool(request.has_permission("manage")) or \
-        bool(request.has_permission("review"))
+    return access.may_see_position(request.account, position)
 
 
 
@@ -133,7 +132,7 @@ def position_page(context, request):
     back = back_query(request)
     account = request.account
     manage = bool(request.has_permission("manage"))
-    review = bool(request.has_permission("review")) and account is not None and account.role == "reviewer"
+    review = bool(request.has_permission("review"))   # engine.access grants it to reviewers only
     page = P.position_page(request.dbsession, request.registry["catalogue"], position, account, manage or review)
     here = detail_url(request, position.id, back)
     return {
@@ -260,14 +259,13 @@ def unit_position_match_template(context, request):
 @view_config(route_name="unit_position_takedown", request_method="POST", permission="public")
 def unit_position_takedown(context, request):
     position = context.position
-    if not (request.has_permission("manage") or
-            (request.has_permission("review") and request.account and request.account.role == "reviewer")):
-        raise HTTPForbidden()
     target = safe_came_from(request.POST.get("next")) or (
         request.route_path("unit_position", id=position.id) if request.has_permission("manage")
         else request.route_path("position", id=position.id))
     try:
         P.take_down(request.dbsession, position, request.account, request.POST.get("reason"))
+    except AccessDenied:
+        raise HTTPForbidden() from None   # engine.access: neither the unit nor a reviewer of its jurisdiction
     except P.PositionError as e:
         request.session.flash(e.message, "error")
     else:
