@@ -92,11 +92,16 @@ def owns(account: Account | None, case: Case) -> bool:
     return case.account_id == account.id
 
 
+def owned_by_clause(unit_id: int | None, account_id: int | None):
+    """Cases of this owner: the unit's, or for an individual (no unit) the account's own."""
+    if unit_id is not None:
+        return Case.unit_id == unit_id
+    return and_(Case.unit_id.is_(None), Case.account_id == account_id)
+
+
 def owner_clause(account: Account):
-    """The owner rule as a SQL condition on cases."""
-    if account.unit_id is not None:
-        return Case.unit_id == account.unit_id
-    return and_(Case.unit_id.is_(None), Case.account_id == account.id)
+    """The owner rule as a SQL condition on cases: what this account owns."""
+    return owned_by_clause(account.unit_id, account.id)
 
 
 def made_by(account: Account | None, thing) -> bool:

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from engine import formats
+from engine import access, formats
 from engine.cases import definition_for
 from engine.definitions.model import Catalogue, ItemDefinition
 from engine.models import Attachment, BatchRow, Case, CaseEvent
@@ -122,7 +122,7 @@ def round_diff(case: Case, item: ItemDefinition) -> RoundDiff | None:
 
 def other_cases(session, case: Case, limit: int = 20) -> list[Case]:
     """The same unit's (or person's) other submitted cases, newest first."""
-    owner = Case.unit_id == case.unit_id if case.unit_id else Case.account_id == case.account_id
+    owner = access.owned_by_clause(case.unit_id, case.account_id)
     return list(session.scalars(select(Case).where(owner, Case.id != case.id, Case.submitted_at.is_not(None))
                                 .order_by(Case.submitted_at.desc(), Case.id.desc()).limit(limit)))
 

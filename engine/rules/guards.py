@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from engine import access
 from engine.models import Case
 from engine.rules.registry import guard
 
@@ -10,9 +11,8 @@ from engine.rules.registry import guard
 def unmet_requirement(session, item, unit_id: int | None, account_id: int | None) -> str | None:
     """The message of the first `requires` entry of the item that the owner does not meet yet."""
     for req in item.requires:
-        owner = Case.unit_id == unit_id if unit_id else Case.account_id == account_id
         found = session.scalar(select(Case.id).where(
-            owner, Case.item_key == req["item"], Case.state == req["state"]).limit(1))
+            access.owned_by_clause(unit_id, account_id), Case.item_key == req["item"], Case.state == req["state"]).limit(1))
         if found is None:
             return req["message"]
     return None
