@@ -46,7 +46,7 @@ def build_database(path: Path, storage_dir: Path, n_rows: int) -> dict:
     from sqlalchemy import select
 
     from engine.batch.store import row_key
-    from engine.cases import new_case
+    from engine.cases.lifecycle import new_case
     from engine.db import make_engine, make_session_factory
     from engine.loader import default_dirs, load_catalogue
     from engine.models import BatchRow, Position
@@ -227,7 +227,7 @@ def _target_case(db: str, info: dict):
     from engine.db import make_engine, make_session_factory
     from engine.loader import default_dirs, load_catalogue
     from engine.models import Account
-    from engine.cases import new_case
+    from engine.cases.lifecycle import new_case
     engine = make_engine(f"sqlite:///{db}")
     session = make_session_factory(engine)()
     catalogue = load_catalogue(*default_dirs())

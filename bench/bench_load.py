@@ -405,7 +405,7 @@ class World:
         self.import_result: dict = {}
         self.import_window: tuple[float, float] | None = None
         from engine.loader import default_dirs, load_catalogue
-        from engine.positions import search_choices
+        from engine.positions.search import search_choices
         self.educations = search_choices(load_catalogue(*default_dirs())).educations
 
     def running(self) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import engine.batch.store  # noqa: F401  (registers deactivate_rows)
-import engine.cases  # noqa: F401  (registers assign_reference)
+import engine.cases.lifecycle  # noqa: F401  (registers assign_reference)
 import engine.positions.publish  # noqa: F401  (registers publish, unpublish)
 from engine.definitions import loading
 from engine.definitions.loading import DefinitionError, default_dirs

@@ -7,7 +7,7 @@ from engine import clock, formats
 from engine.accounts.registration import register_individual, register_unit
 from engine.admin.staff import create_staff
 from engine.attachments import attach
-from engine.cases import save_draft, submit, transition
+from engine.cases.lifecycle import save_draft, submit, transition
 
 PASSWORD = "Passw0rd2026"
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"

@@ -293,7 +293,7 @@ def import_workbook(session, catalogue: Catalogue, item: ItemDefinition, account
     Raises ImportRefused when the account may not import or the file cannot be read at all; then
     nothing is written, not even the file.
     """
-    from engine.cases import check_can_use, unmet_requirement
+    from engine.cases.lifecycle import check_can_use, unmet_requirement
     from engine.workflow import TransitionNotAllowed
 
     if not item.is_batch:

@@ -14,7 +14,7 @@ from engine import access, formats
 from engine.batch.errorbook import build_error_workbook
 from engine.batch.importer import load_errors
 from engine.batch.template import choices_for, open_position_names
-from engine.cases import definition_for
+from engine.cases.lifecycle import definition_for
 from engine.cases.detail import source_import
 from engine.definitions.model import Catalogue, ItemDefinition
 from engine.models import Account, BatchImport, BatchRow, Case, row_id

@@ -63,7 +63,7 @@ def _row_writer(session):
 def store_batch(session, catalogue: Catalogue, item: ItemDefinition, account: Account,
                 rows: list[tuple[int, dict]], filename: str | None = None, today: date | None = None) -> Case:
     """Rows must already have passed every check; this only writes."""
-    from engine.cases import actor_of, ensure_snapshot, new_case
+    from engine.cases.lifecycle import actor_of, ensure_snapshot, new_case
     from engine.workflow import fire
 
     case = new_case(session, catalogue, item, account)

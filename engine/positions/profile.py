@@ -7,7 +7,7 @@ from typing import Any, Callable
 from sqlalchemy import select
 
 from engine import declarations
-from engine.cases import definition_for
+from engine.cases.lifecycle import definition_for
 from engine.models import Case
 
 

@@ -5,6 +5,7 @@ SQL), queue (a page of it with counts), display (one case as the reviewer reads 
 Everything is driven by the workflow definitions (which states form the queue, which triggers a
 reviewer may fire, what each state is called) and scoped by engine.access.
 """
+# The modules, so `from engine import review` reads `review.<module>.<name>`; callers import names from their module.
 from engine.review import actions, bulk, claims, display, filters, page, queue, statements  # noqa: F401
 
 __all__ = ["actions", "bulk", "claims", "display", "filters", "page", "queue", "statements"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from engine import access
 from engine.access import holder
-from engine.cases import actor_of, transition
+from engine.cases.lifecycle import actor_of, transition
 from engine.definitions.model import Catalogue
 from engine.models import Account, Case, CaseEvent
 from engine.rules import GUARDS, TransitionContext
@@ -20,7 +20,7 @@ def actions(catalogue: Catalogue, case: Case, account: Account):
 
 def act(session, catalogue: Catalogue, case: Case, trigger: str, account: Account, comment: str | None = None,
         expected_version: int | None = None) -> CaseEvent:
-    """A reviewer's transition. engine.cases.transition refuses it outside the jurisdiction, on a draft
+    """A reviewer's transition. engine.cases.lifecycle.transition refuses it outside the jurisdiction, on a draft
     or on a case someone else has claimed, and ends the reviewer's own claim."""
     return transition(session, catalogue, case, trigger, account, comment=comment,
                       expected_version=expected_version)

@@ -9,7 +9,7 @@ from typing import Iterable
 from sqlalchemy import func, select
 
 from engine import access
-from engine.cases import actor_of
+from engine.cases.lifecycle import actor_of
 from engine.definitions.model import Catalogue
 from engine.models import Account, Case, CaseEvent, Unit, row_id
 from engine.errors import StaleCase, WorkflowError

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from engine import access, formats
-from engine.cases import definition_for
+from engine.cases.lifecycle import definition_for
 from engine.definitions.model import Catalogue, ItemDefinition
 from engine.models import Attachment, BatchRow, Case, CaseEvent
 from engine.regions import load_regions

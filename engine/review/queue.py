@@ -8,7 +8,7 @@ from datetime import datetime
 
 from engine import clock
 from engine.access import claim_active
-from engine.cases import actor_of
+from engine.cases.lifecycle import actor_of
 from engine.definitions.model import Catalogue
 from engine.models import Account
 from engine.paging import Page

@@ -41,7 +41,7 @@ def logout(page):
 def test_reviewer_returns_a_case_the_unit_resubmits_and_the_reviewer_approves(
         page, live_server, shot, tmp_path, session_factory, catalogue, storage):
     from engine.attachments import attach
-    from engine.cases import save_draft, submit
+    from engine.cases.lifecycle import save_draft, submit
 
     s = session_factory()
     province = f.reviewer(s, "sheng", "140000", "省级审核员")

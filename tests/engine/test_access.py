@@ -3,7 +3,7 @@ from sqlalchemy import select
 
 from engine import access
 from engine.accounts.passwords import hash_password
-from engine.cases import save_draft
+from engine.cases.lifecycle import save_draft
 from engine.models import Account, Case
 from tests import factories as f
 

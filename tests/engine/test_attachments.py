@@ -1,6 +1,6 @@
 """A case's file by its id: the case's own (current or replaced), never another case's."""
 from engine.attachments import attach, case_attachment
-from engine.cases import save_draft
+from engine.cases.lifecycle import save_draft
 from tests import factories as f
 
 

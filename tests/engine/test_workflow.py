@@ -2,7 +2,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 from sqlalchemy import select
 
-from engine.cases import transition
+from engine.cases.lifecycle import transition
 from engine.models import Account, Case, CaseEvent
 from engine.workflow import (
     Actor, CommentRequired, GuardFailed, StaleCase, TransitionNotAllowed, available, build_machine,
@@ -114,7 +114,7 @@ def test_concurrent_update_is_a_conflict_not_an_overwrite(session_factory, catal
 
 
 def test_guard_stops_submission_without_attachments(dbsession, catalogue):
-    from engine.cases import submit
+    from engine.cases.lifecycle import submit
     account = f.unit_account(dbsession)
     item = catalogue.item("unit_application")
     with pytest.raises(GuardFailed) as e:

@@ -21,7 +21,7 @@ def test_backup_and_restore_keep_every_case_event_and_file(dbsession, catalogue,
         unit = f.unit_account(dbsession, name=f"备份测试单位{i}")
         case = f.submitted_unit_application(dbsession, catalogue, storage, unit)
         if i:
-            from engine.cases import transition
+            from engine.cases.lifecycle import transition
             transition(dbsession, catalogue, case, "approve", province, comment=f"同意{i}")
     dbsession.commit()
     cases = {c.id: (c.state, c.reference) for c in dbsession.scalars(select(Case))}

@@ -14,7 +14,7 @@ from pyramid.interfaces import IRoutesMapper
 from sqlalchemy import select
 
 from engine.attachments import attach
-from engine.cases import save_draft
+from engine.cases.lifecycle import save_draft
 from engine.models import BatchImport, Case, CaseEvent, Intent, utcnow
 from tests import factories as f
 
@@ -135,7 +135,7 @@ def objects(world, dbsession, catalogue, storage):
     unit, other, person = world["unit"], world["other"], world["person"]
     submitted = world["unit_case"]
     # The approved application is no use for edits and transitions: a fresh submitted and a draft.
-    from engine.cases import submit
+    from engine.cases.lifecycle import submit
     post = submit(s, catalogue, catalogue.item("post_application"), unit, f.post_data(position_name="第二个岗位"))
     draft = save_draft(s, catalogue, catalogue.item("post_application"), unit, {"position_name": "草稿岗位"})
     app_draft = save_draft(s, catalogue, catalogue.item("unit_application"), unit, {"address": "草稿"})

@@ -51,7 +51,7 @@ def test_admin_creates_a_reviewer_who_then_sees_only_the_jurisdiction(make_web, 
     assert soup(page).select_one("[data-testid=jurisdiction]").get_text() == "太原市 小店区"
 
     # The county reviewer only sees cases of units in 小店区, not those next door in 迎泽区.
-    from engine.cases import submit
+    from engine.cases.lifecycle import submit
     mine = submit(dbsession, catalogue, catalogue.item("post_application"), world["unit"], f.post_data())
     yingze = f.unit_account(dbsession, name="迎泽区测试企业", mobile="13612345602")
     f.submitted_unit_application(dbsession, catalogue, storage, yingze, county="140106", address="迎泽大街2号")

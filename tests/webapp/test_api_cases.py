@@ -115,7 +115,7 @@ def test_missing_csrf_header_is_refused(web, api_unit):
 
 def test_a_case_claimed_by_another_reviewer_is_refused_through_the_api(web, dbsession, catalogue, storage):
     """The claim a colleague holds stops the API as it stops the page and the bulk action."""
-    from engine.cases import submit
+    from engine.cases.lifecycle import submit
     from engine.review.claims import claim
     unit = f.unit_account(dbsession, name="晋中新能源有限公司")
     holder = f.reviewer(dbsession, login="ty_holder", name="王审核")

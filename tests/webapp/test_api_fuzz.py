@@ -19,9 +19,9 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.auths import AuthStorage
 
-from engine.cases import save_draft
+from engine.cases.lifecycle import save_draft
 from engine.loader import default_dirs, load_catalogue
-from engine.positions import register_intent
+from engine.positions.intents import register_intent
 from tests import factories as f
 from tests.openapi import assert_matches_spec
 from webapp.views.api_docs import openapi_document

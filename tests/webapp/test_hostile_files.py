@@ -4,7 +4,7 @@ import os
 import pytest
 from sqlalchemy import func, select
 
-from engine.cases import save_draft
+from engine.cases.lifecycle import save_draft
 from engine.models import Attachment, BatchImport, Case
 from tests.data.hostile import corpus
 

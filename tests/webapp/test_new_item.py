@@ -191,7 +191,7 @@ def test_a_new_item_from_json_alone_is_listed_rendered_validated_and_reviewed_tw
 def test_a_changed_definition_bumps_its_version_and_old_cases_keep_theirs(tmp_path, apps, world, dbsession,
                                                                           storage):
     from engine.attachments import attach
-    from engine.cases import save_draft, submit
+    from engine.cases.lifecycle import save_draft, submit
 
     v1 = definitions(tmp_path, "v1")
     item = v1.item("subsidy_claim")

@@ -121,7 +121,7 @@ def test_a_case_submitted_late_on_the_last_evening_of_a_month_is_of_the_next_mon
 
 def test_a_claim_is_shown_and_refused_in_beijing_time(last_evening, world, make_web, catalogue, dbsession):
     from engine import review
-    from engine.cases import submit
+    from engine.cases.lifecycle import submit
     case = submit(dbsession, catalogue, catalogue.item("post_application"), world["unit"], f.post_data())
     review.claims.claim(dbsession, case, world["taiyuan"])
     dbsession.commit()

@@ -8,7 +8,7 @@ import pytest
 
 from engine import paging, review
 from engine.batch.importer import import_workbook
-from engine.cases import save_draft
+from engine.cases.lifecycle import save_draft
 from engine.clock import utcnow
 from engine.models import AuditEntry
 from tests import factories as f

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from engine import clock
-from engine.cases import submit, transition
+from engine.cases.lifecycle import submit, transition
 from engine.models import Case, CaseEvent
 from tests import factories as f
 from tests.openapi import assert_matches_spec

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from engine.attachments import attach
-from engine.cases import save_draft, submit
+from engine.cases.lifecycle import save_draft, submit
 from engine.review.actions import act
 from tests import factories as f
 from tests.webapp.pages import soup

@@ -173,7 +173,7 @@ def test_post_application_is_refused_until_the_unit_is_approved(web, unit):
 
 def test_returned_case_is_edited_and_resubmitted_with_both_rounds_in_the_timeline(web, unit, dbsession, catalogue,
                                                                                     storage):
-    from engine.cases import transition
+    from engine.cases.lifecycle import transition
     case = f.submitted_unit_application(dbsession, catalogue, storage, unit)
     reviewer = f.reviewer(dbsession)
     transition(dbsession, catalogue, case, "return_for_correction", reviewer, comment="申请表未盖章，请重新上传")
@@ -199,7 +199,7 @@ def test_returned_case_is_edited_and_resubmitted_with_both_rounds_in_the_timelin
 
 def test_个人中心_filters_by_state_and_month_and_pages(web, unit, dbsession, catalogue):
     from datetime import datetime
-    from engine.cases import save_draft
+    from engine.cases.lifecycle import save_draft
     item = catalogue.item("unit_application")
     for i in range(23):
         c = save_draft(dbsession, catalogue, item, unit, {"address": f"地址{i}"})

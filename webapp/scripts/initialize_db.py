@@ -12,7 +12,7 @@ from engine import clock, formats
 from engine.accounts.registration import register_individual, register_unit
 from engine.admin.staff import create_staff
 from engine.attachments import attach
-from engine.cases import submit, transition
+from engine.cases.lifecycle import submit, transition
 from engine.db import database_url, make_engine, make_session_factory
 from engine.models import Account
 from engine.storage import FileStorage
@@ -62,7 +62,7 @@ def load_demo(session, catalogue, storage: FileStorage) -> bool:
         "account_name": UNIT_A[0], "bank_name": "中国工商银行太原长治路支行", "bank_code": "102161000123",
         "bank_account": "0502 1234 5678 9012 345", "bank_account_confirm": "0502 1234 5678 9012 345",
     }
-    from engine.cases import save_draft
+    from engine.cases.lifecycle import save_draft
     case = save_draft(session, catalogue, app_item, unit_a, data)
     for spec in app_item.attachments:
         attach(session, storage, catalogue, case, spec["slot"], f"{spec['title']}.pdf", DEMO_PDF, unit_a)

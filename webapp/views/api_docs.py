@@ -10,7 +10,7 @@ from pathlib import Path
 from jsonschema import Draft202012Validator
 from pyramid.view import view_config
 
-from engine.positions import search_choices
+from engine.positions.search import search_choices
 
 FOLDER = Path(__file__).resolve().parent.parent / "openapi"
 

@@ -75,7 +75,7 @@ def case_done(context, request):
 @view_config(route_name="case_print", renderer="case_print.jinja2", request_method="GET", permission="read")
 def case_print(context, request):
     case = context.case
-    item = cases.definition_for(request.dbsession, _catalogue(request), case)
+    item = cases.lifecycle.definition_for(request.dbsession, _catalogue(request), case)
     return {"case": case, "item": item, "sections": _sections(item, case), "unit": case.unit}
 
 
@@ -121,11 +121,11 @@ def api_update_case(context, request):
         return api_error(request, 400, problem)
     case_id = case.id
     try:
-        cases.save_draft(request.dbsession, catalogue, catalogue.item(case.item_key), request.account, body["data"],
-                         case=case, expected_version=expected_version(body))
+        cases.lifecycle.save_draft(request.dbsession, catalogue, catalogue.item(case.item_key), request.account,
+                                   body["data"], case=case, expected_version=expected_version(body))
     except WorkflowError as e:
         restart_transaction(request)
-        return refusal(request, e, state=cases.find_case(request.dbsession, case_id).state)
+        return refusal(request, e, state=cases.lifecycle.find_case(request.dbsession, case_id).state)
     return _document(request, case)
 
 
@@ -165,13 +165,14 @@ def api_transition(context, request):
     # Read before firing: a lost race leaves the session unusable until it is rolled back.
     wf, case_id = catalogue.workflows[case.workflow_key], case.id
     try:
-        cases.transition(request.dbsession, catalogue, case, request.matchdict["trigger"], request.account,
-                         comment=body.get("comment"), expected_version=expected_version(body))
+        cases.lifecycle.transition(request.dbsession, catalogue, case, request.matchdict["trigger"],
+                                   request.account, comment=body.get("comment"),
+                                   expected_version=expected_version(body))
     except ValidationFailed as e:
         restart_transaction(request)
         return api_error(request, status_of(e), "提交失败，请修改错误", errors=[x.as_dict() for x in e.errors])
     except WorkflowError as e:
         restart_transaction(request)
-        case = cases.find_case(request.dbsession, case_id)
+        case = cases.lifecycle.find_case(request.dbsession, case_id)
         return refusal(request, e, state=case.state, state_label=wf.label(case.state))
     return _document(request, case)

@@ -7,9 +7,10 @@ from pyramid.renderers import render_to_response
 from pyramid.view import view_config
 
 from engine.attachments import AttachmentRejected, attach, current_attachments
-from engine.cases import (
-    check_requirements, detail, drafts_of, find_case, prefill_values, save_draft, submit, unmet_requirement,
+from engine.cases.lifecycle import (
+    check_requirements, drafts_of, find_case, prefill_values, save_draft, submit, unmet_requirement,
 )
+from engine.cases import detail
 from engine.errors import WorkflowError
 from engine.validation import FieldError, ValidationFailed, normalize
 from engine.workflow import GuardFailed, StaleCase, TransitionNotAllowed

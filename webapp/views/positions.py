@@ -24,25 +24,25 @@ from webapp.views.api_docs import query_errors
 # Helpers
 # ---------------------------------------------------------------------------
 
-def choices(request) -> P.Choices:
-    return P.search_choices(request.registry["catalogue"])
+def choices(request) -> P.search.Choices:
+    return P.search.search_choices(request.registry["catalogue"])
 
 
 def _use_cache(request) -> bool:
     return asbool(request.registry.settings.get("jianxi.search_cache", True))
 
 
-def search(request, filters: P.PositionFilters) -> P.SearchResult:
+def search(request, filters: P.search.PositionFilters) -> P.search.SearchResult:
     if not _use_cache(request):
-        return P.search_positions(request.dbsession, filters, cache=False)
-    return (P.cached_search(request.registry["db_engine"], filters)
-            or P.search_positions(request.dbsession, filters))
+        return P.search.search_positions(request.dbsession, filters, cache=False)
+    return (P.search.cached_search(request.registry["db_engine"], filters)
+            or P.search.search_positions(request.dbsession, filters))
 
 
 def back_query(request) -> str:
     """The list's query string carried to the detail page; only known filters survive."""
     raw = request.params.get("back", "")
-    pairs = [(k, v) for k, v in parse_qsl(raw, keep_blank_values=False) if k in P.FILTER_KEYS]
+    pairs = [(k, v) for k, v in parse_qsl(raw, keep_blank_values=False) if k in P.search.FILTER_KEYS]
     return urlencode(pairs)
 
 
@@ -68,7 +68,7 @@ class _Fragments:
     """The search page's content per cached SearchResult (held here, so its id is not reused)."""
 
     def __init__(self, size: int = 512):
-        self.entries = P.LruCache(size)
+        self.entries = P.cache.LruCache(size)
 
     def get(self, result):
         entry = self.entries.get(id(result))
@@ -81,7 +81,7 @@ class _Fragments:
 FRAGMENTS = _Fragments(256)
 
 
-def _results_html(request, result: P.SearchResult, errors: list) -> Markup:
+def _results_html(request, result: P.search.SearchResult, errors: list) -> Markup:
     """Everything on the page below the title depends only on the result (and on bad input, if any),
     so it is rendered once per cached result instead of on every request."""
     html = FRAGMENTS.get(result) if not errors else None
@@ -93,7 +93,7 @@ def _results_html(request, result: P.SearchResult, errors: list) -> Markup:
     return Markup(html)
 
 
-def _results_values(request, result: P.SearchResult, errors: list) -> dict:
+def _results_values(request, result: P.search.SearchResult, errors: list) -> dict:
     regions = load_regions()
     current = result.filters
     offered = choices(request)
@@ -110,7 +110,7 @@ def _results_values(request, result: P.SearchResult, errors: list) -> dict:
     return {
         "request": request, "result": result, "filters": current, "errors": errors, "values": request.GET,
         "cities": regions.cities(), "counties": regions.counties(current.city) if current.city else [],
-        "educations": offered.educations, "industries": offered.industries, "periods": P.PERIODS, "sorts": P.SORTS,
+        "educations": offered.educations, "industries": offered.industries, "periods": P.search.PERIODS, "sorts": P.search.SORTS,
         "err": {e.field: e.message for e in errors},
         "url": url, "page_url": lambda n: url(page=n), "detail_url": lambda pid: f"{detail_prefix}{pid}{detail_query}",
     }
@@ -118,7 +118,7 @@ def _results_values(request, result: P.SearchResult, errors: list) -> dict:
 
 @view_config(route_name="positions", renderer="positions.jinja2", request_method="GET", permission="public")
 def positions_page(request):
-    filters, errors = P.parse_filters(request.GET, choices(request))
+    filters, errors = P.search.parse_filters(request.GET, choices(request))
     result = search(request, filters)
     return {"page_title": "见习岗位查询", "active_top": "公共就业", "active_key": "positions",
             "body": _results_html(request, result, errors)}
@@ -133,7 +133,7 @@ def position_page(context, request):
     account = request.account
     manage = bool(request.has_permission("manage"))
     review = bool(request.has_permission("review"))   # engine.access grants it to reviewers only
-    page = P.position_page(request.dbsession, request.registry["catalogue"], position, account, manage or review)
+    page = P.detail.position_page(request.dbsession, request.registry["catalogue"], position, account, manage or review)
     here = detail_url(request, position.id, back)
     return {
         "page_title": position.name, "active_top": "公共就业", "active_key": "positions",
@@ -142,7 +142,7 @@ def position_page(context, request):
         "intent": page.intent, "here": here,
         "login_url": request.route_path("login", _query={"tab": "individual", "came_from": here}),
         "can_take_down": (manage or review) and position.status == "open",
-        "history": page.history, "action_labels": P.ACTION_LABELS, "is_owner": manage,
+        "history": page.history, "action_labels": P.takedown.ACTION_LABELS, "is_owner": manage,
     }
 
 
@@ -161,8 +161,8 @@ def position_intent(context, request):
     if not _can_see(request, position):
         raise HTTPNotFound()
     try:
-        P.register_intent(request.dbsession, position, request.account)
-    except P.PositionError as e:
+        P.intents.register_intent(request.dbsession, position, request.account)
+    except P.status.PositionError as e:
         request.session.flash(e.message, "error")
     else:
         request.session.flash(f"已登记意向：{position.name}。用人单位可在岗位详情中看到您的姓名、学历和联系方式。",
@@ -172,7 +172,7 @@ def position_intent(context, request):
 
 @view_config(route_name="my_intents", renderer="my_intents.jinja2", request_method="GET", permission="individual")
 def my_intents(request):
-    rows = P.intents_of_account(request.dbsession, request.account.id)
+    rows = P.intents.intents_of_account(request.dbsession, request.account.id)
     return {"page_title": "我的意向", "active_top": "公共就业", "active_key": "my_intents",
             "active": [r for r in rows if r.withdrawn_at is None],
             "withdrawn": [r for r in rows if r.withdrawn_at is not None]}
@@ -180,12 +180,12 @@ def my_intents(request):
 
 @view_config(route_name="intent_withdraw", request_method="POST", permission="individual")
 def intent_withdraw(request):
-    intent = P.find_intent(request.dbsession, request.matchdict["id"])
+    intent = P.intents.find_intent(request.dbsession, request.matchdict["id"])
     if intent is None:
         raise HTTPNotFound()
     try:
-        P.withdraw_intent(request.dbsession, intent, request.account)
-    except P.PositionError as e:
+        P.intents.withdraw_intent(request.dbsession, intent, request.account)
+    except P.status.PositionError as e:
         if e.kind == "forbidden":   # another person's intent: refused as a page, not as a message
             raise http_refusal(e) from None
         request.session.flash(e.message, "error")
@@ -201,12 +201,12 @@ def intent_withdraw(request):
 @view_config(route_name="unit_positions", renderer="positions_unit.jinja2", request_method="GET", permission="unit")
 def unit_positions_page(request):
     status = request.GET.get("status", "")
-    status = status if status in P.STATUS_LABELS else ""
+    status = status if status in P.status.STATUS_LABELS else ""
     q = request.GET.get("q", "").strip()[:50]
-    rows = P.unit_positions(request.dbsession, request.account.unit_id, status=status or None, q=q or None)
-    apply = P.application_item(request.registry["catalogue"])
+    rows = P.unit.unit_positions(request.dbsession, request.account.unit_id, status=status or None, q=q or None)
+    apply = P.unit.application_item(request.registry["catalogue"])
     return {"page_title": "就业见习岗位查询", "active_top": "法人办事", "active_key": "unit_positions",
-            "rows": rows, "status": status, "q": q, "statuses": P.STATUS_LABELS, "apply": apply}
+            "rows": rows, "status": status, "q": q, "statuses": P.status.STATUS_LABELS, "apply": apply}
 
 
 def _intent_filters(request) -> tuple[str, str]:
@@ -219,7 +219,7 @@ def _intent_filters(request) -> tuple[str, str]:
 def unit_position_page(context, request):
     position = context.position
     education, q = _intent_filters(request)
-    page = P.unit_position_page(request.dbsession, request.registry["catalogue"], position,
+    page = P.unit.unit_position_page(request.dbsession, request.registry["catalogue"], position,
                                 education=education or None, q=q or None)
     query = {k: v for k, v in (("education", education), ("q", q)) if v}
     return {"page_title": f"岗位详情 · {position.name}", "active_top": "法人办事", "active_key": "unit_positions",
@@ -227,7 +227,7 @@ def unit_position_page(context, request):
             "people": page.people, "all_count": page.all_count, "education": education, "q": q,
             "educations": page.educations,
             "export_url": request.route_path("unit_position_intents_xlsx", id=position.id, _query=query),
-            "history": page.history, "action_labels": P.ACTION_LABELS,
+            "history": page.history, "action_labels": P.takedown.ACTION_LABELS,
             "can_take_down": position.status == "open"}
 
 
@@ -235,7 +235,7 @@ def unit_position_page(context, request):
 def unit_position_intents_xlsx(context, request):
     position = context.position
     education, q = _intent_filters(request)
-    body = P.intents_xlsx(request.dbsession, position, education=education or None, q=q or None)
+    body = P.workbooks.intents_xlsx(request.dbsession, position, education=education or None, q=q or None)
     return xlsx_download(body, f"意向人员-{position.name}.xlsx", f"intents-{position.id}.xlsx")
 
 
@@ -247,8 +247,8 @@ def unit_position_match_template(context, request):
         if raw.isdigit():
             ids.append(int(raw))
     try:
-        body = P.match_template(request.dbsession, request.registry["catalogue"], position, ids)
-    except P.PositionError as e:
+        body = P.workbooks.match_template(request.dbsession, request.registry["catalogue"], position, ids)
+    except P.status.PositionError as e:
         raise http_refusal(e) from None
     if body is None:
         request.session.flash("请先勾选要填入见习匹配结果模板的人员", "error")
@@ -263,10 +263,10 @@ def unit_position_takedown(context, request):
         request.route_path("unit_position", id=position.id) if request.has_permission("manage")
         else request.route_path("position", id=position.id))
     try:
-        P.take_down(request.dbsession, position, request.account, request.POST.get("reason"))
+        P.takedown.take_down(request.dbsession, position, request.account, request.POST.get("reason"))
     except AccessDenied:
         raise HTTPForbidden() from None   # engine.access: neither the unit nor a reviewer of its jurisdiction
-    except P.PositionError as e:
+    except P.status.PositionError as e:
         request.session.flash(e.message, "error")
     else:
         request.session.flash("岗位已下架，不再出现在见习岗位查询中。", "success")
@@ -279,7 +279,7 @@ def unit_position_takedown(context, request):
 
 @functools.cache
 def _regions_json() -> bytes:
-    return json.dumps(P.regions_tree(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return json.dumps(P.search.regions_tree(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 @view_config(route_name="api_regions", request_method="GET", permission="public")
@@ -292,7 +292,7 @@ def api_regions(request):
 def api_positions(request):
     if errors := query_errors(request, "education", "sort", "page", "q"):
         return api_error(request, 422, "查询条件有误", errors=errors)
-    filters, errors = P.parse_filters(request.GET, choices(request))
+    filters, errors = P.search.parse_filters(request.GET, choices(request))
     if errors:
         return api_error(request, 422, "查询条件有误", errors=[e.as_dict() for e in errors])
     body = search(request, filters).json_bytes()
@@ -303,7 +303,7 @@ def api_positions(request):
 def api_position(context, request):
     if not _can_see(request, context.position):
         return api_error(request, 404, "岗位不存在或已下架")
-    return P.position_detail(request.dbsession, request.registry["catalogue"], context.position)
+    return P.detail.position_detail(request.dbsession, request.registry["catalogue"], context.position)
 
 
 @view_config(route_name="api_position_intents", renderer="json", request_method="POST", permission="public")
@@ -313,8 +313,8 @@ def api_register_intent(context, request):
     if not _can_see(request, context.position):
         return api_error(request, 404, "岗位不存在或已下架")
     try:
-        intent = P.register_intent(request.dbsession, context.position, request.account)
-    except P.PositionError as e:
+        intent = P.intents.register_intent(request.dbsession, context.position, request.account)
+    except P.status.PositionError as e:
         return refusal(request, e)
     request.dbsession.flush()
     request.response.status_int = 201
@@ -324,18 +324,18 @@ def api_register_intent(context, request):
 @view_config(route_name="api_position_intents", renderer="json", request_method="GET", permission="manage")
 def api_position_intents(context, request):
     education, q = _intent_filters(request)
-    people = P.position_intents(request.dbsession, context.position, education=education or None, q=q or None)
+    people = P.unit.position_intents(request.dbsession, context.position, education=education or None, q=q or None)
     return {"position_id": context.position.id, "total": len(people), "intents": [p.as_json() for p in people]}
 
 
 @view_config(route_name="api_intent", request_method="DELETE", permission="individual")
 def api_withdraw_intent(request):
-    intent = P.find_intent(request.dbsession, request.matchdict["id"])
+    intent = P.intents.find_intent(request.dbsession, request.matchdict["id"])
     if intent is None:
         return _json(request, 404, "意向不存在")
     try:
-        P.withdraw_intent(request.dbsession, intent, request.account)
-    except P.PositionError as e:
+        P.intents.withdraw_intent(request.dbsession, intent, request.account)
+    except P.status.PositionError as e:
         return _json(request, status_of(e), e.message)
     return Response(status=204)
 

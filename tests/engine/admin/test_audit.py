@@ -10,7 +10,7 @@ from engine.accounts.login import authenticate
 from engine import clock
 from engine.admin import audit
 from engine.admin.staff import set_active
-from engine.cases import transition
+from engine.cases.lifecycle import transition
 from engine.spreadsheet import neutralise
 from tests import factories as f
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from engine.admin import catalogue as admin_catalogue
-from engine.cases import transition
+from engine.cases.lifecycle import transition
 from tests import factories as f
 
 

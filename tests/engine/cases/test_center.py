@@ -3,7 +3,8 @@ from datetime import datetime
 
 import pytest
 
-from engine.cases import center, save_draft, submit
+from engine.cases import center
+from engine.cases.lifecycle import save_draft, submit
 from tests import factories as f
 
 

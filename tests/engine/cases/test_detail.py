@@ -1,6 +1,7 @@
 """One case as its owner sees it: its page (history, files, the import it came from) and its JSON body."""
 from engine.batch.store import store_batch
-from engine.cases import detail, save_draft
+from engine.cases import detail
+from engine.cases.lifecycle import save_draft
 from engine.models import BatchImport
 from tests import factories as f
 

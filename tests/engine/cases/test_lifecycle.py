@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.batch.store import store_batch
-from engine.cases import save_draft, submit, transition
+from engine.cases.lifecycle import save_draft, submit, transition
 from engine.models import BatchRow, Case, DefinitionSnapshot, Position, Region
 from engine.rules import RuleContext, run_batch_rules
 from engine.validation import ValidationFailed, validate

@@ -1,7 +1,7 @@
 """A case in one line, as every list of an owner's cases and the JSON API show it."""
 from datetime import datetime
 
-from engine.cases import save_draft
+from engine.cases.lifecycle import save_draft
 from engine.cases.summary import case_summary
 from tests import factories as f
 

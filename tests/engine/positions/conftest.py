@@ -35,9 +35,9 @@ def publish(dbsession, catalogue, unit, **over) -> Position:
 
 
 def find(dbsession, **params) -> list[str]:
-    filters, errors = P.parse_filters(params, P.search_choices(CATALOGUE))
+    filters, errors = P.search.parse_filters(params, P.search.search_choices(CATALOGUE))
     assert errors == []
-    return [p.name for p in P.search_positions(dbsession, filters).items]
+    return [p.name for p in P.search.search_positions(dbsession, filters).items]
 
 
 @pytest.fixture

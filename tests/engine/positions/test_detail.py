@@ -9,7 +9,7 @@ from tests.engine.positions.conftest import publish
 
 
 def test_the_public_detail_has_no_bank_details_and_a_masked_mobile(dbsession, catalogue, unit):
-    detail = P.position_detail(dbsession, catalogue, publish(dbsession, catalogue, unit))
+    detail = P.detail.position_detail(dbsession, catalogue, publish(dbsession, catalogue, unit))
     flat = repr(detail)
     assert detail["contact_mobile"] == "139****5678" and "13912345678" not in flat
     assert set(detail["unit"]) == {"name", "industry", "unit_type", "address", "intro"}

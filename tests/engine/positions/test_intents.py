@@ -17,18 +17,18 @@ def test_an_intent_is_registered_once_and_again_after_withdrawing(dbsession, cat
     s = dbsession
     position = publish(s, catalogue, unit)
     person = f.individual_account(s)
-    first = P.register_intent(s, position, person)
-    with pytest.raises(P.PositionError) as e:
-        P.register_intent(s, position, person)
+    first = P.intents.register_intent(s, position, person)
+    with pytest.raises(P.status.PositionError) as e:
+        P.intents.register_intent(s, position, person)
     assert e.value.kind == "conflict"
-    P.withdraw_intent(s, first, person)
-    second = P.register_intent(s, position, person)
+    P.intents.withdraw_intent(s, first, person)
+    second = P.intents.register_intent(s, position, person)
     s.commit()
     assert second.id != first.id
-    assert [i.id for i in P.intents_of_account(s, person.id)] == [second.id, first.id]
-    assert [p.intent_id for p in P.position_intents(s, position)] == [second.id]
-    with pytest.raises(P.PositionError) as e:
-        P.register_intent(s, position, unit[0])
+    assert [i.id for i in P.intents.intents_of_account(s, person.id)] == [second.id, first.id]
+    assert [p.intent_id for p in P.unit.position_intents(s, position)] == [second.id]
+    with pytest.raises(P.status.PositionError) as e:
+        P.intents.register_intent(s, position, unit[0])
     assert e.value.kind == "forbidden"
 
 

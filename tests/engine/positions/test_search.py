@@ -21,44 +21,44 @@ def test_only_open_unexpired_unfilled_positions_are_listed(dbsession, catalogue,
     s.execute(update(Position).where(Position.id == today_deadline.id).values(deadline=TODAY))
     s.execute(update(Position).where(Position.id == expired.id).values(deadline=TODAY - timedelta(days=1)))
     s.execute(update(Position).where(Position.id == full.id).values(matched=2))
-    P.take_down(s, down, unit[0], None)
+    P.takedown.take_down(s, down, unit[0], None)
     s.commit()
     assert sorted(find(s)) == ["今天截止", "长期招募"]
-    result = P.search_positions(s, P.PositionFilters())
+    result = P.search.search_positions(s, P.search.PositionFilters())
     assert result.total == 2
-    statuses = {p.name: P.position_status(p, TODAY) for p in s.scalars(select(Position))}
+    statuses = {p.name: P.status.position_status(p, TODAY) for p in s.scalars(select(Position))}
     assert statuses == {"今天截止": "open", "昨天截止": "expired", "已招满": "full", "已下架": "taken_down",
                         "长期招募": "open"}
-    tomorrow = P.search_positions(s, P.PositionFilters(), today=TODAY + timedelta(days=1))
+    tomorrow = P.search.search_positions(s, P.search.PositionFilters(), today=TODAY + timedelta(days=1))
     assert [p.name for p in tomorrow.items] == ["长期招募"]
 
 
 def test_paging_keeps_the_total_and_clamps_past_the_end(dbsession, catalogue, unit):
     for i in range(23):
         publish(dbsession, catalogue, unit, position_name=f"岗位{i:02d}")
-    first = P.search_positions(dbsession, P.PositionFilters())
-    last = P.search_positions(dbsession, P.PositionFilters(page=9))
+    first = P.search.search_positions(dbsession, P.search.PositionFilters())
+    last = P.search.search_positions(dbsession, P.search.PositionFilters(page=9))
     assert (first.total, first.pages, len(first.items)) == (23, 2, 20)
     assert (last.page, len(last.items)) == (2, 3)
     assert first.items[0].name == "岗位22"
-    keyword = P.search_positions(dbsession, P.PositionFilters(q="岗位", page=5))
+    keyword = P.search.search_positions(dbsession, P.search.PositionFilters(q="岗位", page=5))
     assert (keyword.total, keyword.page, len(keyword.items)) == (23, 2, 3)
 
 
 def test_filters_from_the_url(dbsession, catalogue):
-    choices = P.search_choices(catalogue)
+    choices = P.search.search_choices(catalogue)
     assert choices.educations == ("不限", "中专", "大专", "本科", "硕士", "博士")  # post_application's enum
     assert len(choices.industries) == 20 and choices.industries[0] == "农、林、牧、渔业"
-    filters, errors = P.parse_filters({"county": "140105", "education": "本科", "period": "６",
+    filters, errors = P.search.parse_filters({"county": "140105", "education": "本科", "period": "６",
                                        "min_allowance": "2,500", "sort": "allowance", "page": "3"}, choices)
     assert errors == []
-    assert filters == P.PositionFilters(city="140100", county="140105", education="本科", period=6,
+    assert filters == P.search.PositionFilters(city="140100", county="140105", education="本科", period=6,
                                         min_allowance=2500, sort="allowance", page=3)
     assert filters.params(page=1) == {"city": "140100", "county": "140105", "education": "本科", "period": "6",
                                       "min_allowance": "2500", "sort": "allowance"}
-    filters, errors = P.parse_filters({"city": "140200", "county": "140105", "education": "小学", "period": "2",
+    filters, errors = P.search.parse_filters({"city": "140200", "county": "140105", "education": "小学", "period": "2",
                                        "min_allowance": "-1", "sort": "x", "page": "abc", "industry": "航天"}, choices)
-    assert filters == P.PositionFilters(city="140200")
+    assert filters == P.search.PositionFilters(city="140200")
     assert {e.field: e.message for e in errors} == {
         "county": "所选县（市、区）不属于所选城市", "education": "学历要求的选项无效", "industry": "行业的选项无效",
         "period": "见习期限须在3至12之间", "min_allowance": "最低生活补助请填写整数"}
@@ -66,22 +66,22 @@ def test_filters_from_the_url(dbsession, catalogue):
 
 def test_every_change_to_positions_raises_the_search_counter(dbsession, catalogue, unit):
     s = dbsession
-    start = P.search_version(s)
+    start = P.cache.search_version(s)
     position = publish(s, catalogue, unit)
-    after_insert = P.search_version(s)
+    after_insert = P.cache.search_version(s)
     s.execute(update(Position).where(Position.id == position.id).values(matched=1))
     s.commit()
-    after_update = P.search_version(s)
+    after_update = P.cache.search_version(s)
     assert start < after_insert < after_update
 
 
 def test_a_cached_result_is_reused_until_the_data_changes(dbsession, catalogue, unit):
     s = dbsession
     publish(s, catalogue, unit, position_name="甲")
-    filters = P.PositionFilters()
-    first = P.search_positions(s, filters)
-    assert P.search_positions(s, filters) is first
-    assert P.search_positions(s, filters, cache=False) is not first
+    filters = P.search.PositionFilters()
+    first = P.search.search_positions(s, filters)
+    assert P.search.search_positions(s, filters) is first
+    assert P.search.search_positions(s, filters, cache=False) is not first
     publish(s, catalogue, unit, position_name="乙")
-    second = P.search_positions(s, filters)
+    second = P.search.search_positions(s, filters)
     assert second is not first and [p.name for p in second.items] == ["乙", "甲"]

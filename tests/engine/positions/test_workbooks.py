@@ -15,17 +15,17 @@ def test_match_rows_name_the_position_as_the_template_dropdown_does(dbsession, c
     b = publish(s, catalogue, unit, position_name="文员")
     c = publish(s, catalogue, unit, position_name="出纳")
     person = f.individual_account(s)
-    P.register_intent(s, c, person)
+    P.intents.register_intent(s, c, person)
     s.commit()
     from engine.batch.template import open_position_names
     names = open_position_names(s, unit[0].unit_id)
-    people = P.position_intents(s, c)
+    people = P.unit.position_intents(s, c)
     item = catalogue.item("match_report")
-    assert P.match_rows(item, c, people, names)[0]["position"] == "出纳"
-    assert P.match_rows(item, b, people, names)[0]["position"] == f"{b.id} 文员"
-    row = P.match_rows(item, a, people, names)[0]
+    assert P.workbooks.match_rows(item, c, people, names)[0]["position"] == "出纳"
+    assert P.workbooks.match_rows(item, b, people, names)[0]["position"] == f"{b.id} 文员"
+    row = P.workbooks.match_rows(item, a, people, names)[0]
     assert (row["name"], row["id_number"], row["education"], row["allowance"]) == (
         "张晓明", person.id_number, "本科", a.allowance)
     # A value the report's 学历 does not offer is left for the unit to choose.
     person.profile = {**person.profile, "education": "小学"}
-    assert P.match_rows(item, a, P.position_intents(s, c), names)[0]["education"] is None
+    assert P.workbooks.match_rows(item, a, P.unit.position_intents(s, c), names)[0]["education"] is None

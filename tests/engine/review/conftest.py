@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.cases import save_draft
+from engine.cases.lifecycle import save_draft
 from tests import factories as f
 
 

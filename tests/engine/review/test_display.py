@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from engine import review
 from engine.attachments import attach
-from engine.cases import save_draft, submit, transition
+from engine.cases.lifecycle import save_draft, submit, transition
 from tests import factories as f
 
 

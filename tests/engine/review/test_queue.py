@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from engine import review
-from engine.cases import submit, transition
+from engine.cases.lifecycle import submit, transition
 from engine.loader import default_dirs, load_catalogue
 from engine.models import Case, utcnow
 from engine.review.filters import QueueQuery
