@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from engine.models import Attachment, Case
 from tests import factories as f
-from tests.webapp.pages import soup
+from tests.webapp.pages import soup, the_form
 
 
 def fill(form, data: dict):
@@ -41,10 +41,6 @@ def upload_all(web, page):
         assert "已上传" in state and name in state
         assert "stored" in soup(page).select_one(f"#slot-{slot}")["class"]
     return page
-
-
-def the_form(page):
-    return next(fm for fm in page.forms.values() if "action" in fm.fields)
 
 
 def test_unit_application_from_menu_to_个人中心(web, unit, dbsession):
