@@ -59,3 +59,8 @@ class StaleCase(WorkflowError):
 
 class ClaimConflict(WorkflowError):
     kind = "conflict"
+
+
+class DefinitionGone(EngineError, LookupError):
+    """The item a case belongs to is no longer defined (and no snapshot of it was kept: it was never submitted)."""
+    kind = "not_found"

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import access, clock
+from engine.errors import DefinitionGone
 from engine.definitions.model import Catalogue, ItemDefinition
 from engine.models import Account, Case, DefinitionSnapshot
 from engine.rules import RuleContext, TransitionContext, effect
@@ -46,7 +47,7 @@ def definition_for(session, catalogue: Catalogue, case: Case) -> ItemDefinition:
     if snap is not None:
         return ItemDefinition(snap.body, source=f"snapshot v{snap.version}", sha256=snap.sha256)
     if current is None:
-        raise LookupError(case.item_key)
+        raise DefinitionGone(f"事项“{case.item_key}”已停止办理，此申请无法再打开或修改")
     return current
 
 
@@ -63,7 +64,9 @@ def _assign_reference_effect(case, ctx) -> None:
     assign_reference(ctx.session, ctx.catalogue.item(case.item_key), case)
 
 
-def check_can_use(item: ItemDefinition, account: Account) -> None:
+def check_can_use(item: ItemDefinition | None, account: Account) -> None:
+    if item is None:
+        raise DefinitionGone("该事项已停止办理，此申请不能再修改")
     if account.role not in item.roles or not account.active:
         raise TransitionNotAllowed("您的账号不能办理此事项")
 

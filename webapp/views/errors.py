@@ -8,6 +8,9 @@ from pyramid.exceptions import PredicateMismatch
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
+from engine.errors import EngineError
+from webapp.responses import status_of
+
 
 def is_api(request) -> bool:
     return request.path.startswith("/api/")
@@ -83,6 +86,14 @@ def _route_methods(request) -> set[str]:
 @exception_view_config(BadCSRFOrigin)
 def bad_csrf(exc, request):
     return _render(request, 400, "页面已过期", "页面已过期或来源不明，请刷新页面后重新提交。")
+
+
+@exception_view_config(EngineError)
+def refused(exc, request):
+    """An engine refusal no view caught: its kind decides the status (the transaction is rolled back)."""
+    titles = {404: "页面不存在", 403: "无权访问", 409: "无法办理"}
+    status = status_of(exc)
+    return _render(request, status, titles.get(status, "无法办理"), exc.message)
 
 
 @exception_view_config(Exception)
