@@ -176,10 +176,6 @@ def claim_active(claimed_at: datetime | None, now: datetime | None = None) -> bo
     return (now or clock.utcnow()) - claimed_at < timedelta(hours=CLAIM_HOURS)
 
 
-def claimed_by_other(account: Account, case: Case, now: datetime | None = None) -> bool:
-    return case.claimed_by is not None and case.claimed_by != account.id and claim_active(case.claimed_at, now)
-
-
 def holder(session, case: Case, now: datetime | None = None) -> Account | None:
     """The reviewer whose claim on the case is still active, if any."""
     if case.claimed_by is None or not claim_active(case.claimed_at, now):
@@ -191,6 +187,14 @@ def claimed_message(who: Account, at: datetime) -> str:
     return f"该申请已由{who.name}于{clock.format_beijing(at, '%m-%d %H:%M')}认领，请勿重复处理"
 
 
+def claim_problem(session, account: Account, case: Case) -> str | None:
+    """Why this account must keep off the case: a colleague's active claim (None if there is none)."""
+    other = holder(session, case)
+    if other is not None and other.id != account.id:
+        return claimed_message(other, case.claimed_at)
+    return None
+
+
 def check_may_act(session, account: Account, case: Case) -> None:
     """Raise unless this account may fire a trigger on the case at all (the workflow then decides which):
     the owner, or a reviewer of the jurisdiction on a submitted case that no one else has claimed."""
@@ -198,7 +202,5 @@ def check_may_act(session, account: Account, case: Case) -> None:
         if is_reviewer(account):
             raise AccessDenied("该申请不在您的管辖范围内", hide=True)
         raise AccessDenied("您的账号无权办理此申请")
-    if is_reviewer(account):
-        other = holder(session, case)
-        if other is not None and other.id != account.id:
-            raise ClaimConflict(claimed_message(other, case.claimed_at))
+    if is_reviewer(account) and (problem := claim_problem(session, account, case)):
+        raise ClaimConflict(problem)

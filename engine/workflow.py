@@ -86,6 +86,14 @@ def comment_problem(t: Transition, comment: str | None) -> str | None:
     return None
 
 
+def flush_versioned(session, state: str) -> None:
+    """Flush; the version column turns a concurrent change into StaleCase here, not a silent overwrite."""
+    try:
+        session.flush()
+    except StaleDataError:
+        raise StaleCase("该申请已被他人处理", state=state) from None
+
+
 def fire(case: Case, workflow: WorkflowDefinition, trigger: str, actor: Actor, ctx: TransitionContext,
          comment: str | None = None, expected_version: int | None = None,
          event_data: dict | None = None) -> CaseEvent:

@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from engine import access, clock
 from engine.errors import DefinitionGone
@@ -13,7 +12,7 @@ from engine.models import Account, Case, DefinitionSnapshot
 from engine.rules import RuleContext, TransitionContext, effect
 from engine.rules.guards import unmet_requirement
 from engine.validation import ValidationFailed, normalize, validate
-from engine.workflow import Actor, StaleCase, TransitionNotAllowed, fire
+from engine.workflow import Actor, StaleCase, TransitionNotAllowed, fire, flush_versioned
 
 
 def actor_of(account: Account) -> Actor:
@@ -192,8 +191,5 @@ def transition(session, catalogue: Catalogue, case: Case, trigger: str, account:
                  comment=comment, expected_version=expected_version, event_data=event_data)
     if case.claimed_by is not None and account.role == "reviewer":
         case.claimed_by, case.claimed_at = None, None
-        try:
-            session.flush()
-        except StaleDataError:
-            raise StaleCase("该申请已被他人处理", state=case.state) from None
+        flush_versioned(session, case.state)
     return event

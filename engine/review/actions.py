@@ -4,7 +4,6 @@ from __future__ import annotations
 
 
 from engine import access
-from engine.access import holder
 from engine.cases.lifecycle import actor_of, transition
 from engine.definitions.model import Catalogue
 from engine.models import Account, Case, CaseEvent
@@ -37,9 +36,8 @@ def why_not(session, catalogue: Catalogue, case: Case, trigger: str, account: Ac
         return f"当前状态“{wf.label(case.state)}”下不能执行此操作"
     if not role_allows(t, actor):
         return f"您的账号无权执行“{t.label}”"
-    other = holder(session, case)
-    if other is not None and other.id != account.id:
-        return access.claimed_message(other, case.claimed_at)
+    if problem := access.claim_problem(session, account, case):
+        return problem
     ctx = TransitionContext(session, catalogue, actor)
     problems = [m for m in (GUARDS[name](case, ctx) for name in t.conditions) if m]
     return "；".join(problems) or None
