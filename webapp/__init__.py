@@ -36,6 +36,7 @@ def make_app(settings: dict, catalogue):
         config.include(".security")
         config.include(".rendering")
         config.include(".routes")
+        config.include(".ingress")
         config.add_view_predicate("item_kind", "webapp.predicates.ItemKindPredicate")
         config.add_tween("webapp.tweens.security_headers_factory")
         config.add_tween("webapp.tweens.request_files_closed_factory")

@@ -16,6 +16,8 @@ def includeme(config):
     settings = config.get_settings()
     settings["tm.manager_hook"] = "pyramid_tm.explicit_manager"
     config.include("pyramid_tm")
+    # Retrying copies the body first: webapp.ingress refuses one the app could not take before that.
+    settings.setdefault("retry.activate_hook", "webapp.ingress.retry_attempts")
     config.include("pyramid_retry")
     settings.setdefault("retry.attempts", 3)
     url = database_url(settings)

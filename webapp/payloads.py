@@ -6,7 +6,7 @@ def json_object(request) -> dict | None:
     """The body as a dict ({} for an empty body); None when it is not JSON or not an object."""
     try:
         body = request.json_body if request.body else {}
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays nested deeper than the parser's stack
         return None
     return body if isinstance(body, dict) else None
 

@@ -1,6 +1,8 @@
 """登录, 注册, 退出 — pages and the JSON session endpoint."""
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.response import Response
 from pyramid.security import forget, remember
@@ -9,16 +11,23 @@ from pyramid.view import view_config
 from engine.accounts.login import Throttled, authenticate
 from engine.accounts.registration import AccountError, register_individual, register_unit
 from engine.validation import FieldError
+from webapp.payloads import json_object
 from webapp.responses import api_error, refusal
 
 TABS = ("unit", "individual")
 
 
 def safe_came_from(value: str | None) -> str | None:
-    """Only paths on this site, so the login page cannot send people elsewhere."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return value
-    return None
+    """Only paths on this site, so the login page cannot send people elsewhere.
+
+    A control character (a newline pasted into the address, or an attempt at a second header) makes the
+    address worthless: the login still succeeds and lands on the usual page. Chinese text in the path is
+    percent-encoded, since a Location header is ASCII."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return None
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        return None
+    return quote(value, safe="/?&=%#:;@!$'()*+,~-._[]")
 
 
 def landing(request, account) -> str:
@@ -101,11 +110,8 @@ def register_individual_view(request):
 def api_login(request):
     """JSON login. CSRF does not apply before a session exists; the answer carries the token for later calls."""
     from pyramid.csrf import new_csrf_token
-    try:
-        body = request.json_body if request.body else {}
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
+    body = json_object(request)
+    if body is None:
         return api_error(request, 400, "请求体须为 JSON 对象，如 {\"kind\": \"unit\", \"login\": \"…\", \"password\": \"…\"}")
     kind = body.get("kind", "unit")
     if kind not in ("unit", "individual", "staff"):

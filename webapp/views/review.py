@@ -12,6 +12,7 @@ from engine.models import row_id
 from engine.regions import load_regions
 from engine.errors import ClaimConflict, StaleCase, WorkflowError
 from engine.workflow import comment_problem, compose_comment
+from webapp.payloads import json_object
 from webapp.responses import api_error, stored_file
 from webapp.views.api_docs import query_errors
 
@@ -243,11 +244,8 @@ def _is_int(value) -> bool:
 
 @view_config(route_name="api_review_cases", renderer="json", permission="reviewer", request_method="POST")
 def api_bulk(request):
-    try:
-        body = request.json_body
-    except ValueError:
-        return api_error(request, 400, "请求体须为 JSON")
-    if not isinstance(body, dict):
+    body = json_object(request)
+    if body is None:
         return api_error(request, 400, "请求体须为 JSON 对象")
     trigger = body.get("trigger")
     triggers = dict(review.bulk.bulk_triggers(_catalogue(request), request.account))
