@@ -36,10 +36,12 @@ test: check lint
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
-# The API fuzz test of `make test`, with more examples per operation (FUZZ_EXAMPLES=1000 for a night run).
+# The API fuzz test of `make test` with every phase at length: more examples per operation and more call
+# sequences (FUZZ_EXAMPLES=1000 FUZZ_STEPS=500 for a night run). Counts: tests/artifacts/fuzz-counts.json.
 FUZZ_EXAMPLES ?= 300
+FUZZ_STEPS ?= 100
 fuzz: install
-	JIANXI_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/webapp/test_api_fuzz.py $(PYTEST_ARGS)
+	JIANXI_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) JIANXI_FUZZ_STEPS=$(FUZZ_STEPS) $(BIN)/python -m pytest tests/webapp/test_api_fuzz.py $(PYTEST_ARGS)
 
 clean:
 	rm -rf var .pytest_cache tests/artifacts

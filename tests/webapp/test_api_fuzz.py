@@ -6,13 +6,21 @@ a body that fits the documented schema and content type, invalid input refused, 
 a secured operation refusing a request without its session cookie, 405 with `Allow` for an undocumented
 method. State-changing calls run too: the conftest empties the database after each test.
 
+The stateful phase chains calls by the links Schemathesis infers from the document (a case created, then
+read, changed, submitted; an intent registered, then withdrawn) and adds the checks only sequences can make.
+
 Runs are reproducible: derandomised generation with a fixed seed, no example database. `make test` runs
-JIANXI_FUZZ_EXAMPLES=20 examples per operation (the fuzzing phase); `make fuzz` runs more.
+JIANXI_FUZZ_EXAMPLES=20 examples per operation and a few short sequences per role; `make fuzz` runs more of
+both. The counts of operations and requests sent are written to tests/artifacts/fuzz-counts.json.
 """
 from __future__ import annotations
 
+import copy
 import gc
+import json
 import os
+from collections import Counter
+from pathlib import Path
 
 import pytest
 import schemathesis
@@ -27,6 +35,7 @@ from tests.openapi import assert_matches_spec
 from webapp.views.api_docs import openapi_document
 
 EXAMPLES = int(os.environ.get("JIANXI_FUZZ_EXAMPLES", "20"))
+STEPS = int(os.environ.get("JIANXI_FUZZ_STEPS", "0"))
 
 # Random path parameters almost never name a real item, slot, trigger or row, so the operations would
 # only ever be tried against "not found". Dictionaries mix real values in (for most examples, not all).
@@ -65,9 +74,26 @@ config = schemathesis.Config.from_dict({
 })
 # The document the app serves (asserted below), loaded at import: from_wsgi needs the app, a session
 # fixture, and schemathesis.pytest.from_fixture sets Node._nodeid, which pytest 9.2 no longer has.
-schema = schemathesis.openapi.from_dict(openapi_document(CATALOGUE), config=config)
+# A copy: the stateful phase writes the links it infers into the document it was given.
+schema = schemathesis.openapi.from_dict(copy.deepcopy(openapi_document(CATALOGUE)), config=config)
 
 SESSION = AuthStorage()
+# Requests sent (not counting the follow-ups some checks send), written to tests/artifacts/fuzz-counts.json.
+REQUESTS: Counter = Counter()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def request_counts():
+    yield
+    if not REQUESTS:
+        return
+    out = Path(__file__).resolve().parents[1] / "artifacts" / "fuzz-counts.json"
+    out.parent.mkdir(exist_ok=True)
+    by = lambda i: {k: sum(v for key, v in REQUESTS.items() if key[i] == k) for k in sorted({key[i] for key in REQUESTS})}
+    out.write_text(json.dumps({
+        "examples_per_operation": EXAMPLES, "stateful_runs": STEPS or 4,
+        "operations": len({key[1] for key in REQUESTS}), "requests": sum(REQUESTS.values()),
+        "by_role": by(0), "by_phase": by(2), "by_operation": by(1)}, ensure_ascii=False, indent=1), "utf-8")
 
 
 class Client:
@@ -122,7 +148,28 @@ def test_api_conforms_to_its_document(case, who, client, wsgi_app):
     # The app is a session fixture; checks that send follow-up requests (e.g. without the cookie) use it too.
     case.operation.app = case.operation.schema.app = wsgi_app
     SESSION.set(case, schemathesis.AuthContext(operation=case.operation, app=wsgi_app))
+    REQUESTS[(who, case.operation.label, "stateless")] += 1
     case.call_and_validate()
+
+
+@pytest.mark.parametrize("who", ["unit", "individual", "reviewer", "anonymous"])
+def test_api_sequences_conform_to_the_document(who, client, wsgi_app):
+    """The stateful phase: sequences of calls chained by what one answer names (a case created, then read,
+    changed, submitted; an intent registered, then withdrawn), with the checks only sequences can make
+    (a deleted resource stays gone, a created one can be read, another session's objects stay out of reach).
+
+    `make test` runs a few short sequences per role; `make fuzz` runs JIANXI_FUZZ_STEPS of them."""
+    machine = schema.as_state_machine()
+
+    class AsThisClient(machine):
+        def before_call(self, case):
+            case.operation.app = case.operation.schema.app = wsgi_app
+            SESSION.set(case, schemathesis.AuthContext(operation=case.operation, app=wsgi_app))
+            REQUESTS[(who, case.operation.label, "stateful")] += 1
+
+    AsThisClient.run(settings=settings(
+        max_examples=STEPS or 4, stateful_step_count=10 if STEPS else 4, deadline=None, database=None,
+        derandomize=True, suppress_health_check=list(HealthCheck)))
 
 
 def test_the_document_fuzzed_is_the_one_served(testapp):
