@@ -15,6 +15,7 @@ from engine.states import StateIndex, state_index
 
 PAGE_SIZE = 20
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+MONTH_YEARS = (1900, 2199)
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,10 @@ class CaseFilters:
         problems = []
         if month and not MONTH.match(month):
             problems.append("申办月份格式应为YYYY-MM，如2026-11")
+            month = ""
+        elif month and not MONTH_YEARS[0] <= int(month[:4]) <= MONTH_YEARS[1]:
+            # 0000-01 fits the pattern but is no month any case was made in (nor one a datetime can hold).
+            problems.append(f"申办月份须在{MONTH_YEARS[0]}年至{MONTH_YEARS[1]}年之间，如2026-11")
             month = ""
         if item and catalogue.item(item) is None:
             item = ""

@@ -199,6 +199,11 @@ def test_impossible_ids_and_pages_are_not_found_or_refused(fuzz_world, make_web)
     res = unit.api("get", "/api/cases?page=99999999999", status=422)
     assert_matches_spec(res)
     assert res.json["errors"] == [{"field": "page", "message": "page 须在1至10000之间"}]
+    # 0000-01 fits the documented pattern; it was a 500 (no datetime holds year 0).
+    for month in ("0000-01", "9999-12"):
+        res = unit.api("get", f"/api/cases?month={month}", status=422)
+        assert_matches_spec(res)
+        assert res.json["error"] == "申办月份须在1900年至2199年之间，如2026-11"
     res = unit.api("get", "/api/positions?sort=cheapest", status=422)
     assert_matches_spec(res)
     assert res.json["errors"] == [{"field": "sort", "message": "sort 的可选值：new、allowance"}]
