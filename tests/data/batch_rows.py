@@ -20,6 +20,9 @@ MAJORS = ["会计学", "计算机科学与技术", "软件工程", "电子商务
 EDUCATION = ["本科"] * 6 + ["大专"] * 3 + ["硕士"]
 AREAS = ["140105", "140106", "140107", "140108", "140109", "140110", "140202", "140302", "140402", "140502",
          "140602", "140702", "140802", "140902", "141002", "141102"]
+# Allocated mobile prefixes (engine.formats refuses 154, 174x, 179, 194 and the like).
+MOBILE_PREFIXES = [p + d for p, digits in (("13", "0123456789"), ("15", "012356789"), ("18", "0123456789"),
+                                           ("17", "035678"), ("19", "12356789"), ("16", "6")) for d in digits]
 GRADUATE = "离校2年内未就业高校毕业生"
 YOUTH = "16-24岁失业青年"
 
@@ -35,7 +38,7 @@ def person(i: int, rnd: random.Random, birth_from: date = date(2001, 1, 1)) -> d
     return {
         "name": rnd.choice(SURNAMES) + "".join(rnd.choice(GIVEN) for _ in range(rnd.choice((1, 2)))),
         "id_number": id_number(AREAS[(i // (997 * 1400)) % len(AREAS)], birth, i % 997),
-        "mobile": f"1{rnd.choice('3456789')}{rnd.randrange(10**9):09d}",
+        "mobile": f"{rnd.choice(MOBILE_PREFIXES)}{rnd.randrange(10**8):08d}",
     }
 
 

@@ -72,6 +72,8 @@ def test_normalize_code():
 @pytest.mark.parametrize("raw", [
     "13812345678", "+8613812345678", "+86 138 1234 5678", "0086-138-1234-5678",
     "8613812345678", "＋８６\u3000１３８１２３４５６７８", " 138-1234-5678 ",
+    "(+86)13812345678", "（＋８６）１３８ １２３４ ５６７８", "86-138-1234-5678", "+86 (138) 1234 5678",
+    "138—1234—5678", "+86-0138-1234-5678", "013812345678", "\u200b13812345678\u200b",
 ])
 def test_normalize_mobile(raw):
     assert f.normalize_mobile(raw) == "13812345678"
@@ -79,8 +81,38 @@ def test_normalize_mobile(raw):
 
 def test_normalize_mobile_keeps_other_numbers():
     assert f.normalize_mobile("86123") == "86123"
-    assert f.normalize_mobile("0351-1234567") == "03511234567"
+    assert f.normalize_mobile("0351-1234567") == "03511234567"  # a landline, not made a mobile
+    assert f.normalize_mobile("+852 6123 4567") == "+85261234567"  # Hong Kong: +852, not +86
+    assert f.normalize_mobile("+1 138 1234 5678") == "+113812345678"
+    assert f.normalize_mobile("2600.5") == "2600.5"  # what the importer makes of a number cell
     assert f.normalize_mobile(None) is None
+
+
+def test_normalize_mobile_never_reads_letters_as_digits():
+    # phonenumbers would read a keypad word ("138ABCD5678" -> 13822235678); a typo must stay a typo.
+    assert f.normalize_mobile("138ABCD5678") == "138ABCD5678"
+    assert f.check_mobile(f.normalize_mobile("138ABCD5678")) == "应为11位手机号码，如13812345678"
+    assert f.normalize_mobile("13812345678 ext. 5") != "13812345678"
+
+
+@pytest.mark.parametrize("raw", [
+    "0351-7654321", "03517654321", "(0351)7654321", "（０３５１）７６５４３２１", "0351 765 4321",
+    "+86 351 7654321", "0086-351-7654321", "+86 (0)351 7654321", " ０３５１－７６５４３２１ ",
+])
+def test_normalize_landline(raw):
+    assert f.normalize_landline(raw) == "0351-7654321"
+
+
+def test_normalize_landline_area_codes_of_two_and_four_digits():
+    assert f.normalize_landline("010 6234 5678") == "010-62345678"
+    assert f.normalize_landline("(0755)86013388") == "0755-86013388"
+
+
+def test_normalize_landline_leaves_what_is_no_landline_as_typed():
+    assert f.normalize_landline(" 7654321 ") == "7654321"  # no area code
+    assert f.normalize_landline("13812345678") == "13812345678"  # a mobile
+    assert f.normalize_landline("0351-7654321转802") == "0351-7654321转802"
+    assert f.normalize_landline(None) is None
 
 
 def test_normalize_digits():
@@ -95,15 +127,97 @@ def test_credit_code_valid(code):
     assert f.check_credit_code(code) is None
 
 
+# Real codes of known organisations (as published on their licences and in the national credit register),
+# one of each kind: a registering authority's county (110108), city (330100, 440300), province (110000,
+# 520000), national (100000) or development-zone (110302 北京经济技术开发区, not in GB/T 2260) code.
+REAL_CREDIT_CODES = {
+    "91110108551385082Q": "小米科技有限责任公司",
+    "91110000802100433B": "北京百度网讯科技有限公司",
+    "91330100799655058B": "阿里巴巴（中国）有限公司",
+    "9144030071526726XG": "腾讯科技（深圳）有限公司",
+    "914403001922038216": "华为技术有限公司",
+    "91110302562134916R": "北京京东世纪贸易有限公司",
+    "91110000100010433L": "中国石油天然气集团有限公司",
+    "91520000214434146R": "贵州茅台酒股份有限公司",
+    "91140000110114391W": "太原钢铁（集团）有限公司",
+    "91100000100003962T": "中国工商银行股份有限公司",
+    "911000001000013428": "中国银行股份有限公司",
+    "911100001000044477": "中国建设银行股份有限公司",
+    "12100000400000624D": "清华大学",
+    "12100000400002259P": "北京大学",
+    "11100000000013127D": "a central government organ (机构编制: 机关)",
+    "53100000500021676K": "a national foundation (民政: 基金会)",
+    "31110000E00017891P": "北京市金杜律师事务所",
+    "92361130MA386N427K": "an individual business of 婺源县 (工商: 个体工商户)",
+}
+
+
+@pytest.mark.parametrize("code", REAL_CREDIT_CODES)
+def test_real_credit_codes_are_valid(code):
+    assert f.check_credit_code(code) is None, REAL_CREDIT_CODES[code]
+
+
 def test_credit_code_letter_prefixed_valid():
-    for first17 in ("YA1401050000000" + "12", "5N140105MA0K2B3C4", "N2140100123456789"):
+    for first17 in ("Y1140105000000012", "A1140105MA0K2B3C4", "N2140100123456789", "N3140105MA0K2B3C4"):
         code = first17 + credit_check_char(first17)
         assert f.check_credit_code(code) is None, code
 
 
+# GB 32100-2015 登记管理部门代码 -> 机构类别代码, written out here apart from engine/data.
+CREDIT_KINDS = {"1": "1239", "2": "19", "3": "123459", "4": "19", "5": "1239", "6": "129", "7": "129",
+                "8": "19", "9": "123", "A": "19", "N": "1239", "Y": "1"}
+
+
+def with_check(first17: str) -> str:
+    return first17 + credit_check_char(first17)
+
+
+def test_the_credit_code_table_is_the_standards():
+    shipped = {d: "".join(spec["categories"]) for d, spec in f.credit_categories().items()}
+    assert shipped == CREDIT_KINDS
+    assert f.credit_categories()["9"]["categories"]["2"] == "个体工商户"
+
+
+@pytest.mark.parametrize("first", CREDIT_ALPHABET)
+def test_credit_code_authority_and_category_pairs(first):
+    for second in CREDIT_ALPHABET:
+        problem = f.check_credit_code(with_check(first + second + "140105MA0K2B3C4"))
+        if second in CREDIT_KINDS.get(first, ""):
+            assert problem is None, first + second
+        elif first not in CREDIT_KINDS:
+            assert problem.startswith(f"第1位登记管理部门代码“{first}”不存在"), first + second
+        else:
+            assert problem.startswith(f"第2位机构类别代码“{second}”不存在"), first + second
+
+
+def test_credit_code_category_message_names_the_authority_and_the_allowed_codes():
+    assert f.check_credit_code(with_check("94140105MA0K2B3C4")) == \
+        "第2位机构类别代码“4”不存在：第1位为9（工商）时，第2位应为1、2、3之一，请核对"
+    assert f.check_credit_code(with_check("Y2140105MA0K2B3C4")) == \
+        "第2位机构类别代码“2”不存在：第1位为Y（其他）时，第2位应为1，请核对"
+
+
+@pytest.mark.parametrize("region", ["1401A5", "MA0K2B", "14010X"])
+def test_credit_code_region_must_be_six_digits(region):
+    assert f.check_credit_code(with_check(f"91{region}MA0K2B3C4")) == \
+        f"第3-8位应为行政区划代码（6位数字），当前为“{region}”"
+
+
+@pytest.mark.parametrize("region", ["000000", "160000", "990101", "720000", "100100"])
+def test_credit_code_region_of_no_province(region):
+    assert f.check_credit_code(with_check(f"91{region}MA0K2B3C4")) == \
+        f"第3-8位“{region}”不是有效的行政区划代码（前2位“{region[:2]}”不是省级代码），请核对"
+
+
+@pytest.mark.parametrize("region", ["100000", "140000", "140100", "140105", "110302", "320594", "141199"])
+def test_credit_code_region_of_a_real_province_is_not_looked_up(region):
+    # The registering authority's code, which may be a development zone's that GB/T 2260 lacks.
+    assert f.check_credit_code(with_check(f"91{region}MA0K2B3C4")) is None
+
+
 def test_credit_code_wrong_check_digit():
     assert f.check_credit_code("91110108551385082R") == "校验位错误，请核对第18位"
-    first17 = "YA1401050000000" + "12"
+    first17 = "Y1140105000000012"
     good = credit_check_char(first17)
     bad = CREDIT_ALPHABET[(CREDIT_ALPHABET.index(good) + 1) % 31]
     assert f.check_credit_code(first17 + bad) == "校验位错误，请核对第18位"
@@ -192,9 +306,59 @@ def test_id_future_birth_date():
     assert f.check_id_number(make_id("140105", "20990101", "123")).startswith("出生日期不能晚于今天")
 
 
-@pytest.mark.parametrize("area", ["000000", "100000", "160000", "990000", "720000"])
-def test_id_bad_region(area):
-    assert "地区码不正确" in f.check_id_number(make_id(area, "19900101", "123"), today=TODAY)
+@pytest.mark.parametrize("area", ["000000", "100000", "160000", "720000", "840000"])
+def test_id_region_of_no_province(area):
+    assert f.check_id_number(make_id(area, "19900101", "123"), today=TODAY) == \
+        f"前6位“{area}”不是有效的行政区划代码（前2位“{area[:2]}”不是省级代码），请核对"
+
+
+@pytest.mark.parametrize("area", ["110199", "140199", "140130", "141200", "659099", "119999"])
+def test_id_region_that_is_no_county(area):
+    assert f.check_id_number(make_id(area, "19900101", "123"), today=TODAY) == \
+        f"前6位“{area}”不是有效的行政区划代码，请核对"
+
+
+@pytest.mark.parametrize("area,name", [
+    ("110103", "崇文区, merged into 东城区 in 2010"),
+    ("110104", "宣武区, merged into 西城区 in 2010"),
+    ("130821", "承德县"),
+    ("140102", "太原南城区, abolished 1997"),
+    ("140202", "大同城区, renamed 平城区 in 2018"),
+    ("110224", "通县, became 通州区 (110112) in 1997"),
+    ("140105", "小店区"),
+    ("140100", "太原市"),
+    ("140000", "山西省"),
+    ("659001", "石河子市 (新疆生产建设兵团)"),
+])
+def test_id_region_codes_of_today_and_of_the_past_are_valid(area, name):
+    assert f.check_id_number(make_id(area, "19800101", "123"), today=TODAY) is None, name
+
+
+def test_id_region_is_not_compared_with_the_birth_year():
+    # 通州区 (110112) exists since 1997; a child born in 1990 and first given a number there later has it.
+    assert f.check_id_number(make_id("110112", "19900101", "123"), today=TODAY) is None
+    assert f.check_id_number(make_id("140105", "19600101", "123"), today=TODAY) is None  # 小店区 since 1997
+
+
+@pytest.mark.parametrize("area", ["810000", "820000", "830000"])
+def test_residence_permits_of_hong_kong_macao_taiwan_are_valid(area):
+    assert f.check_id_number(make_id(area, "19950101", "123"), today=TODAY) is None
+
+
+def test_foreigners_permanent_residence_card_numbers():
+    # Since 2023-12: 9, the issuing province, a 3-digit nationality code, birth date, sequence, check digit.
+    assert f.check_id_number(make_id("914840", "19900101", "123"), today=TODAY) is None  # 山西, 840 (USA)
+    assert f.check_id_number(make_id("911392", "19900101", "123"), today=TODAY) is None  # 北京, 392 (Japan)
+    assert f.check_id_number(make_id("999840", "19900101", "123"), today=TODAY) == \
+        "前6位“999840”不是有效的行政区划代码（以9开头的外国人永久居留身份证号码，第2-3位应为省级代码），请核对"
+
+
+def test_every_shanxi_county_of_the_region_table_is_a_valid_id_region():
+    from engine.regions import load_regions
+    table = load_regions()
+    codes = [r.code for r in table.cities()] + [c.code for city in table.cities() for c in table.counties(city.code)]
+    assert len(codes) == 11 + 117
+    assert [c for c in codes if c not in f.region_codes()] == []
 
 
 def test_id_illegal_chars():
@@ -244,15 +408,35 @@ def test_mask_mobile():
 def test_check_mobile():
     assert f.check_mobile("13812345678") is None
     assert f.check_mobile(f.normalize_mobile("+86 138 1234 5678")) is None
-    for bad in ["12812345678", "1381234567", "138123456789", "+8613812345678", "", None]:
+    for bad in ["1381234567", "138123456789", "+8613812345678", "03511234567", "23812345678", "", None]:
         assert f.check_mobile(bad) == "应为11位手机号码，如13812345678"
 
 
+@pytest.mark.parametrize("prefix", ["130", "135", "139", "145", "147", "150", "159", "166", "170", "173",
+                                    "177", "180", "189", "191", "198", "199", "1740"])
+def test_mobile_allocated_prefixes(prefix):
+    assert f.check_mobile((prefix + "0012345678")[:11]) is None
+
+
+@pytest.mark.parametrize("number", ["15412345678", "19412345678", "14012345678", "14412345678", "12812345678",
+                                    "11012345678", "10012345678", "16012345678", "17912345678", "17406012345"])
+def test_mobile_unallocated_prefixes(number):
+    assert f.check_mobile(number) == f"“{number}”不是有效的手机号码（号段未分配），请核对"
+
+
 def test_check_landline():
-    for ok in ["0351-1234567", "03511234567", "010-12345678", "01012345678"]:
-        assert f.check_landline(ok) is None
-    for bad in ["351-1234567", "0351-123456", "0351-123456789", "0351 1234567"]:
-        assert "0351-1234567" in f.check_landline(bad)
+    for ok in ["0351-1234567", "03511234567", "010-12345678", "01012345678", "0351-7654321", "0755-86013388",
+               "0999-8123456"]:
+        assert f.check_landline(ok) is None, ok
+    for bad in ["351-1234567", "0351-123456", "0351-123456789", "0351 1234567", "13812345678", "000-12345678"]:
+        assert "0351-1234567" in f.check_landline(bad), bad
+
+
+def test_check_landline_area_code_and_length():
+    # 0123 is no area code; 太原 (0351) numbers have 7 digits, 北京 (010) numbers 8.
+    for bad in ["0123-1234567", "0351-12345678", "010-1234567"]:
+        assert f.check_landline(bad) == f"“{bad}”不是有效的固定电话号码（区号不存在或号码位数不对），请核对"
+    assert f.check_landline("035-17654321") == "区号后的“-”位置不对，应为“0351-7654321”"
 
 
 def test_check_month():
@@ -295,7 +479,8 @@ def test_format_tables():
     assert f.FORMAT_NORMALIZERS["mobile"] is f.normalize_mobile
     assert f.FORMAT_NORMALIZERS["bank-account"] is f.normalize_digits
     assert f.FORMAT_NORMALIZERS["bank-code"] is f.normalize_digits
-    for key in ("landline", "month", "date"):
+    assert f.FORMAT_NORMALIZERS["landline"] is f.normalize_landline
+    for key in ("month", "date"):
         assert f.FORMAT_NORMALIZERS[key] is f.normalize_text
     # normaliser then check, as the engine does it
     pairs = {

@@ -24,8 +24,19 @@ def credit_check(first17):
     return CREDIT_ALPHABET[(31 - total % 31) % 31]
 
 
-@given(st.text(alphabet=CREDIT_ALPHABET, min_size=17, max_size=17))
-def test_every_credit_code_with_its_check_char_is_valid_and_any_other_is_not(first17):
+# GB 32100 positions 1-2 (authority, category) and 3-8 (a region of a province, or 100000 for the nation).
+CREDIT_KINDS = [d + c for d, cats in {"1": "1239", "2": "19", "3": "123459", "4": "19", "5": "1239", "6": "129",
+                                      "7": "129", "8": "19", "9": "123", "A": "19", "N": "1239", "Y": "1"}.items()
+                for c in cats]
+PROVINCES = {code[:2] for code in formats.region_codes() if code.endswith("0000")}
+REGION = st.one_of(st.sampled_from(sorted(formats.region_codes())), st.just("100000"),
+                   st.sampled_from(["11", "14", "65", "82"]).flatmap(
+                       lambda p: st.text(alphabet="0123456789", min_size=4, max_size=4).map(lambda r: p + r)))
+
+
+@given(st.sampled_from(CREDIT_KINDS), REGION, st.text(alphabet=CREDIT_ALPHABET, min_size=9, max_size=9))
+def test_every_credit_code_with_its_check_char_is_valid_and_any_other_is_not(kind, region, body):
+    first17 = kind + region + body
     good = first17 + credit_check(first17)
     assert formats.check_credit_code(good) is None
     for other in CREDIT_ALPHABET:
@@ -33,8 +44,16 @@ def test_every_credit_code_with_its_check_char_is_valid_and_any_other_is_not(fir
             assert formats.check_credit_code(first17 + other) == "校验位错误，请核对第18位"
 
 
+@given(st.text(alphabet=CREDIT_ALPHABET, min_size=17, max_size=17))
+def test_a_credit_code_outside_the_tables_is_refused_whatever_its_check_char(first17):
+    good = first17 + credit_check(first17)
+    region = first17[2:8]
+    in_tables = first17[:2] in CREDIT_KINDS and region.isdigit() and (region == "100000" or region[:2] in PROVINCES)
+    assert (formats.check_credit_code(good) is None) == in_tables
+
+
 @given(st.dates(min_value=date(1930, 1, 1), max_value=date(2010, 12, 31)), st.integers(0, 999),
-       st.sampled_from(["110101", "140105", "141182", "650102"]))
+       st.sampled_from(sorted(formats.region_codes())))
 def test_id_numbers_valid_with_their_check_digit_and_lowercase_x(birth, seq, area):
     first17 = f"{area}{birth:%Y%m%d}{seq:03d}"
     check = "10X98765432"[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS)) % 11]
@@ -45,10 +64,25 @@ def test_id_numbers_valid_with_their_check_digit_and_lowercase_x(birth, seq, are
     assert formats.check_id_number(first17 + wrong, today=date(2026, 11, 28)) == "校验位错误，请核对第18位"
 
 
+@given(st.dates(min_value=date(1930, 1, 1), max_value=date(2010, 12, 31)), st.integers(0, 999),
+       st.text(alphabet="0123456789", min_size=6, max_size=6))
+def test_an_id_number_of_no_region_code_is_refused_whatever_its_check_digit(birth, seq, area):
+    first17 = f"{area}{birth:%Y%m%d}{seq:03d}"
+    number = first17 + "10X98765432"[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS)) % 11]
+    known = area in formats.region_codes() or area == "830000" or (area[0] == "9" and area[1:3] in PROVINCES)
+    problem = formats.check_id_number(number, today=date(2026, 11, 28))
+    assert (problem is None) == known
+    if not known:
+        assert problem.startswith(f"前6位“{area}”不是有效的行政区划代码")
+
+
 @given(st.text(max_size=40))
 def test_checks_never_raise_on_any_text(s):
     for check in formats.FORMAT_CHECKS.values():
         assert check(s) is None or isinstance(check(s), str)
+    for key, normalize in formats.FORMAT_NORMALIZERS.items():
+        assert isinstance(normalize(s), str)
+        assert formats.FORMAT_CHECKS[key](normalize(s)) is None or isinstance(formats.FORMAT_CHECKS[key](normalize(s)), str)
     assert formats.parse_date_text(s) is None or isinstance(formats.parse_date_text(s), date)
 
 

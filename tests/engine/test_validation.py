@@ -119,6 +119,28 @@ def test_mobile_checked():
     assert msgs["contact_mobile"] == "联系电话应为11位手机号码，如13812345678"
 
 
+def test_unallocated_mobile_and_bad_landline_refused_with_what_is_wrong():
+    msgs = errors_of("unit_application", unit_app(contact_mobile="154 1234 5678", landline="0123-1234567"))
+    assert msgs["contact_mobile"] == "联系电话“15412345678”不是有效的手机号码（号段未分配），请核对"
+    assert msgs["landline"] == "固定电话“0123-1234567”不是有效的固定电话号码（区号不存在或号码位数不对），请核对"
+
+
+def test_phone_numbers_written_the_usual_ways_are_stored_in_one_form():
+    clean, errors = run("unit_application", unit_app(contact_mobile="(+86)139 1234 5678", landline="(0351)7654321"))
+    assert errors == []
+    assert (clean["contact_mobile"], clean["landline"]) == ("13912345678", "0351-7654321")
+    clean, errors = run("unit_application", unit_app(contact_mobile="８６－１３９１２３４５６７８", landline="0351 765 4321"))
+    assert errors == [] and (clean["contact_mobile"], clean["landline"]) == ("13912345678", "0351-7654321")
+
+
+def test_credit_code_kind_and_region_checked():
+    from tests.factories import credit_code
+    msgs = errors_of("unit_application", unit_app(credit_code=credit_code("91AB0108551385082")))
+    assert msgs["credit_code"] == "统一社会信用代码第3-8位应为行政区划代码（6位数字），当前为“AB0108”"
+    msgs = errors_of("unit_application", unit_app(credit_code=credit_code("97110108551385082")))
+    assert msgs["credit_code"].startswith("统一社会信用代码第2位机构类别代码“7”不存在")
+
+
 def test_prefilled_fields_cannot_be_blank():
     msgs = errors_of("unit_application", unit_app(unit_name="", credit_code=""))
     assert set(msgs) >= {"unit_name", "credit_code"}
@@ -178,6 +200,10 @@ def test_match_row_id_number_checks():
     assert errors_of("match_report", match_row(id_number=bad))["id_number"] == "身份证号校验位错误，请核对第18位"
     impossible = id_number("14010519900229001")
     assert "19900229" in errors_of("match_report", match_row(id_number=impossible))["id_number"]
+    no_county = id_number("11019920030517002")
+    assert errors_of("match_report", match_row(id_number=no_county))["id_number"] == \
+        "身份证号前6位“110199”不是有效的行政区划代码，请核对"
+    assert errors_of("match_report", match_row(id_number=id_number("11010320030517002"))) == {}  # 崇文区, gone 2010
     x_id = next(id_number(f"1401051999010100{i}") for i in range(10) if id_number(f"1401051999010100{i}")[-1] == "X")
     clean, errors = run("match_report", match_row(id_number=x_id.lower()))
     assert errors == [] and clean["id_number"] == x_id

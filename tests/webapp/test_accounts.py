@@ -61,6 +61,38 @@ def test_registration_refuses_names_the_database_could_not_keep(web, dbsession):
     assert dbsession.scalar(select(Account.id)) is None
 
 
+def test_registration_refuses_a_region_code_of_no_county_and_an_unallocated_mobile(web, dbsession):
+    form = web.app.get("/register/individual").forms[0]
+    form["name"] = "王小丽"
+    form["id_number"] = f.id_number("11019920030517002")
+    form["mobile"] = "194 1234 5678"
+    form["password"] = form["password_confirm"] = "Secret2026"
+    soup = BeautifulSoup(form.submit(status=200).text, "html.parser")
+    assert soup.select_one("#err-id_number").get_text() == "身份证号前6位“110199”不是有效的行政区划代码，请核对"
+    assert soup.select_one("#err-mobile").get_text() == "手机号“19412345678”不是有效的手机号码（号段未分配），请核对"
+    form = web.app.get("/register/unit").forms[0]
+    form["unit_name"] = "晋中新能源有限公司"
+    form["credit_code"] = f.credit_code("9B140105MA0K2B3C4")
+    form["contact_name"] = "周敏"
+    form["mobile"] = "13912345678"
+    form["password"] = form["password_confirm"] = "Secret2026"
+    soup = BeautifulSoup(form.submit(status=200).text, "html.parser")
+    assert soup.select_one("#err-credit_code").get_text().startswith("统一社会信用代码第2位机构类别代码“B”不存在")
+    assert dbsession.scalar(select(Account.id)) is None
+
+
+def test_an_old_county_code_and_a_mobile_written_with_86_register(web, dbsession):
+    number = f.id_number("11010319950101002")  # 崇文区, merged into 东城区 in 2010: the number keeps it
+    form = web.app.get("/register/individual").forms[0]
+    form["name"] = "王小丽"
+    form["id_number"] = number
+    form["mobile"] = "(+86)138 0013 8000"
+    form["password"] = form["password_confirm"] = "Secret2026"
+    form.submit().follow()
+    account = dbsession.scalar(select(Account).where(Account.login_name == number))
+    assert account.mobile == "13800138000"
+
+
 def test_individual_registers(web):
     form = web.app.get("/register/individual").forms[0]
     form["name"] = "王小丽"

@@ -80,6 +80,10 @@ def match_with_every_mistake(taken):
         row(19, id_number=1.4010520030517002e17),                               # 19 stored as a number
         row(20, allowance="abc"),                                               # 20
         row(21, insurance_no=None, name="名" * 31),                              # 21 two mistakes
+        row(22, mobile="+86 154 1234 5678"),                                    # 22 unallocated prefix
+        row(23, id_number=batch_rows.id_number("110199", date(2003, 5, 17), 1)), # 23 no such county
+        row(24, mobile="(+86)139-1234-5678",                                    # 24 fine: both written
+            id_number=batch_rows.id_number("110103", date(2003, 5, 17), 1)),    #    as people write them
     ]
 
 
@@ -103,6 +107,8 @@ EXPECTED = [
     (20, "基本生活补助(元/月)", "基本生活补助(元/月)须为整数，请只填写数字"),
     (21, "姓名", "姓名不能超过30个字（当前31个字），请删减"),
     (21, "意外伤害保险单号", "请填写意外伤害保险单号"),
+    (22, "手机号", "手机号“15412345678”不是有效的手机号码（号段未分配），请核对"),
+    (23, "身份证号", "身份证号前6位“110199”不是有效的行政区划代码，请核对"),
 ]
 
 

@@ -1,0 +1,1 @@
+"""Maintenance scripts run by developers, not by the service (`python -m tools.NAME`)."""
