@@ -14,7 +14,7 @@ from engine.paging import Page, page_count, parse_page
 from engine.states import StateIndex, state_index
 
 PAGE_SIZE = 20
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")  # fullmatch: "$" would let a trailing newline through
 MONTH_YEARS = (1900, 2199)
 
 
@@ -30,10 +30,10 @@ class CaseFilters:
     @classmethod
     def from_params(cls, params, catalogue: Catalogue, role: str | None) -> CaseFilters:
         state = params.get("state", "")
-        month = params.get("month", "").strip()
+        month = params.get("month", "").strip(" ")  # spaces typed around it; not newlines (the API says so)
         item = params.get("item", "")
         problems = []
-        if month and not MONTH.match(month):
+        if month and not MONTH.fullmatch(month):
             problems.append("申办月份格式应为YYYY-MM，如2026-11")
             month = ""
         elif month and not MONTH_YEARS[0] <= int(month[:4]) <= MONTH_YEARS[1]:

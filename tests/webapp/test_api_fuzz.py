@@ -200,6 +200,8 @@ def test_impossible_ids_and_pages_are_not_found_or_refused(fuzz_world, make_web)
     assert_matches_spec(res)
     assert res.json["errors"] == [{"field": "page", "message": "page 须在1至10000之间"}]
     # 0000-01 fits the documented pattern; it was a 500 (no datetime holds year 0).
+    # A newline alone was read as "no month" (the document's pattern refuses it).
+    assert unit.api("get", "/api/cases?month=%0A", status=422).json["error"] == "申办月份格式应为YYYY-MM，如2026-11"
     for month in ("0000-01", "9999-12"):
         res = unit.api("get", f"/api/cases?month={month}", status=422)
         assert_matches_spec(res)
