@@ -1,8 +1,10 @@
 """审核工作台 in a real browser: filter the queue, open a case, look at an attachment, return it with a comment;
 the unit corrects and resubmits; the reviewer sees what changed and approves. A screenshot at each step."""
+import io
 import struct
 import zlib
 
+from PIL import Image
 from playwright.sync_api import expect
 
 from tests import factories as f
@@ -25,6 +27,15 @@ def document_png(width=360, height=240) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(b"".join(rows))) + chunk(b"IEND", b""))
+
+
+def pdf_viewer_shown(screenshot: bytes) -> bool:
+    """Chromium's PDF viewer: a dark toolbar along the top of the frame and a light page under it."""
+    image = Image.open(io.BytesIO(screenshot)).convert("L")
+    width, height = image.size
+    toolbar = [image.getpixel((x, 20)) for x in range(0, width, 4)]
+    page = [image.getpixel((x, height * 2 // 3)) for x in range(width // 3, width, 4)]
+    return sum(v < 90 for v in toolbar) > 0.8 * len(toolbar) and max(page) > 200
 
 
 def login(page, live_server, path, login_name, password=f.PASSWORD, label="用户名"):
@@ -92,8 +103,21 @@ def test_reviewer_returns_a_case_the_unit_resubmits_and_the_reviewer_approves(
     assert viewer.url.endswith(f"/review/cases/{case_id}/files/" + viewer.url.rsplit("/", 1)[1])
     viewer.close()
 
+    # The PDF preview is sandboxed and may run nothing (webapp/responses.py FILE_CSP); Chromium's PDF viewer
+    # still draws it: its dark toolbar across the top of the frame, the scanned page below.
+    form_slot = page.locator("li[data-slot=application_form]")
+    form_slot.get_by_text("在页面内预览").click()
+    frame = form_slot.locator("iframe")
+    frame.element_handle().wait_for_element_state("visible")
+    for _ in range(40):
+        if pdf_viewer_shown(frame.screenshot()):
+            break
+        page.wait_for_timeout(250)
+    assert pdf_viewer_shown(frame.screenshot()), "Chromium did not display the sandboxed PDF preview"
+    shot("case-with-pdf-preview")
+
     page.locator(".review-actions").get_by_role("link", name="退回修改").click()
-    assert page.locator("h1").inner_text() == "确认退回修改"
+    expect(page.locator("h1")).to_have_text("确认退回修改")   # the PDF viewer may still be busy: wait for the page
     page.get_by_label("申请表未加盖公章").check()
     page.get_by_label("审核意见").fill("请上传加盖公章的申请表，并核实拟提供岗位数")
     page.get_by_role("button", name="确认退回修改").click()
