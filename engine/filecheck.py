@@ -29,7 +29,7 @@ MAX_PAGES = 500                     # a 10 MB scan holds a few dozen pages; 500 
 MAX_OBJECTS = 100_000               # entries in the cross-reference table; a scanned page needs about ten
 MAX_OBJECT_STREAM_BYTES = 32 << 20  # all object streams of one file, decoded (they hold dictionaries only)
 MAX_STREAM_BYTES = 8 << 20          # one object or cross-reference stream, decoded: writers make them small
-MAX_NODES = 500_000                 # dictionaries and arrays walked in one file (a tagged 100-page export: 60k)
+MAX_NODES = 500_000                 # dictionaries and arrays walked in one file; a scanned page has a dozen
 # 40 million pixels: an A4 page scanned at 600 dpi (4960 x 7016, 35 MP) and any phone photo at its usual
 # 12-24 MP pass; a 48 MP+ full-resolution photo is asked to be resized, and a bomb (a few KB that claim
 # 30000 x 30000) is refused before any pixel is decoded. Decoding the largest allowed PNG takes at most
@@ -60,7 +60,11 @@ CLICKED_ACTIONS = frozenset({"/GoTo", "/URI", "/Named", "/Thread", "/SetOCGState
 # Opening the file may only go to a page: a link opened by itself is not a reviewer's click.
 OPEN_ACTIONS = frozenset({"/GoTo"})
 NAMED_ACTIONS = frozenset({"/NextPage", "/PrevPage", "/FirstPage", "/LastPage"})
+# A link may open a web page or a mail; javascript: would run in the viewer, file: reaches the reviewer's
+# disk or a network share.
+LINK_SCHEMES = (b"http://", b"https://", b"mailto:")
 ACTION_KEYS = ("/A", "/Next")     # where an annotation, a field, an outline item or an action keeps its action
+
 
 class FileRefused(EngineError):
     """An upload refused for what its content is or could do; the message names the slot it was meant for."""
@@ -193,7 +197,8 @@ def _check_dictionary(d) -> None:
     if not ACTIVE_KEYS.isdisjoint(keys):
         raise _Refused("active")
     kind = _name(d, "/Type", keys)
-    if kind in ACTIVE_TYPES or _name(d, "/Subtype", keys) in ACTIVE_SUBTYPES or _name(d, "/S", keys) in DENIED_ACTIONS:
+    if kind in ACTIVE_TYPES or _name(d, "/Subtype", keys) in ACTIVE_SUBTYPES \
+            or _name(d, "/S", keys) in DENIED_ACTIONS:
         raise _Refused("active")
     if kind == "/Action":
         _check_action(d, CLICKED_ACTIONS)
@@ -209,6 +214,11 @@ def _check_action(action, allowed: frozenset) -> None:
     kind = _name(action, "/S")
     if kind not in allowed or (kind == "/Named" and _name(action, "/N") not in NAMED_ACTIONS):
         raise _Refused("active")
+    if kind == "/URI":
+        target = action.get(Name.URI)
+        if not isinstance(target, pikepdf.String) or \
+                not bytes(target).strip().lower().startswith(LINK_SCHEMES):
+            raise _Refused("active")
 
 
 def _check_open_action(root) -> None:

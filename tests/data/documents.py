@@ -166,6 +166,14 @@ def open_action_pdf() -> bytes:
     return _with(build)
 
 
+def link_pdf(uri: str) -> bytes:
+    """A full-page link to uri: https is an ordinary hyperlink, javascript: or file: is not."""
+    def build(pdf):
+        pdf.pages[0].obj.Annots = Array([pdf.make_indirect(Dictionary(
+            Type=Name.Annot, Subtype=Name.Link, Rect=Array([0, 0, *A4]), A=Dictionary(S=Name.URI, URI=String(uri))))])
+    return _with(build)
+
+
 def launch_pdf() -> bytes:
     """A full-page link that starts a program."""
     def build(pdf):

@@ -37,6 +37,17 @@ def test_active_content_is_found_and_refused(make):
     assert refusal(make()) == ACTIVE
 
 
+@pytest.mark.parametrize("uri,passes", [
+    ("https://www.shanxi.gov.cn/", True), ("mailto:hr@example.com", True), ("javascript:app.alert(1)", False),
+    ("  JavaScript:app.alert(1)", False), ("file://evil.example/share/x.exe", False), ("", False),
+])
+def test_a_link_may_open_a_web_page_or_a_mail_only(uri, passes):
+    if passes:
+        assert check_file(d.link_pdf(uri), ALL, TITLE) == "pdf"
+    else:
+        assert refusal(d.link_pdf(uri)) == ACTIVE
+
+
 @pytest.mark.parametrize("make", [
     d.escaped_javascript_pdf, d.escaped_packed_launch_pdf, d.packed_javascript_pdf, d.compressed_javascript_pdf,
     d.xfa_pdf,

@@ -37,11 +37,13 @@ def served(world, dbsession, catalogue, storage, make_web):
     match = catalogue.item("match_report")
     rows = batch_rows.match_rows(2, [world["position"].name])
     token = web.csrf()
-    good = web.app.post("/api/items/match_report/imports", upload_files=[("file", "匹配.xlsx", wbs.workbook(match, rows))],
-                        headers={"X-CSRF-Token": token}, status=201)
+
+    def send(name, status):
+        return web.app.post("/api/items/match_report/imports", upload_files=[("file", name, wbs.workbook(match, rows))],
+                            headers={"X-CSRF-Token": token}, status=status)
+    good = send("匹配.xlsx", 201)
     rows[1]["mobile"] = "12"
-    bad = web.app.post("/api/items/match_report/imports", upload_files=[("file", "错.xlsx", wbs.workbook(match, rows))],
-                       headers={"X-CSRF-Token": token}, status=422)
+    bad = send("错.xlsx", 422)
     batch = dbsession.scalar(select(Case).where(Case.id == good.json["case"]["id"]))
     return {"unit": web, "case": case.id, "files": files, "batch": batch.id, "errors": bad.json["errors_url"],
             "position": world["position"].id}
