@@ -7,6 +7,8 @@
   an object check (one case, one position); both read the jurisdiction's level from the region table.
 - The draft rule: a case that was never submitted (no submitted_at: it has never left its workflow's
   initial state) is its owner's alone; no reviewer or administrator ever sees it.
+- The original rule: what a unit uploaded is served byte for byte to its owner and to administrators only;
+  reviewers are given a copy whose formulas are text (engine.spreadsheet.neutralised_copy).
 - Claims: a case claimed by one reviewer cannot be acted on by another until the claim is released or
   lapses. This is honoured on every path (page, bulk, JSON API), because every reviewer's action goes
   through `check_may_act`.
@@ -33,12 +35,17 @@ class Permission(StrEnum):
     EDIT = "edit"              # change a case's data and files
     TRANSITION = "transition"  # fire a trigger (the workflow then says which)
     READ = "read"              # files and the print view: owner and reviewers alike
+    ORIGINAL = "original"      # a batch's workbook byte for byte as uploaded: owner and administrators
     REVIEW = "review"          # the reviewer's pages of a case or position
     MANAGE = "manage"          # the unit's pages of its own position
 
 
-OWNER_CASE = frozenset({Permission.VIEW, Permission.EDIT, Permission.TRANSITION, Permission.READ})
+OWNER_CASE = frozenset({Permission.VIEW, Permission.EDIT, Permission.TRANSITION, Permission.READ,
+                        Permission.ORIGINAL})
 STAFF_CASE = frozenset({Permission.REVIEW, Permission.TRANSITION, Permission.READ})
+# An administrator reviews nothing, but may fetch what a unit uploaded as it was (to examine a suspect file);
+# reviewers get a copy with its formulas turned into text instead (engine.spreadsheet.neutralised_copy).
+ADMIN_CASE = frozenset({Permission.ORIGINAL})
 OWNER_POSITION = frozenset({Permission.MANAGE})
 STAFF_POSITION = frozenset({Permission.REVIEW})
 
@@ -80,6 +87,10 @@ def jurisdiction_clause(jurisdiction: str | None, city_column=Case.city_code, co
 
 def is_reviewer(account: Account | None) -> bool:
     return account is not None and account.role == "reviewer" and account.active
+
+
+def is_admin(account: Account | None) -> bool:
+    return account is not None and account.role == "admin" and account.active
 
 
 # ---- owners and drafts -----------------------------------------------------------
@@ -141,6 +152,8 @@ def case_permissions(account: Account | None, case: Case) -> frozenset[str]:
     if is_reviewer(account) and not is_draft(case) and \
             covers(account.jurisdiction, case.city_code, case.county_code):
         return STAFF_CASE
+    if is_admin(account) and not is_draft(case):
+        return ADMIN_CASE
     return frozenset()
 
 

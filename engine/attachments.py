@@ -1,4 +1,5 @@
-"""Attaching files to a case's slots: checked by content and size, replaced while the case is editable."""
+"""Attaching files to a case's slots: checked by size and content (engine.filecheck), replaced while the case
+is editable."""
 from __future__ import annotations
 
 import os
@@ -6,8 +7,9 @@ import unicodedata
 
 from engine.definitions.model import Catalogue
 from engine.errors import EngineError
+from engine.filecheck import FileRefused, check_file
 from engine.models import Account, Attachment, Case
-from engine.storage import KIND_NAMES, KINDS, FileStorage, sniff
+from engine.storage import KINDS, FileStorage
 
 
 class AttachmentRejected(EngineError):
@@ -19,12 +21,6 @@ def clean_filename(name: str | None) -> str:
     name = (name or "").replace("\\", "/").split("/")[-1]
     name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip().strip(".")
     return name[:200] or "未命名文件"
-
-
-# Active content a reviewer's PDF viewer could run or open; scanned documents never need it. Only long
-# names: short ones (/JS, /AA) turn up by chance inside compressed streams. A JavaScript action always
-# carries /S /JavaScript, so /JS alone adds nothing.
-PDF_ACTIVE = (b"/JavaScript", b"/Launch", b"/EmbeddedFile", b"/RichMedia", b"/XFA")
 
 
 def check_filename(name: str | None) -> str | None:
@@ -48,7 +44,6 @@ def attach(session, storage: FileStorage, catalogue: Catalogue, case: Case, slot
     if not wf.editable(case.state):
         raise AttachmentRejected(f"当前状态“{wf.label(case.state)}”下不能更换附件", kind="conflict")
     allowed = spec.get("types", list(KINDS))
-    allowed_names = "、".join(KIND_NAMES[k] for k in allowed)
     if not data:
         raise AttachmentRejected(f"“{spec['title']}”文件为空，请重新选择")
     max_bytes = int(spec.get("max_mb", 10) * 1024 * 1024)
@@ -56,11 +51,10 @@ def attach(session, storage: FileStorage, catalogue: Catalogue, case: Case, slot
         raise AttachmentRejected(f"“{spec['title']}”文件超过{spec.get('max_mb', 10):g}MB，请压缩后重新上传", kind="too_large")
     if problem := check_filename(filename):
         raise AttachmentRejected(f"“{spec['title']}”{problem}")
-    kind = sniff(data[:16])
-    if kind not in allowed:
-        raise AttachmentRejected(f"“{spec['title']}”只能上传{allowed_names}文件，所选文件的内容不是这些格式")
-    if kind == "pdf" and any(marker in data for marker in PDF_ACTIVE):
-        raise AttachmentRejected(f"“{spec['title']}”的PDF含有脚本、自动动作或嵌入文件，请用“打印为PDF”另存后重新上传")
+    try:
+        kind = check_file(data, allowed, spec["title"])
+    except FileRefused as e:
+        raise AttachmentRejected(e.message, kind=e.kind) from None
     stored = storage.save(data)
     for old in case.attachments:
         if old.slot == slot and old.current:

@@ -1,4 +1,5 @@
-"""Attachment store: a folder outside the web root, files under random names, sniffed by content."""
+"""Attachment store: a folder outside the web root, files under random names; the kinds of file it keeps
+(what each kind is, from its content, is engine.filecheck's to say)."""
 from __future__ import annotations
 
 import hashlib
@@ -14,17 +15,6 @@ KINDS = {
     "png": ("image/png", ".png"),
 }
 KIND_NAMES = {"pdf": "PDF", "jpeg": "JPG", "png": "PNG"}
-
-
-def sniff(head: bytes) -> str | None:
-    """The file's real type from its first bytes, whatever its name says."""
-    if head.startswith(b"%PDF-"):
-        return "pdf"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    return None
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,13 @@ from engine.accounts.registration import register_individual, register_unit
 from engine.admin.staff import create_staff
 from engine.attachments import attach
 from engine.cases.lifecycle import save_draft, submit, transition
+from tests.data import documents
 
 PASSWORD = "Passw0rd2026"
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+# Real files, as units upload them (the uploads are parsed: engine/filecheck.py).
+PDF = documents.scanned_pdf()
+PNG = documents.document_png()
+JPEG = documents.photo_jpeg()
 
 
 def credit_code(base17: str) -> str:

@@ -31,6 +31,7 @@ def includeme(config):
     r("import_errors", "/imports/{token}/errors.xlsx")
     r("batch_rows", "/cases/{id:\\d+}/rows", factory="webapp.resources.case_factory")
     r("batch_file", "/cases/{id:\\d+}/import.xlsx", factory="webapp.resources.case_factory")
+    r("batch_file_text", "/cases/{id:\\d+}/import-text.xlsx", factory="webapp.resources.case_factory")
 
     # positions
     r("positions", "/positions")

@@ -1,5 +1,6 @@
 """A unit's imports read back: its recent imports of an item, the case an import just made, the error
-workbook of a refused file, and the rows of a batch case a page at a time.
+workbook of a refused file, the rows of a batch case a page at a time, and the reviewers' copy of the
+uploaded file.
 
 An import belongs to the account that made it (engine.access.made_by): the error workbook and the case
 shown back right after an import are for that account alone, not for the rest of its unit.
@@ -19,6 +20,7 @@ from engine.cases.detail import source_import
 from engine.definitions.model import Catalogue, ItemDefinition
 from engine.models import Account, BatchImport, BatchRow, Case, row_id
 from engine.paging import Page, parse_page
+from engine.spreadsheet import neutralised_copy
 from engine.storage import FileStorage
 
 RECENT = 10
@@ -89,6 +91,25 @@ def error_workbook(session, catalogue: Catalogue, store: FileStorage, account: A
                                 choices=choices, version=record.definition_version)
     record.errorbook_key = store.save(body).key
     return ErrorWorkbook(record, body, record.errorbook_key)
+
+
+@dataclass(frozen=True)
+class SourceCopy:
+    record: BatchImport
+    body: bytes
+
+
+def source_copy(session, store: FileStorage, case: Case) -> SourceCopy | None:
+    """The workbook a batch case was imported from, as reviewers get it: its values with every formula turned
+    into text (engine.spreadsheet.neutralised_copy). None if the case was not imported or the file is gone.
+
+    Made anew on each download rather than kept: reviewers rarely download it (the rows page shows the
+    data), a stored copy would need a column to find it and would keep an older neutralising once the rule
+    changes, and the file was accepted within the import's limits, so making it is bounded."""
+    record = source_import(session, case)
+    if record is None or not store.exists(record.storage_key):
+        return None
+    return SourceCopy(record, neutralised_copy(store.read(record.storage_key)))
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
 """审核工作台 in a real browser: filter the queue, open a case, look at an attachment, return it with a comment;
 the unit corrects and resubmits; the reviewer sees what changed and approves. A screenshot at each step."""
+import io
 import struct
 import zlib
 
+from PIL import Image
 from playwright.sync_api import expect
 
 from tests import factories as f
@@ -25,6 +27,15 @@ def document_png(width=360, height=240) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(b"".join(rows))) + chunk(b"IEND", b""))
+
+
+def pdf_viewer_shown(screenshot: bytes) -> bool:
+    """Chromium's PDF viewer: a dark toolbar along the top of the frame and a light page under it."""
+    image = Image.open(io.BytesIO(screenshot)).convert("L")
+    width, height = image.size
+    toolbar = [image.getpixel((x, 20)) for x in range(0, width, 4)]
+    page = [image.getpixel((x, height * 2 // 3)) for x in range(width // 3, width, 4)]
+    return sum(v < 90 for v in toolbar) > 0.8 * len(toolbar) and max(page) > 200
 
 
 def login(page, live_server, path, login_name, password=f.PASSWORD, label="用户名"):
@@ -170,3 +181,29 @@ def test_administrator_pages(page, live_server, shot, session_factory):
     page.get_by_role("link", name="审计日志").click()
     assert page.locator("[data-testid=audit] tbody tr").count() >= 2
     shot("audit")
+
+
+def test_a_pdf_preview_runs_nothing_yet_chromium_shows_it(page, live_server, shot, session_factory, catalogue,
+                                                        storage):
+    """The preview is served sandboxed, scripts and plugins forbidden (webapp/responses.py FILE_CSP); Chromium's
+    PDF viewer still draws it inside the reviewer's page: its dark toolbar across the top, the scan below."""
+    s = session_factory()
+    f.reviewer(s, "taiyuan", "140100", "太原市审核员")
+    unit = f.unit_account(s, name="太原晋阳数字科技有限公司")
+    case = f.submitted_unit_application(s, catalogue, storage, unit)
+    s.commit()
+    case_id = case.id
+    s.close()
+
+    login(page, live_server, "/staff/login", "taiyuan")
+    page.goto(f"{live_server}/review/cases/{case_id}")
+    slot = page.locator("li[data-slot=application_form]")
+    slot.get_by_text("在页面内预览").click()
+    frame = slot.locator("iframe")
+    frame.element_handle().wait_for_element_state("visible")
+    for _ in range(40):      # the viewer draws after the file has loaded: look again until it has
+        if pdf_viewer_shown(frame.screenshot()):
+            break
+        page.wait_for_timeout(250)
+    assert pdf_viewer_shown(frame.screenshot()), "Chromium did not display the sandboxed PDF preview"
+    shot("pdf-preview")

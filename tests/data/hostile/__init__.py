@@ -11,8 +11,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-
+from tests.data import documents
 
 def _xlsx(build) -> bytes:
     wb = Workbook()
@@ -92,11 +91,31 @@ def corpus() -> list[tuple[str, bytes, str]]:
         ("formulas.xlsx", _xlsx(formulas), "import"),
         ("empty.xlsx", b"", "import"),
         ("html-named.pdf", b"<!doctype html><html><script>alert(document.cookie)</script></html>", "attachment"),
-        ("javascript.pdf", PDF.replace(b"/Type/Catalog", b"/Type/Catalog/OpenAction<</S/JavaScript/JS(app.alert(1))>>"),
-         "attachment"),
+        ("javascript.pdf", documents.javascript_pdf(), "attachment"),
         ("empty.pdf", b"", "attachment"),
-        ("../../../../tmp/evil\x00.pdf", PDF, "attachment"),
-        ("..\\..\\evil.pdf", PDF, "attachment"),
+        ("../../../../tmp/evil\x00.pdf", documents.hand_written_pdf(), "attachment"),
+        ("..\\..\\evil.pdf", documents.hand_written_pdf(), "attachment"),
+        # Active content a byte search misses, and files that cannot be read whole (tests/data/documents.py).
+        ("escaped-javascript.pdf", documents.escaped_javascript_pdf(), "attachment"),
+        ("escaped-packed-launch.pdf", documents.escaped_packed_launch_pdf(), "attachment"),
+        ("packed-javascript.pdf", documents.packed_javascript_pdf(), "attachment"),
+        ("compressed-javascript.pdf", documents.compressed_javascript_pdf(), "attachment"),
+        ("unreferenced-javascript.pdf", documents.unreferenced_javascript_pdf(), "attachment"),
+        ("open-action-uri.pdf", documents.open_action_pdf(), "attachment"),
+        ("page-open-action.pdf", documents.additional_actions_pdf(), "attachment"),
+        ("launch.pdf", documents.launch_pdf(), "attachment"),
+        ("submit-form.pdf", documents.submit_form_pdf(), "attachment"),
+        ("xfa.pdf", documents.xfa_pdf(), "attachment"),
+        ("embedded-file.pdf", documents.embedded_file_pdf(), "attachment"),
+        ("rich-media.pdf", documents.rich_media_pdf(), "attachment"),
+        ("encrypted.pdf", documents.encrypted_pdf(), "attachment"),
+        ("password.pdf", documents.encrypted_pdf("1234"), "attachment"),
+        ("object-stream-bomb.pdf", documents.object_stream_bomb_pdf(), "attachment"),
+        ("garbage.pdf", documents.garbage_pdf(), "attachment"),
+        ("truncated.pdf", documents.truncated_pdf(), "attachment"),
+        ("bomb-30000x30000.png", documents.png_claiming(30000, 30000), "attachment"),
+        ("truncated.jpg", documents.jpeg_truncated(), "attachment"),
+        ("bad-checksum.png", documents.png_bad_checksum(), "attachment"),
     ]
 
 
