@@ -14,7 +14,9 @@ from pyramid.threadlocal import get_current_request
 
 from engine.masking import redact_text
 
-LOGGERS = ("webapp", "waitress")
+# sqlalchemy.engine.Engine logs statements (INFO) and rows (DEBUG) when an ini turns it up: its bound values
+# are hidden by engine.db, the ID numbers in rows are masked here.
+LOGGERS = ("webapp", "waitress", "sqlalchemy.engine.Engine")
 HIDDEN = "[已隐藏]"
 _JSON_BODY_MAX = 64 * 1024
 
