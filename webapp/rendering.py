@@ -66,6 +66,9 @@ def includeme(config):
         env.filters["dt"] = fmt_datetime
         env.filters["iso"] = clock.isoformat   # machine-readable, e.g. <time datetime=…>
         env.filters["size"] = fmt_size
+        # Masks come from engine.masking only (docs/privacy.md); most pages get values the engine masked.
+        env.filters["mask_id"] = masking.mask_id
+        env.filters["mask_mobile"] = masking.mask_mobile
         # An account's login name as staff see it (an individual's is their ID number: masked).
         env.filters["login"] = lambda a: masking.shown_login(a.role, a.login_name) if a is not None else ""
         env.filters["role"] = role_label

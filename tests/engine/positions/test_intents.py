@@ -76,6 +76,11 @@ def test_no_intent_without_the_current_consent_and_each_consent_is_recorded(dbse
     assert entry.detail == {"intent": intent.id, "position": position.id, "unit": position.unit_id,
                             "consent_version": P.intents.CONSENT_VERSION,
                             "consent_sha256": P.intents.consent_digest()}
+    from engine.admin.audit import AuditFilter, audit_log
+    shown, _, _ = audit_log(s, catalogue, AuditFilter(kind="consent"))
+    assert [(r.kind, r.action_label, r.actor_name, r.target) for r in shown] == [
+        ("consent", "登记意向并同意提供个人信息", person.name, f"意向#{intent.id}")]
+    assert shown[0].detail == f"岗位编号：{position.id}；同意的说明：第{P.intents.CONSENT_VERSION}版"
     # An intent without a record (made before consent was asked) is not a consented one.
     s.execute(insert(Intent), [{"position_id": position.id, "account_id": f.individual_account(s).id}])
     s.commit()
