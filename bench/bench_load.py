@@ -48,6 +48,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+from engine.positions.intents import CONSENT_VERSION
+
 ROOT = Path(__file__).resolve().parent.parent
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 # Environment that would override the generated ini in the app processes (or weaken their hashes).
@@ -513,12 +515,13 @@ class Individual(Person):
             browse(c, self.world)
         elif r < 0.75:
             pid = self._fresh_position()
-            body = c.json("POST /api/positions/{id}/intents", "POST", f"/api/positions/{pid}/intents", 201)
+            body = c.json("POST /api/positions/{id}/intents", "POST", f"/api/positions/{pid}/intents", 201,
+                          {"consent": CONSENT_VERSION})
             self.active.setdefault(self.account, []).append(body["id"])
         elif r < 0.85:
             pid = self._fresh_position()
             _, headers, _ = c.call("POST /positions/{id}/intent (form)", "POST", f"/positions/{pid}/intent", 303,
-                                   urlencode({"csrf_token": c.token or ""}).encode(),
+                                   urlencode({"csrf_token": c.token or "", "consent": CONSENT_VERSION}).encode(),
                                    "application/x-www-form-urlencoded")
             _, _, page = c.call("GET /positions/{id}", "GET", urlsplit(headers["Location"]).path, 200)
             if "已登记意向" not in page.decode():  # the flash says whether it worked

@@ -21,6 +21,9 @@ def database_url(settings: dict | None = None) -> str:
 
 
 def make_engine(url: str, **kw) -> Engine:
+    # A database error's text never carries the values bound to its statement: they are ID numbers,
+    # mobiles and password hashes, and the text ends up in the server log (docs/privacy.md).
+    kw.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kw)
 

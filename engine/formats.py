@@ -57,8 +57,6 @@ __all__ = [
     "FORMAT_NORMALIZERS",
     "id_birth_date",
     "id_gender",
-    "mask_id",
-    "mask_mobile",
     "parse_date_text",
     "parse_month_text",
     "months_between",
@@ -472,7 +470,7 @@ FORMATS = frozenset(FORMAT_CHECKS) | frozenset(REGION_FORMATS)
 
 
 # ---------------------------------------------------------------------------
-# ID-number helpers and masking
+# ID-number helpers (masks: engine/masking.py)
 # ---------------------------------------------------------------------------
 
 
@@ -500,32 +498,6 @@ def id_gender(id_number) -> str | None:
     else:
         return None
     return "男" if int(digit) % 2 else "女"
-
-
-def _mask(s: str, head: int, tail: int) -> str:
-    return s[:head] + "*" * (len(s) - head - tail) + (s[len(s) - tail:] if tail else "")
-
-
-def mask_id(id_number: str) -> str:
-    """Keep the first 4 and last 4 characters; short input keeps at most a quarter each side."""
-    v = normalize_code(id_number)
-    if v is None:
-        return ""
-    v = v if isinstance(v, str) else str(v)
-    k = min(4, len(v) // 4)
-    return _mask(v, k, k)
-
-
-def mask_mobile(m: str) -> str:
-    """"13812345678" -> "138****5678"; other lengths are masked so that most digits are hidden."""
-    v = normalize_mobile(m)
-    if v is None:
-        return ""
-    v = v if isinstance(v, str) else str(v)
-    if len(v) >= 11:
-        return _mask(v, 3, 4)
-    k = len(v) // 4
-    return _mask(v, k, k)
 
 
 # ---------------------------------------------------------------------------

@@ -29,6 +29,8 @@ def main(global_config, **settings):
 
 
 def make_app(settings: dict, catalogue):
+    from webapp.logs import install
+    install()   # the server log never holds a password or a full ID number
     with Configurator(settings=settings) as config:
         config.registry["catalogue"] = catalogue
         config.include("pyramid_jinja2")

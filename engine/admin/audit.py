@@ -1,5 +1,11 @@
 """The audit log: entries written for every change an administrator makes, read merged with logins
-(written by engine.accounts) and transitions (CaseEvents), filtered, paged and exported as a workbook."""
+(written by engine.accounts), consents given with 我有意向 (engine.positions.intents) and transitions
+(CaseEvents), filtered, paged and exported as a workbook.
+
+Personal data (docs/privacy.md): an entry names an account by its login as staff see it (an individual's
+ID number masked) and links it by id in `detail`; a failed login's typed name is kept only when it is an
+account's. What is read back is masked again (engine.masking), so entries written before that are shown
+the same way."""
 from __future__ import annotations
 
 import heapq
@@ -9,7 +15,7 @@ from datetime import date, datetime
 
 from sqlalchemy import JSON, String, Text, cast, false, func, literal, null, or_, select
 
-from engine import clock
+from engine import clock, masking
 from engine.definitions.model import Catalogue
 from engine.models import Account, AuditEntry, Case, CaseEvent
 from engine.paging import Page, parse_page
@@ -21,11 +27,15 @@ ACTION_LABELS = {
     "login": "登录", "login_failed": "登录失败", "logout": "退出",
     "account_create": "创建账号", "account_disable": "停用账号", "account_enable": "启用账号",
     "password_reset": "重置密码", "jurisdiction_change": "修改管辖范围",
+    "intent_consent": "登记意向并同意提供个人信息",
     "transition": "流程操作",
 }
 AUDIT_KINDS = {"login": ("login", "login_failed", "logout"),
                "admin": ("account_create", "account_disable", "account_enable", "password_reset",
-                         "jurisdiction_change")}
+                         "jurisdiction_change"),
+               "consent": ("intent_consent",)}
+KIND_LABELS = {"login": "登录", "admin": "账号管理", "consent": "个人信息授权", "transition": "流程"}
+UNKNOWN_ACCOUNT = "（未注册的账号）"
 AUDIT_PER_PAGE = 50
 RECENT = 10   # the newest entries a summary shows (系统管理 home, an account's page)
 AUDIT_COUNT_CAP = 10_000
@@ -42,12 +52,15 @@ def audit(session, actor: Account | None, action: str, target: str | None, detai
 
 @dataclass
 class AuditFilter:
-    kind: str = ""          # "", login, admin, transition
+    kind: str = ""          # "", login, admin, consent, transition
     actor: str = ""         # login name or name contains
-    q: str = ""             # target (login name, case reference) contains
+    q: str = ""             # target (login name as shown, case reference) contains
     date_from: date | None = None
     date_to: date | None = None
     page: int = 1
+    # An account's page: entries by it or about it (older entries named it by its login in full).
+    account_id: int | None = None
+    account_login: str = ""
 
     @classmethod
     def from_params(cls, params) -> tuple["AuditFilter", dict[str, str]]:
@@ -55,7 +68,7 @@ class AuditFilter:
         errors: dict[str, str] = {}
         out = cls()
         kind = (params.get("kind") or "").strip()
-        out.kind = kind if kind in ("", "login", "admin", "transition") else ""
+        out.kind = kind if kind in ("", *AUDIT_KINDS, "transition") else ""
         out.actor = (params.get("actor") or "").strip()
         out.q = (params.get("q") or "").strip()
         for name in ("date_from", "date_to"):
@@ -122,6 +135,11 @@ def _audit_selects(f: AuditFilter):
     if f.q:
         conds_e.append(AuditEntry.target.contains(f.q, autoescape=True))
         conds_c.append(Case.reference.contains(f.q, autoescape=True))
+    if f.account_id is not None:
+        conds_e.append(or_(AuditEntry.actor_id == f.account_id,
+                           AuditEntry.detail["account"].as_integer() == f.account_id,
+                           AuditEntry.target == f.account_login))
+        conds_c.append(CaseEvent.actor_id == f.account_id)
     if f.actor:
         ids = select(Account.id).where(or_(Account.login_name.contains(f.actor, autoescape=True),
                                            Account.name.contains(f.actor, autoescape=True)))
@@ -167,21 +185,58 @@ def _describe(row, catalogue: Catalogue | None) -> tuple[str, str]:
         parts.append(f"管辖范围：{regions.label(d.get('from')) or '无'} → {regions.label(d.get('to')) or d.get('to')}")
     if d.get("via") == "console":
         parts.append("通过命令行")
+    if d.get("consent_version"):
+        parts.append(f"岗位编号：{d.get('position')}；同意的说明：第{d['consent_version']}版")
     return ACTION_LABELS.get(row.action, row.action), "；".join(parts)
 
 
+def _kind(row) -> str:
+    if row.kind == "transition":
+        return "transition"
+    return next((k for k, actions in AUDIT_KINDS.items() if row.action in actions), "admin")
+
+
+def _accounts(session, raw) -> tuple[dict[int, Account], dict[str, Account]]:
+    """The accounts the page's rows name: actors and linked accounts by id, and (entries written before
+    links were kept) login entries' targets by login name."""
+    ids, logins = set(), set()
+    for r in raw:
+        ids.update(x for x in (r.actor_id, (r.detail or {}).get("account")) if isinstance(x, int))
+        if r.kind == "audit" and r.action in AUDIT_KINDS["login"] and r.target and not r.detail:
+            logins.add(r.target)
+    if not ids and not logins:
+        return {}, {}
+    found = session.scalars(select(Account).where(or_(Account.id.in_(ids), Account.login_name.in_(logins)))).all()
+    return {a.id: a for a in found}, {a.login_name: a for a in found}
+
+
+def _target(r, by_id: dict, by_login: dict) -> str:
+    """The entry's object as shown: an account as staff see its login, a typed name no account has as
+    UNKNOWN_ACCOUNT, anything else with ID-number-shaped text masked."""
+    d = r.detail or {}
+    linked = by_id.get(d.get("account")) if isinstance(d.get("account"), int) else None
+    if linked is None and r.kind == "audit" and r.action in AUDIT_KINDS["login"] and not d:
+        linked = by_login.get(r.target)
+        if linked is None and r.target:
+            return UNKNOWN_ACCOUNT
+    if linked is not None:
+        return masking.shown_login(linked.role, linked.login_name)
+    if d.get("unknown_account"):
+        return UNKNOWN_ACCOUNT
+    return masking.redact_text(r.target)
+
+
 def _rows(session, raw, catalogue) -> list[AuditRow]:
-    ids = {r.actor_id for r in raw if r.actor_id}
-    actors = {a.id: a for a in session.scalars(select(Account).where(Account.id.in_(ids)))} if ids else {}
+    by_id, by_login = _accounts(session, raw)
     out = []
     for r in raw:
         label, detail = _describe(r, catalogue)
-        a = actors.get(r.actor_id)
-        out.append(AuditRow(at=r.at, kind="transition" if r.kind == "transition" else (
-            "login" if r.action in AUDIT_KINDS["login"] else "admin"), action=r.action, action_label=label,
+        a = by_id.get(r.actor_id)
+        out.append(AuditRow(at=r.at, kind=_kind(r), action=r.action, action_label=label,
             actor_id=r.actor_id, actor_name=a.name if a else ("命令行" if r.kind == "audit" and
                                                               (r.detail or {}).get("via") == "console" else "—"),
-            actor_login=a.login_name if a else "", target=r.target or "", detail=detail,
+            actor_login=masking.shown_login(a.role, a.login_name) if a else "",
+            target=_target(r, by_id, by_login), detail=masking.redact_text(detail),
             remote_addr=r.remote_addr or ""))
     return out
 
@@ -219,7 +274,7 @@ def audit_xlsx(session, catalogue: Catalogue, f: AuditFilter) -> tuple[bytes, in
         return c
 
     ws.append([cell(h, bold=True) for h in ("时间（北京时间）", "操作", "操作人", "账号", "对象", "详情", "IP地址", "类别")])
-    kinds = {"login": "登录", "admin": "账号管理", "transition": "流程"}
+    kinds = KIND_LABELS
     for r in rows:
         ws.append([cell(clock.format_beijing(r.at, "%Y-%m-%d %H:%M:%S")), cell(r.action_label),
                    cell(r.actor_name), cell(r.actor_login), cell(r.target), cell(r.detail), cell(r.remote_addr),

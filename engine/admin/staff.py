@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 
+from engine import masking
 from engine.accounts.passwords import check_password, hash_password
 from engine.accounts.registration import AccountError
 from engine.admin.audit import RECENT, AuditFilter, AuditRow, audit, audit_log
@@ -21,6 +22,14 @@ LOGIN_RE = re.compile(r"^[a-z][a-z0-9_.-]{2,31}$")
 
 class AdminError(AccountError):
     """Problems with what an administrator typed, each by its field."""
+
+
+def _about(session, actor: Account | None, action: str, account: Account, detail: dict,
+           remote_addr: str | None) -> None:
+    """An entry about an account: named by its login as staff see it (an individual's ID number masked)
+    and linked by id, so the account's page finds it without the log holding the number."""
+    audit(session, actor, action, masking.shown_login(account.role, account.login_name),
+          {**detail, "account": account.id}, remote_addr)
 
 
 def jurisdiction_choices() -> list[tuple[str, str, list[tuple[str, str]]]]:
@@ -80,9 +89,9 @@ def create_reviewer(session, actor: Account | None, login_name: str, name: str, 
     if errors:
         raise AdminError(errors)
     account = create_staff(session, login_name, name, "reviewer", password, jurisdiction=jurisdiction)
-    audit(session, actor, "account_create", login_name,
-          {"role": "reviewer", "jurisdiction": jurisdiction, "via": "console" if actor is None else "web"},
-          remote_addr)
+    _about(session, actor, "account_create", account,
+           {"role": "reviewer", "jurisdiction": jurisdiction, "via": "console" if actor is None else "web"},
+           remote_addr)
     return account
 
 
@@ -95,8 +104,8 @@ def create_admin(session, login_name: str, name: str, password: str, password_co
     if errors:
         raise AdminError(errors)
     account = create_staff(session, login_name, name, "admin", password)
-    audit(session, actor, "account_create", login_name,
-          {"role": "admin", "via": "console" if actor is None else "web"}, remote_addr)
+    _about(session, actor, "account_create", account, {"role": "admin", "via": "console" if actor is None else "web"},
+           remote_addr)
     return account
 
 
@@ -106,8 +115,8 @@ def set_active(session, actor: Account, account: Account, active: bool, remote_a
     if account.active == active:
         return
     account.active = active
-    audit(session, actor, "account_enable" if active else "account_disable", account.login_name,
-          {"role": account.role}, remote_addr)
+    _about(session, actor, "account_enable" if active else "account_disable", account, {"role": account.role},
+           remote_addr)
 
 
 def reset_password(session, actor: Account, account: Account, password: str, password_confirm: str | None,
@@ -118,7 +127,7 @@ def reset_password(session, actor: Account, account: Account, password: str, pas
         raise AdminError(errors)
     account.password_hash = hash_password(password)
     # The password itself is never logged, only that it was reset and by whom.
-    audit(session, actor, "password_reset", account.login_name, {"role": account.role}, remote_addr)
+    _about(session, actor, "password_reset", account, {"role": account.role}, remote_addr)
 
 
 def change_jurisdiction(session, actor: Account, account: Account, jurisdiction: str,
@@ -132,8 +141,7 @@ def change_jurisdiction(session, actor: Account, account: Account, jurisdiction:
     if account.jurisdiction == jurisdiction:
         return
     before, account.jurisdiction = account.jurisdiction, jurisdiction
-    audit(session, actor, "jurisdiction_change", account.login_name, {"from": before, "to": jurisdiction},
-          remote_addr)
+    _about(session, actor, "jurisdiction_change", account, {"from": before, "to": jurisdiction}, remote_addr)
 
 
 ACCOUNTS_PER_PAGE = 50
@@ -172,5 +180,6 @@ def account_detail(session, catalogue: Catalogue, account_id) -> AccountDetail |
     account = get_account(session, account_id)
     if account is None:
         return None
-    recent, _, _ = audit_log(session, catalogue, AuditFilter(q=account.login_name), per_page=RECENT)
+    recent, _, _ = audit_log(session, catalogue, AuditFilter(account_id=account.id, account_login=account.login_name),
+                             per_page=RECENT)
     return AccountDetail(account, recent)

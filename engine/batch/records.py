@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from engine import access, formats
+from engine import access, masking
 from engine.batch.errorbook import build_error_workbook
 from engine.batch.importer import load_errors
 from engine.batch.template import choices_for, open_position_names
@@ -113,12 +113,24 @@ def source_copy(session, store: FileStorage, case: Case) -> SourceCopy | None:
 
 
 @dataclass(frozen=True)
+class ShownRow:
+    """A stored row as a list shows it: ID numbers and mobiles masked (engine.masking)."""
+    row_number: int
+    active: bool
+    data: dict
+
+
+def shown_rows(item: ItemDefinition, rows) -> list[ShownRow]:
+    return [ShownRow(r.row_number, r.active, masking.masked_record(item, r.data)) for r in rows]
+
+
+@dataclass(frozen=True)
 class RowsPage:
     """A page of a batch case's rows, as imported, under the definition it was imported with."""
     item: ItemDefinition
-    rows: list[BatchRow]
+    rows: list[ShownRow]
     page: Page
-    masked: dict[str, str]     # field key -> how the page masks it ("id", "mobile")
+    masked: dict[str, str]     # field key -> the mask its values went through (engine.masking)
     state_label: str
     source: BatchImport | None
 
@@ -134,7 +146,5 @@ def rows_page(session, catalogue: Catalogue, case: Case, page) -> RowsPage | Non
     rows = session.scalars(
         select(BatchRow).where(BatchRow.case_id == case.id).order_by(BatchRow.row_number)
         .limit(ROWS_PER_PAGE).offset(shown.offset)).all()
-    masked = {f.key: "id" for f in item.fields if f.format == formats.ID_NUMBER}
-    masked.update({f.key: "mobile" for f in item.fields if f.format == formats.MOBILE})
-    return RowsPage(item, list(rows), shown, masked, catalogue.workflows[case.workflow_key].label(case.state),
-                    source_import(session, case))
+    return RowsPage(item, shown_rows(item, rows), shown, masking.masked_fields(item),
+                    catalogue.workflows[case.workflow_key].label(case.state), source_import(session, case))

@@ -4,9 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from engine import clock, declarations, formats
+from engine import clock, declarations, masking
 from engine.models import Account, Case, Intent, Position, PositionEvent, Unit
-from engine.positions.intents import active_intent
+from engine.positions.intents import active_intent, consent_json
 from engine.positions.profile import declared_values, unit_profile
 from engine.positions.status import STATUS_LABELS, position_status
 from engine.positions.takedown import position_history
@@ -44,7 +44,7 @@ def position_detail(session, catalogue, position: Position, today: date | None =
         "deadline": position.deadline.isoformat() if position.deadline else None,
         "published_at": clock.isoformat(position.published_at),
         "contact_name": shown.get("contact_name"),
-        "contact_mobile": formats.mask_mobile(shown.get("contact_mobile") or "") or None,
+        "contact_mobile": masking.mask_mobile(shown.get("contact_mobile") or "") or None,
         "unit": {
             "name": unit.name if unit else "",
             "industry": position.industry or unit_data.get("industry"),
@@ -52,6 +52,8 @@ def position_detail(session, catalogue, position: Position, today: date | None =
             "address": " ".join(filter(None, [unit_region, unit_data.get("address")])) or None,
             "intro": unit_data.get("intro"),
         },
+        # What saying 我有意向 consents to; the API's POST .../intents sends back its version.
+        "intent_consent": consent_json(),
     }
 
 

@@ -6,10 +6,11 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
-from engine import clock, declarations, formats
+from engine import clock, declarations, masking
 from engine import search as keywords
 from engine.models import Account, Intent, Position, PositionEvent
 from engine.positions.detail import position_detail
+from engine.positions.intents import consented
 from engine.positions.status import STATUS_LABELS, position_status
 from engine.positions.takedown import position_history
 from engine.regions import load_regions
@@ -72,11 +73,13 @@ class IntentPerson:
     school: str
     major: str
     created_at: datetime
+    consented: bool   # said 我有意向 under CONSENT_TEXT: the full ID number may go into the match template
 
     def as_json(self) -> dict:
+        # The full number never leaves in JSON (docs/privacy.md): only the masked one.
         return {"id": self.intent_id, "name": self.name, "id_number": self.id_masked, "mobile": self.mobile,
                 "education": self.education, "school": self.school, "major": self.major,
-                "created_at": clock.isoformat(self.created_at)}
+                "created_at": clock.isoformat(self.created_at), "consented": self.consented}
 
 
 def position_intents(session, position: Position, education: str | None = None, q: str | None = None,
@@ -89,13 +92,15 @@ def position_intents(session, position: Position, education: str | None = None, 
     if ids is not None:
         stmt = stmt.where(Intent.id.in_(ids or [-1]))
     needle = keywords.normalize(q) if q else None
+    found = session.execute(stmt).all()
+    agreed = consented(session, [intent for intent, _ in found])
     out = []
-    for intent, account in session.execute(stmt):
+    for intent, account in found:
         profile = account.profile or {}
         person = IntentPerson(intent.id, account.id, account.name, account.id_number or "",
-                              formats.mask_id(account.id_number or ""), account.mobile or "",
+                              masking.mask_id(account.id_number or ""), account.mobile or "",
                               profile.get("education") or "", profile.get("school") or "",
-                              profile.get("major") or "", intent.created_at)
+                              profile.get("major") or "", intent.created_at, intent.id in agreed)
         if education and person.education != education:
             continue
         if needle and not any(needle in keywords.normalize(v) for v in (person.name, person.school, person.major)):

@@ -43,7 +43,8 @@ def intents_xlsx(session, position: Position, education: str | None = None, q: s
 
 def match_rows(item, position: Position, people: list[IntentPerson], position_names: list[str]) -> list[dict]:
     """Rows of the agreements item (field key -> value) for the chosen people; the unit completes the
-    agreement columns.
+    agreement columns. The full ID number is written only for a person who consented to it when saying
+    我有意向 (engine.positions.intents.CONSENT_TEXT); otherwise the cell is left for the unit to fill in.
 
     The position is written as the template's dropdown shows it (engine.batch.template.open_position_names:
     the name, or "编号 名称" when two open positions share a name)."""
@@ -58,7 +59,7 @@ def match_rows(item, position: Position, people: list[IntentPerson], position_na
         values = {"name": p.name, "mobile": p.mobile, "education": education, "school": p.school or None,
                   "major": p.major or None, "position": label, "allowance": position.allowance}
         row = {fields[slot]: value for slot, value in values.items() if slot in fields}
-        if id_field:
+        if id_field and p.consented:
             row[id_field] = p.id_number
         rows.append(row)
     return rows

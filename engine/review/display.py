@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from engine import access, formats
+from engine.batch.records import ShownRow, shown_rows
 from engine.cases.lifecycle import definition_for
 from engine.definitions.model import Catalogue, ItemDefinition
 from engine.models import Attachment, BatchRow, Case, CaseEvent
@@ -127,6 +128,8 @@ def other_cases(session, case: Case, limit: int = 20) -> list[Case]:
                                 .order_by(Case.submitted_at.desc(), Case.id.desc()).limit(limit)))
 
 
-def batch_rows(session, case: Case, limit: int = 200) -> list[BatchRow]:
-    return list(session.scalars(select(BatchRow).where(BatchRow.case_id == case.id)
-                                .order_by(BatchRow.row_number).limit(limit)))
+def batch_rows(session, item: ItemDefinition, case: Case, limit: int = 200) -> list[ShownRow]:
+    """The first rows of a batch case, masked as the unit's own 导入明细 shows them; the original file
+    (engine.cases.detail.source_import) is the reviewer's full copy."""
+    return shown_rows(item, session.scalars(select(BatchRow).where(BatchRow.case_id == case.id)
+                                            .order_by(BatchRow.row_number).limit(limit)))

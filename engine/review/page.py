@@ -26,7 +26,7 @@ def case_page(session, catalogue: Catalogue, case: Case, account: Account) -> di
         "actions": actions.actions(catalogue, case, account),
         "holder": access.holder(session, case),
         "others": display.other_cases(session, case),
-        "rows": display.batch_rows(session, case) if item and item.is_batch else [],
+        "rows": display.batch_rows(session, item, case) if item and item.is_batch else [],
         "source": source_import(session, case),
         "days": queue.days_between(case.submitted_at, clock.utcnow()),
         "catalogue": catalogue, "labels": queue.state_labels(catalogue),

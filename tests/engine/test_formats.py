@@ -383,26 +383,6 @@ def test_id_birth_date_and_gender():
     assert f.id_gender("140105900101123") == "男"
 
 
-def test_mask_id():
-    assert f.mask_id("140105199001011234") == "1401**********1234"
-    assert f.mask_id(" 14010519900101123x ") == "1401**********123X"
-    for short in ["12345678", "1234", "123", "12", "1", "abcdefghij"]:
-        masked = f.mask_id(short)
-        assert len(masked) == len(short)
-        assert masked != short
-        assert "*" in masked
-    assert f.mask_id("12345678") == "12****78"
-    assert f.mask_id("") == ""
-    assert f.mask_id(None) == ""
-
-
-def test_mask_mobile():
-    assert f.mask_mobile("13812345678") == "138****5678"
-    assert f.mask_mobile("+86 138 1234 5678") == "138****5678"
-    assert f.mask_mobile("1381234") != "1381234"
-    assert f.mask_mobile(None) == ""
-
-
 # --- phones, dates, bank ---------------------------------------------------------
 
 def test_check_mobile():

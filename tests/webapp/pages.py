@@ -33,3 +33,9 @@ def confirm(web, case_id, trigger, **fields):
         form[k] = v
     form["confirm"] = True
     return form.submit()
+
+
+def say_interest(web, position_id, **params):
+    """我有意向 as the position's page posts it: with the version of the consent text it shows."""
+    from engine.positions.intents import CONSENT_VERSION
+    return web.post(f"/positions/{position_id}/intent", {"consent": CONSENT_VERSION, **params})

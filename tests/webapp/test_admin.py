@@ -166,9 +166,11 @@ def test_audit_log_has_logins_transitions_and_admin_actions(make_web, world, dbs
 
 
 def test_audit_export_is_a_workbook_with_formulas_neutralised(make_web, world, dbsession, catalogue):
-    attacker = make_web()
-    attacker.login("=HYPERLINK(\"http://evil.example\",\"点我\")", "x", tab="staff")
-    attacker.login("@SUM(1+1)*cmd|' /C calc'!A0", "x", tab="staff")
+    # Anyone may register under any name; each login writes it into the log as the actor's.
+    for name in ("=HYPERLINK(\"http://x.cn\",\"点我\")", "@SUM(1+1)*cmd|' /C calc'!A0"):
+        attacker = f.individual_account(dbsession, name=name)
+        dbsession.commit()
+        make_web().login(attacker.login_name, tab="individual")
     web = admin_web(make_web)
     page = web.app.get("/admin/audit", {"kind": "login"})
     res = page.click(href="/admin/audit.xlsx")
@@ -178,9 +180,9 @@ def test_audit_export_is_a_workbook_with_formulas_neutralised(make_web, world, d
     ws = wb.active
     header = [c.value for c in ws[1]]
     assert header[:5] == ["时间（北京时间）", "操作", "操作人", "账号", "对象"]
-    targets = [row[4].value for row in ws.iter_rows(min_row=2)]
-    assert "'=HYPERLINK(\"http://evil.example\",\"点我\")" in targets
-    assert "'@SUM(1+1)*cmd|' /C calc'!A0" in targets
+    actors = [row[2].value for row in ws.iter_rows(min_row=2)]
+    assert "'=HYPERLINK(\"http://x.cn\",\"点我\")" in actors
+    assert "'@SUM(1+1)*cmd|' /C calc'!A0" in actors
     assert all(c.data_type == "s" for row in ws.iter_rows(min_row=2) for c in row if c.value is not None)
     with zipfile.ZipFile(io.BytesIO(res.body)) as z:
         sheet = next(n for n in z.namelist() if n.startswith("xl/worksheets/"))

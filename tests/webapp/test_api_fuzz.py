@@ -29,7 +29,7 @@ from schemathesis.auths import AuthStorage
 
 from engine.cases.lifecycle import save_draft
 from engine.loader import default_dirs, load_catalogue
-from engine.positions.intents import register_intent
+from engine.positions.intents import CONSENT_VERSION, register_intent
 from tests import factories as f
 from tests.openapi import assert_matches_spec
 from webapp.views.api_docs import openapi_document
@@ -118,7 +118,7 @@ def fuzz_world(world, dbsession, catalogue, storage):
     s = dbsession
     f.submitted_unit_application(s, catalogue, storage, world["other"])
     save_draft(s, catalogue, catalogue.item("post_application"), world["unit"], f.post_data(position_name="草稿岗位"))
-    register_intent(s, world["position"], world["person"])
+    register_intent(s, world["position"], world["person"], CONSENT_VERSION)
     s.commit()
     return world
 

@@ -10,9 +10,11 @@ import pytest
 from sqlalchemy import text, update
 
 from engine import clock
+from engine.masking import mask_id
 from engine.models import Position
 from tests import factories as f
 from tests.openapi import assert_matches_spec
+from tests.webapp.pages import say_interest
 
 
 def url(path: str) -> str:
@@ -225,9 +227,9 @@ def test_an_anonymous_visitor_is_sent_to_login_and_back_to_the_position(web, wor
 def test_an_intent_is_made_once_withdrawn_and_made_again(web, world):
     pid = world["position"].id
     web.login(world["person"].login_name, tab="individual")
-    first = web.post(f"/positions/{pid}/intent").follow()
+    first = say_interest(web, pid).follow()
     assert "已登记意向" in first.text and first.html.select_one("[data-testid=intent-done]") is not None
-    again = web.post(f"/positions/{pid}/intent").follow()
+    again = say_interest(web, pid).follow()
     assert "您已对该岗位登记过意向" in again.text
     mine = web.app.get("/me/intents")
     rows = mine.html.select("[data-testid=intents] tbody tr")
@@ -236,7 +238,7 @@ def test_an_intent_is_made_once_withdrawn_and_made_again(web, world):
     assert "已撤回意向" in res.text
     assert res.html.select_one("[data-testid=intents]") is None
     assert "软件开发见习生" in res.html.select_one("[data-testid=withdrawn]").text
-    again = web.post(f"/positions/{pid}/intent").follow()
+    again = say_interest(web, pid).follow()
     assert "已登记意向" in again.text
     assert len(web.app.get("/me/intents").html.select("[data-testid=intents] tbody tr")) == 1
 
@@ -244,7 +246,7 @@ def test_an_intent_is_made_once_withdrawn_and_made_again(web, world):
 def test_my_intents_show_each_positions_current_status(web, world, dbsession):
     pid = world["position"].id
     web.login(world["person"].login_name, tab="individual")
-    web.post(f"/positions/{pid}/intent")
+    say_interest(web, pid)
     dbsession.execute(update(Position).where(Position.id == pid).values(matched=Position.openings))
     dbsession.commit()
     row = web.app.get("/me/intents").html.select_one("[data-testid=intents] tbody tr")
@@ -256,11 +258,11 @@ def test_no_intent_on_a_closed_position_nor_by_a_unit(web, world, dbsession, mak
     unit = make_web()
     unit.login(world["unit"].login_name)
     assert "仅个人用户可以登记意向" in unit.app.get(f"/positions/{pid}").text
-    assert "只有个人用户" in unit.post(f"/positions/{pid}/intent").follow().text
+    assert "只有个人用户" in say_interest(unit, pid).follow().text
     dbsession.execute(update(Position).where(Position.id == pid).values(deadline=clock.today() - timedelta(days=1)))
     dbsession.commit()
     web.login(world["person"].login_name, tab="individual")
-    assert "已过招募截止日" in web.post(f"/positions/{pid}/intent").follow().text
+    assert "已过招募截止日" in say_interest(web, pid).follow().text
     assert web.app.get("/me/intents").html.select_one("[data-testid=intents]") is None
 
 
@@ -268,7 +270,7 @@ def test_one_cannot_withdraw_another_persons_intent(web, world, dbsession, make_
     other = f.individual_account(dbsession, name="李四")
     dbsession.commit()
     web.login(world["person"].login_name, tab="individual")
-    web.post(f"/positions/{world['position'].id}/intent")
+    say_interest(web, world['position'].id)
     action = web.app.get("/me/intents").html.select_one("[data-testid=intents] form")["action"]
     intruder = make_web()
     intruder.login(other.login_name, tab="individual")
@@ -289,7 +291,7 @@ def interested(world, dbsession, make_web):
     for account in (world["person"], second):
         w = make_web()
         w.login(account.login_name, tab="individual")
-        w.post(f"/positions/{world['position'].id}/intent")
+        say_interest(w, world['position'].id)
     return [world["person"], second]
 
 
@@ -330,7 +332,7 @@ def test_the_intent_list_exports_to_xlsx_with_the_same_filter(web, world, intere
     assert "filename*=UTF-8''" in res.headers["Content-Disposition"]
     ws = load_workbook(io.BytesIO(res.body)).active
     rows = [list(r) for r in ws.iter_rows(min_row=3, values_only=True)]
-    assert len(rows) == 1 and rows[0][1] == "张晓明" and rows[0][2] == f.formats.mask_id(interested[0].id_number)
+    assert len(rows) == 1 and rows[0][1] == "张晓明" and rows[0][2] == mask_id(interested[0].id_number)
 
 
 def test_another_unit_gets_403_for_the_intents_of_a_position_not_its_own(web, world, interested, make_web):
@@ -448,15 +450,26 @@ def test_api_intents(web, world, make_web, dbsession):
     login = person.app.post_json("/api/session", {"kind": "individual", "login": world["person"].login_name,
                                                   "password": f.PASSWORD})
     headers = {"X-CSRF-Token": login.json["csrf_token"]}
-    made = person.app.post_json(f"/api/positions/{pid}/intents", {}, headers=headers, status=201)
+    detail = person.app.get(f"/api/positions/{pid}").json
+    unasked = person.app.post_json(f"/api/positions/{pid}/intents", {}, headers=headers, status=422)
+    assert_matches_spec(unasked)
+    assert "请阅读关于提供个人信息的说明" in unasked.json["error"]
+    stale = person.app.post_json(f"/api/positions/{pid}/intents", {"consent": "0"}, headers=headers, status=422)
+    assert "已更新" in stale.json["error"]
+    not_json = person.app.post(f"/api/positions/{pid}/intents", "[1]", headers={**headers, "Content-Type": "application/json"},
+                               status=400)
+    assert_matches_spec(not_json)
+    consent = {"consent": detail["intent_consent"]["version"]}
+    made = person.app.post_json(f"/api/positions/{pid}/intents", consent, headers=headers, status=201)
     assert_matches_spec(made)
-    twice = person.app.post_json(f"/api/positions/{pid}/intents", {}, headers=headers, status=409)
+    twice = person.app.post_json(f"/api/positions/{pid}/intents", consent, headers=headers, status=409)
     assert_matches_spec(twice)
     unit = make_web()
     unit.login(world["unit"].login_name)
     listed = unit.api("GET", f"/api/positions/{pid}/intents")
     assert_matches_spec(listed)
     assert listed.json["total"] == 1 and listed.json["intents"][0]["name"] == "张晓明"
+    assert listed.json["intents"][0]["consented"] is True
     assert re.fullmatch(r"\d{4}\*{10}[\dX]{4}", listed.json["intents"][0]["id_number"])
     refused = unit.api("POST", f"/api/positions/{pid}/intents", json={}, status=403)
     assert_matches_spec(refused)

@@ -22,7 +22,7 @@ from engine.models import BatchRow, Case, Position
 from engine.rules import BATCH_RULES, ROW_RULES
 from tests import factories as f
 from tests.openapi import assert_matches_spec
-from tests.webapp.pages import confirm, form_to, fresh, soup, the_form
+from tests.webapp.pages import confirm, form_to, fresh, say_interest, soup, the_form
 
 KEYS = {"unit_application": "danwei_rending", "post_application": "gangwei_fabu", "match_report": "xieyi_mingdan",
         "attendance_report": "yuedu_kaoqin", "onduty_report": "zaigang_qingkuang"}
@@ -218,7 +218,7 @@ def test_renamed_items_and_fields_run_the_whole_programme(renamed_catalogue, app
     # 5. A person says 我有意向; the unit sees them and gets the match template filled in for them.
     individual = client()
     individual.login(person.login_name, tab="individual")
-    assert "已登记意向" in individual.post(f"/positions/{position.id}/intent").follow().text
+    assert "已登记意向" in say_interest(individual, position.id).follow().text
     page = unit.app.get(f"/unit/positions/{position.id}")
     rows = page.html.select("[data-testid=people] tbody tr")
     assert [r.select("td")[1].text for r in rows] == ["张晓明"]

@@ -5,7 +5,7 @@ from markupsafe import Markup
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
-from engine import clock
+from engine import clock, masking
 from engine.admin import audit, catalogue, overview, staff
 from engine.paging import page_count, parse_page
 from engine.regions import load_regions
@@ -90,20 +90,21 @@ def account_action(request):
     account = _found(staff.get_account(request.dbsession, request.matchdict["id"]))
     action = request.POST.get("action", "")
     session, me, ip = request.dbsession, request.account, request.remote_addr
+    login = masking.shown_login(account.role, account.login_name)
     try:
         if action == "disable":
             staff.set_active(session, me, account, False, ip)
-            message = f"已停用账号“{account.login_name}”，该账号将无法登录"
+            message = f"已停用账号“{login}”，该账号将无法登录"
         elif action == "enable":
             staff.set_active(session, me, account, True, ip)
-            message = f"已启用账号“{account.login_name}”"
+            message = f"已启用账号“{login}”"
         elif action == "reset_password":
             staff.reset_password(session, me, account, request.POST.get("password", ""),
                                  request.POST.get("password_confirm", ""), ip)
-            message = f"已重置“{account.login_name}”的密码，请将新密码当面或电话告知本人"
+            message = f"已重置“{login}”的密码，请将新密码当面或电话告知本人"
         elif action == "jurisdiction":
             staff.change_jurisdiction(session, me, account, request.POST.get("jurisdiction", ""), ip)
-            message = f"已将“{account.login_name}”的管辖范围改为{load_regions().label(account.jurisdiction)}"
+            message = f"已将“{login}”的管辖范围改为{load_regions().label(account.jurisdiction)}"
         else:
             raise staff.AdminError([FieldError("", "未知的操作")])
     except staff.AdminError as e:

@@ -182,6 +182,6 @@ def batch_rows(context, request):
     if rows is None:
         raise HTTPNotFound()
     return {"case": case, "item": rows.item, "rows": rows.rows, "total": rows.page.total, "page": rows.page.number,
-            "pages": rows.page.pages, "masked": rows.masked, "state_label": rows.state_label, "active_top": "个人中心",
+            "pages": rows.page.pages, "state_label": rows.state_label, "active_top": "个人中心",
             "page_title": f"{rows.item.title} · 导入明细", "source": rows.source,
             "url_for": lambda p: request.route_path("batch_rows", id=case.id, _query={"page": p} if p > 1 else {})}

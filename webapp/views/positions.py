@@ -15,6 +15,7 @@ from pyramid_jinja2 import IJinja2Environment
 from engine import access, clock, positions as P
 from engine.errors import AccessDenied
 from engine.regions import load_regions
+from webapp.payloads import json_object
 from webapp.responses import api_error, http_refusal, refusal, status_of, xlsx_download
 from webapp.views.accounts import safe_came_from
 from webapp.views.api_docs import query_errors
@@ -161,12 +162,13 @@ def position_intent(context, request):
     if not _can_see(request, position):
         raise HTTPNotFound()
     try:
-        P.intents.register_intent(request.dbsession, position, request.account)
+        P.intents.register_intent(request.dbsession, position, request.account, request.POST.get("consent"),
+                                  remote_addr=request.remote_addr)
     except P.status.PositionError as e:
         request.session.flash(e.message, "error")
     else:
-        request.session.flash(f"已登记意向：{position.name}。用人单位可在岗位详情中看到您的姓名、学历和联系方式。",
-                              "success")
+        request.session.flash(f"已登记意向：{position.name}。您已同意向该单位提供姓名、身份证号、手机号、学历、"
+                              "毕业院校和专业，可随时在“我的意向”中撤回。", "success")
     return HTTPSeeOther(here)
 
 
@@ -312,8 +314,14 @@ def api_register_intent(context, request):
         return api_error(request, 401, "请先以个人用户登录")
     if not _can_see(request, context.position):
         return api_error(request, 404, "岗位不存在或已下架")
+    body = json_object(request)
+    if body is None:
+        return api_error(request, 400, "请求体须为 JSON 对象，如 {\"consent\": \"1\"}")
+    consent = body.get("consent")
     try:
-        intent = P.intents.register_intent(request.dbsession, context.position, request.account)
+        intent = P.intents.register_intent(request.dbsession, context.position, request.account,
+                                           consent if isinstance(consent, str) else None,
+                                           remote_addr=request.remote_addr)
     except P.status.PositionError as e:
         return refusal(request, e)
     request.dbsession.flush()

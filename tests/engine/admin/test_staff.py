@@ -24,7 +24,7 @@ def test_create_reviewer_checks_every_field_at_once(dbsession, boss):
     assert (account.login_name, account.role, account.jurisdiction) == ("pingcheng", "reviewer", "140213")
     entry = dbsession.scalars(select(AuditEntry).where(AuditEntry.action == "account_create")).one()
     assert (entry.actor_id, entry.target, entry.remote_addr) == (boss.id, "pingcheng", "10.0.0.8")
-    assert entry.detail == {"role": "reviewer", "jurisdiction": "140213", "via": "web"}
+    assert entry.detail == {"role": "reviewer", "jurisdiction": "140213", "via": "web", "account": account.id}
 
 
 def test_disable_reset_and_change_jurisdiction_are_audited(dbsession, boss):
@@ -47,7 +47,7 @@ def test_disable_reset_and_change_jurisdiction_are_audited(dbsession, boss):
                                 .order_by(AuditEntry.id)).all()
     assert actions == ["account_disable", "account_enable", "password_reset", "jurisdiction_change"]
     last = dbsession.scalars(select(AuditEntry).where(AuditEntry.action == "jurisdiction_change")).one()
-    assert last.detail == {"from": "140100", "to": "140000"}
+    assert last.detail == {"from": "140100", "to": "140000", "account": r.id}
 
 
 def test_an_account_is_found_by_any_text_a_url_carries(dbsession, catalogue, boss):

@@ -1,0 +1,78 @@
+"""How personal data is shown where it is not shown in full: the one home of every mask.
+
+docs/privacy.md says, field by field, who sees a value in full, masked or not at all on each page, JSON
+answer, workbook and log; every surface that masks calls these functions (pages through the template
+filters, JSON bodies and workbooks through the engine functions that build them).
+"""
+from __future__ import annotations
+
+import re
+
+from engine import formats
+
+# A format's mask; fields of other formats are shown as they are (or not at all, per docs/privacy.md).
+ID_MASK, MOBILE_MASK = "id", "mobile"
+
+
+def _mask(s: str, head: int, tail: int) -> str:
+    return s[:head] + "*" * (len(s) - head - tail) + (s[len(s) - tail:] if tail else "")
+
+
+def mask_id(id_number) -> str:
+    """"140105199001011234" -> "1401**********1234"; short input keeps at most a quarter each side."""
+    v = formats.normalize_code(id_number)
+    if v is None:
+        return ""
+    v = v if isinstance(v, str) else str(v)
+    k = min(4, len(v) // 4)
+    return _mask(v, k, k)
+
+
+def mask_mobile(mobile) -> str:
+    """"13812345678" -> "138****5678"; other lengths are masked so that most digits are hidden."""
+    v = formats.normalize_mobile(mobile)
+    if v is None:
+        return ""
+    v = v if isinstance(v, str) else str(v)
+    if len(v) >= 11:
+        return _mask(v, 3, 4)
+    k = len(v) // 4
+    return _mask(v, k, k)
+
+
+_BY_FORMAT = {formats.ID_NUMBER: (ID_MASK, mask_id), formats.MOBILE: (MOBILE_MASK, mask_mobile)}
+
+
+def masked_fields(item) -> dict[str, str]:
+    """Field key -> the mask a list of an item's records applies to it (ID numbers and mobiles)."""
+    return {f.key: _BY_FORMAT[f.format][0] for f in item.fields if f.format in _BY_FORMAT}
+
+
+def masked_record(item, data: dict) -> dict:
+    """One record of an item (a batch row) as a list shows it: ID numbers and mobiles masked, the rest as
+    stored. Used by the unit's 导入明细 and the reviewer's 上报明细 alike."""
+    out = dict(data or {})
+    for f in item.fields:
+        if f.format in _BY_FORMAT and out.get(f.key) not in (None, ""):
+            out[f.key] = _BY_FORMAT[f.format][1](out[f.key])
+    return out
+
+
+def shown_login(role: str | None, login_name: str | None) -> str:
+    """An account's login name as staff pages and the audit log show it: an individual signs in with
+    their ID number, which is masked; a unit's credit code and a staff user name are not personal."""
+    if not login_name:
+        return ""
+    return mask_id(login_name) if role == "individual" else login_name
+
+
+# Anything shaped like an ID number inside free text: 18 characters (17 digits and a check character)
+# or a legacy 15 digits, not part of a longer run of digits.
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
+
+
+def redact_text(text: str | None) -> str:
+    """Free text (a log line, an audit comment) with every ID-number-shaped run masked."""
+    if not text:
+        return text or ""
+    return _ID_IN_TEXT.sub(lambda m: mask_id(m.group(0)), text)
