@@ -219,6 +219,8 @@ SURFACES = {
     "导入明细（见习匹配结果）`GET /cases/{id}/rows`": (get("/cases/{w.match_case_id}/rows"), INDIVIDUAL),
     "审核页（见习匹配结果）`GET /review/cases/{id}`": (get("/review/cases/{w.match_case_id}"), INDIVIDUAL),
     "原始上报文件 `GET /cases/{id}/import.xlsx`": (get("/cases/{w.match_case_id}/import.xlsx"), INDIVIDUAL),
+    "上报文件（公式已转为文本）`GET /cases/{id}/import-text.xlsx`": (get("/cases/{w.match_case_id}/import-text.xlsx"),
+                                                              INDIVIDUAL),
     "导入错误列表 `POST /items/match_report/import`": (
         post("/items/match_report/import", files=lambda w: [("file", "上报.xlsx", w.bad_file)]),
         {"身份证号（个人）"}),
