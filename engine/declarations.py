@@ -7,7 +7,9 @@
   roster and overlap rules read);
 - `batch.index`: which fields of a batch row also fill the indexed columns of `batch_rows`, so that
   rules across reports find rows without reading each row's data;
-- `locates_unit`: which fields set the unit's 业务办理归属地 (checked here like the others).
+- `locates_unit`: which fields give the unit's 业务办理归属地 (checked here like the others);
+- `change`: the item is held once: a case of it in `change.when` is in force, and a later one is a change
+  of that case (engine/cases/standing.py), announced with `change.message`.
 
 The slot tables below are the vocabulary. `problems` is the loader's check of the declarations (a slot
 that does not exist, a field that does not exist or does not fit the slot, a required slot left out, a
@@ -16,6 +18,7 @@ imports the engine but the format names (engine.formats): the rules, the batch s
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
@@ -57,6 +60,9 @@ LOCATES_SLOTS: dict[str, Slot] = {
     "city": Slot(_STRING, required=True, format=SHANXI_CITY),
     "county": Slot(_STRING, required=True, format=SHANXI_COUNTY),
 }
+
+# change.message: the words filled in for the case in force.
+CHANGE_PLACEHOLDERS = ("{reference}", "{date}")
 
 # Indexed columns of batch_rows -> what the field must be.
 INDEX_SLOTS: dict[str, Slot] = {
@@ -116,6 +122,22 @@ def role_fields(item) -> dict[str, str]:
 
 def role_state(item) -> str | None:
     return (item.raw.get("role") or {}).get("when")
+
+
+def locates_fields(item) -> dict[str, str]:
+    """`city`/`county` -> field of the item that gives the unit's 业务办理归属地 ({} if it declares none)."""
+    return dict(item.raw.get("locates_unit") or {}) if item is not None else {}
+
+
+def change_state(item) -> str | None:
+    """The state in which a case of an item held once (`change`) is in force; None for other items."""
+    return (item.raw.get("change") or {}).get("when") if item is not None else None
+
+
+def change_message(item, reference: str, on: str) -> str:
+    """`change.message` for the case in force, its placeholders filled (plain replacement, nothing evaluated)."""
+    text = item.raw["change"]["message"]
+    return text.replace("{reference}", reference or "").replace("{date}", on)
 
 
 def index_fields(item) -> dict[str, str]:
@@ -202,6 +224,17 @@ def problems(items: dict[str, dict], workflows: dict[str, dict],
             found += _slots(raw["locates_unit"], LOCATES_SLOTS, "/locates_unit", props, required, "locates_unit")
         index = (raw.get("batch") or {}).get("index", {})
         found += _slots(index, INDEX_SLOTS, "/batch/index", props, required, "batch.index")
+        change = raw.get("change")
+        if change:
+            states = _states(raw, workflows)
+            if states is not None and change["when"] not in states:
+                found.append(("/change/when", f"状态“{change['when']}”不在流程中"))
+            if raw["kind"] != "form":
+                found.append(("/change", "只有 kind 为 form 的事项可以声明 change（变更申请在表单页办理）"))
+            unknown = set(re.findall(r"\{[^{}]*\}", change["message"])) - set(CHANGE_PLACEHOLDERS)
+            if unknown:
+                found.append(("/change/message", f"未知的占位符{'、'.join(sorted(unknown))}，"
+                                                 f"可用：{'、'.join(CHANGE_PLACEHOLDERS)}"))
         role = raw.get("role")
         spec = ROLES.get(role["as"]) if role else None
         if role and spec is None:

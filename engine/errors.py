@@ -61,6 +61,12 @@ class ClaimConflict(WorkflowError):
     kind = "conflict"
 
 
+class CaseExists(WorkflowError):
+    """A second case of an item held once (`change`): one is in progress, or one is in force and this is not
+    a change of it. info: case_id (the existing case), reference, state; change=True when 申请变更 is the way."""
+    kind = "conflict"
+
+
 class DefinitionGone(EngineError, LookupError):
     """The item a case belongs to is no longer defined (and no snapshot of it was kept: it was never submitted)."""
     kind = "not_found"

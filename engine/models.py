@@ -125,6 +125,8 @@ class Case(Base):
     claimed_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # A change application (migration 0005): the case in force it changes; set by the engine, never from input.
+    change_of: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
 
     unit: Mapped[Unit | None] = relationship()
     account: Mapped[Account] = relationship(foreign_keys=[account_id])

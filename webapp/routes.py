@@ -18,6 +18,7 @@ def includeme(config):
 
     # items and cases (unit / individual side)
     r("item", "/items/{key}", factory="webapp.resources.item_factory")
+    r("item_change", "/items/{key}/change", factory="webapp.resources.item_factory")
     r("case_detail", "/cases/{id:\\d+}", factory="webapp.resources.case_factory")
     r("case_edit", "/cases/{id:\\d+}/edit", factory="webapp.resources.case_factory")
     r("case_done", "/cases/{id:\\d+}/done", factory="webapp.resources.case_factory")

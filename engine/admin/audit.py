@@ -29,6 +29,7 @@ ACTION_LABELS = {
     "password_reset": "重置密码", "jurisdiction_change": "修改管辖范围",
     "intent_consent": "登记意向并同意提供个人信息",
     "transition": "流程操作",
+    "unit_relocate": "变更业务办理归属地",   # written by the locate_unit effect (engine/cases/lifecycle.py)
 }
 AUDIT_KINDS = {"login": ("login", "login_failed", "logout"),
                "admin": ("account_create", "account_disable", "account_enable", "password_reset",
@@ -182,7 +183,8 @@ def _describe(row, catalogue: Catalogue | None) -> tuple[str, str]:
     if d.get("jurisdiction"):
         parts.append(f"管辖范围：{regions.label(d['jurisdiction']) or d['jurisdiction']}")
     if "from" in d or "to" in d:
-        parts.append(f"管辖范围：{regions.label(d.get('from')) or '无'} → {regions.label(d.get('to')) or d.get('to')}")
+        what = "业务办理归属地" if row.action == "unit_relocate" else "管辖范围"
+        parts.append(f"{what}：{regions.label(d.get('from')) or '无'} → {regions.label(d.get('to')) or d.get('to')}")
     if d.get("via") == "console":
         parts.append("通过命令行")
     if d.get("consent_version"):

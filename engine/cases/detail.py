@@ -50,13 +50,14 @@ def case_page(session, catalogue: Catalogue, case: Case) -> dict:
 
 
 def case_document(session, catalogue: Catalogue, case: Case, account: Account) -> dict:
-    """The JSON API's body of one case: its summary, data (without typed-twice copies), current files,
-    history and the triggers this account may fire now."""
+    """The JSON API's body of one case: its summary, data (without typed-twice copies), the case it changes
+    (a change application), current files, history and the triggers this account may fire now."""
     wf = catalogue.workflows[case.workflow_key]
     item = definition_for(session, catalogue, case)
     out = case_summary(catalogue, case)
     out["data"] = {k: v for k, v in (case.data or {}).items() if not item.field_map.get(k) or
                    not item.field_map[k].transient}
+    out["change_of"] = case.change_of
     out["attachments"] = [{"id": a.id, "slot": a.slot, "filename": a.filename, "size": a.size,
                            "content_type": a.content_type, "uploaded_at": clock.isoformat(a.uploaded_at)}
                           for a in current_attachments(case).values()]

@@ -1,15 +1,26 @@
-"""Creating, saving and submitting cases of any item, and moving them through their workflow."""
+"""Creating, saving and submitting cases of any item, and moving them through their workflow; starting a
+change of an item held once; and where a unit is located (its 业务办理归属地).
+
+Where a unit is located decides which reviewers see its cases, so it changes only with a reviewer's
+approval: a unit with no location yet is located when it first submits an item declaring `locates_unit`
+(otherwise nobody but the province could review that first case); after that only the `locate_unit`
+effect, which the loader allows on staff transitions alone, moves it. A case takes its unit's location at
+its first submission and keeps it, so a unit's earlier cases stay with the jurisdiction that had them.
+"""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
 
-from engine import access, clock
+from engine import access, clock, declarations
+from engine.attachments import current_attachments
+from engine.cases import standing
 from engine.errors import DefinitionGone
-from engine.definitions.model import Catalogue, ItemDefinition
-from engine.models import Account, Case, DefinitionSnapshot
-from engine.rules import RuleContext, TransitionContext, effect
+from engine.definitions.model import Catalogue, ItemDefinition, Transition
+from engine.models import Account, Attachment, AuditEntry, Case, DefinitionSnapshot
+from engine.rules import EFFECTS, RuleContext, TransitionContext, effect
 from engine.rules.guards import unmet_requirement
 from engine.validation import ValidationFailed, normalize, validate
 from engine.workflow import Actor, StaleCase, TransitionNotAllowed, fire, flush_versioned
@@ -82,15 +93,48 @@ def find_case(session, case_id: int | None) -> Case | None:
     return session.get(Case, case_id) if case_id is not None else None
 
 
-def new_case(session, catalogue: Catalogue, item: ItemDefinition, account: Account) -> Case:
+def new_case(session, catalogue: Catalogue, item: ItemDefinition, account: Account,
+             change_of: int | None = None) -> Case:
+    """A draft. Of an item held once, only while none is in progress, and then a change of the one in force."""
     check_can_use(item, account)
+    standing.check_may_start(session, catalogue, item, account, change_of)
     wf = catalogue.workflow_for(item)
     unit = account.unit
     case = Case(item_key=item.key, definition_version=item.version, workflow_key=wf.key,
                 state=wf.initial, unit_id=account.unit_id, account_id=account.id,
                 city_code=unit.city_code if unit else None, county_code=unit.county_code if unit else None,
-                data={})
+                data={}, change_of=change_of)
     session.add(case)
+    session.flush()
+    return case
+
+
+def start_change(session, catalogue: Catalogue, item: ItemDefinition, account: Account) -> Case:
+    """申请变更: a draft of the item prefilled with the data and files of the case in force, which stays in
+    force until the change reaches the item's `change.when` state. An unsubmitted change already started
+    is continued rather than a second one made."""
+    check_can_use(item, account)
+    held = standing.standing(session, catalogue, item, account.unit_id, account.id).in_force
+    standing.check_may_start(session, catalogue, item, account, held.case.id if held else None)  # one in progress
+    if held is None:
+        raise TransitionNotAllowed(f"没有可以变更的{item.title}，请直接填写申请")
+    drafts = standing.change_drafts(session, catalogue, item, account, held)
+    if drafts:
+        return drafts[0]
+    source = held.case
+    case = new_case(session, catalogue, item, account, change_of=source.id)
+    data = normalize(item, {**(source.data or {}), **prefill_values(item, account)})
+    for rule in item.rules:
+        # What was typed twice when the case in force was submitted need not be typed twice again.
+        if rule.get("rule") == "confirm_equals" and rule["field"] in data:
+            data.setdefault(rule["confirm"], data[rule["field"]])
+    case.data = data
+    for a in current_attachments(source).values():
+        if item.attachment(a.slot) is not None:
+            # The same stored file (files are never deleted once kept); the unit may replace it.
+            session.add(Attachment(case=case, slot=a.slot, filename=a.filename, content_type=a.content_type,
+                                   size=a.size, sha256=a.sha256, storage_key=a.storage_key,
+                                   uploaded_at=a.uploaded_at, uploaded_by=a.uploaded_by, current=True))
     session.flush()
     return case
 
@@ -171,14 +215,18 @@ def transition(session, catalogue: Catalogue, case: Case, trigger: str, account:
         raw, clean, errors = validate_for(session, item, account, case.data or {}, today, catalogue)
         if errors:
             raise ValidationFailed(errors, raw)
+        standing.check_may_submit(session, catalogue, item, case)
         case.data = clean
         case.definition_version = item.version
         ensure_snapshot(session, item)
-        locate = item.raw.get("locates_unit")
-        if locate and account.unit is not None:
-            account.unit.city_code, account.unit.county_code = clean[locate["city"]], clean[locate["county"]]
-        if account.unit is not None:
-            case.city_code, case.county_code = account.unit.city_code, account.unit.county_code
+        unit = case.unit
+        where = declarations.locates_fields(item)
+        if where and unit is not None and unit.county_code is None:
+            # The first location needs no approval: without one only the province would see the case.
+            unit.city_code, unit.county_code = clean[where["city"]], clean[where["county"]]
+        if unit is not None and case.submitted_at is None:
+            # Located once, at the first submission: a resubmission stays where it was reviewed.
+            case.city_code, case.county_code = unit.city_code, unit.county_code
         today = today or clock.today()
         case.submitted_at = clock.on_day(today)
         case.submitted_month = clock.month_of(today)   # 申办月份: the Beijing month, as for batch cases
@@ -193,3 +241,65 @@ def transition(session, catalogue: Catalogue, case: Case, trigger: str, account:
         case.claimed_by, case.claimed_at = None, None
         flush_versioned(session, case.state)
     return event
+
+
+# ---- where a unit is located ------------------------------------------------------
+
+@dataclass(frozen=True)
+class Relocation:
+    """A change of the unit's 业务办理归属地 that approving the case would make."""
+    from_city: str | None
+    from_county: str | None
+    to_city: str
+    to_county: str
+
+
+def _declared_location(session, catalogue: Catalogue, case: Case) -> tuple[str | None, str | None]:
+    """(city, county) the case's data gives through `locates_unit` of the definition it was submitted under
+    (or of the current one, if that version declared none)."""
+    try:
+        where = declarations.locates_fields(definition_for(session, catalogue, case))
+    except LookupError:
+        where = {}
+    where = where or declarations.locates_fields(catalogue.item(case.item_key))
+    data = case.data or {}
+    return (data.get(where["city"]), data.get(where["county"])) if where else (None, None)
+
+
+def relocation(session, catalogue: Catalogue, case: Case) -> Relocation | None:
+    """The move of the unit that approving this case would make, while the case has no outcome yet."""
+    unit = case.unit
+    wf = catalogue.workflows.get(case.workflow_key)
+    if unit is None or unit.county_code is None or wf is None or wf.state(case.state).get("final"):
+        return None
+    city, county = _declared_location(session, catalogue, case)
+    if not city or not county or (city, county) == (unit.city_code, unit.county_code):
+        return None
+    return Relocation(unit.city_code, unit.county_code, city, county)
+
+
+def moves_unit(t: Transition) -> bool:
+    """Whether firing the transition runs an effect that relocates the unit (the reviewer is told first)."""
+    return any(EFFECTS.serves.get(name) == "locates_unit" for name in t.effects)
+
+
+def locate_unit(session, catalogue: Catalogue, case: Case, actor_id: int | None = None) -> Relocation | None:
+    """Move the case's unit to the location its data declares; its later cases go to that jurisdiction,
+    its earlier ones (this one included) stay where they are. Logged with from and to."""
+    unit = case.unit
+    city, county = _declared_location(session, catalogue, case)
+    if unit is None or not city or not county or (city, county) == (unit.city_code, unit.county_code):
+        return None
+    moved = Relocation(unit.city_code, unit.county_code, city, county)
+    unit.city_code, unit.county_code = city, county
+    session.add(AuditEntry(actor_id=actor_id, action="unit_relocate", target=case.reference,
+                           detail={"unit_id": unit.id, "case_id": case.id, "from": moved.from_county,
+                                   "to": moved.to_county}))
+    return moved
+
+
+@effect("locate_unit", serves="locates_unit", staff_only=True,
+        doc="moves the unit to the 业务办理归属地 the item's `locates_unit` fields name (a unit without one is "
+            "located when it first submits); its later cases go to the new jurisdiction, earlier ones stay")
+def _locate_unit_effect(case, ctx) -> None:
+    locate_unit(ctx.session, ctx.catalogue, case, ctx.actor.account_id)

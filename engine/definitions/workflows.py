@@ -4,6 +4,7 @@ from __future__ import annotations
 from engine import rules  # the registry decides which condition and effect names exist
 from engine.definitions.model import transition_sources
 from engine.definitions.reading import Doc, Problem
+from engine.roles import OWNER_ROLES, role_label
 
 
 def check_workflow(doc: Doc) -> list[Problem]:
@@ -36,4 +37,10 @@ def check_workflow(doc: Doc) -> list[Problem]:
             for j, c in enumerate(doc.part("transitions", i, part) or []):
                 if doc.sound("transitions", i, part, j) and c not in registry:
                     out.append(Problem(name, f"/transitions/{i}/{part}/{j}", f"未注册的{what}“{c}”"))
+        owners = [r for r in (t.get("roles") or [] if doc.sound("transitions", i, "roles") else []) if r in OWNER_ROLES]
+        for j, e in enumerate(doc.part("transitions", i, "effects") or []):
+            if owners and doc.sound("transitions", i, "effects", j) and e in rules.EFFECTS.staff_only:
+                out.append(Problem(name, f"/transitions/{i}/effects/{j}",
+                                   f"效果“{e}”只能用于审核人员或管理员的操作，"
+                                   f"不能用于{'、'.join(map(role_label, owners))}可执行的操作（否则无须审核即生效）"))
     return out

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from sqlalchemy import select
-
 from engine import declarations
 from engine.cases.lifecycle import definition_for
+from engine.cases.standing import latest_in
 from engine.models import Case
 
 
@@ -26,12 +25,11 @@ def declared_values(session, catalogue, case: Case, mapping_of: Callable[[Any], 
 
 
 def unit_profile(session, catalogue, unit_id: int | None) -> dict[str, Any]:
-    """The unit's profile (industry, unit_type, county, address, intro) from its latest case of the item
-    playing `unit_approval`, in the state that role names; {} for a unit not approved."""
+    """The unit's profile (industry, unit_type, county, address, intro) from its case of the item playing
+    `unit_approval` that entered the state that role names last (an approved change replaces the case it
+    changed, whichever was made first); {} for a unit not approved."""
     item = declarations.role_item(catalogue, "unit_approval")
     if item is None or unit_id is None:
         return {}
-    case = session.scalar(select(Case).where(
-        Case.unit_id == unit_id, Case.item_key == item.key, Case.state == declarations.role_state(item)
-    ).order_by(Case.id.desc()).limit(1))
-    return declared_values(session, catalogue, case, declarations.role_fields) if case is not None else {}
+    held = latest_in(session, item.key, declarations.role_state(item), unit_id, None)
+    return declared_values(session, catalogue, held.case, declarations.role_fields) if held is not None else {}

@@ -1,4 +1,5 @@
-"""One case as the reviewer reads it: its data by section, what changed since the last round, the unit's other cases."""
+"""One case as the reviewer reads it: its data by section, what changed since the last round, what a change
+application changes, the unit's other cases (those this reviewer may see)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -7,11 +8,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from engine import access, formats
+from engine import access, declarations, formats
 from engine.batch.records import ShownRow, shown_rows
 from engine.cases.lifecycle import definition_for
+from engine.cases.standing import entered_at
 from engine.definitions.model import Catalogue, ItemDefinition
-from engine.models import Attachment, BatchRow, Case, CaseEvent
+from engine.models import Account, Attachment, BatchRow, Case, CaseEvent
 from engine.regions import load_regions
 
 
@@ -89,6 +91,15 @@ class RoundDiff:
         return not self.fields and not self.files
 
 
+def _field_changes(item: ItemDefinition, before: dict, after: dict) -> list[FieldChange]:
+    """The fields whose shown value differs, in the definition's order (then any others)."""
+    keys = [f.key for f in item.fields if not f.transient]
+    keys += [k for k in sorted(set(before) | set(after)) if k not in keys and k not in item.field_map]
+    return [FieldChange(key, item.label(key), format_value(item, key, before.get(key)),
+                        format_value(item, key, after.get(key)))
+            for key in keys if before.get(key) != after.get(key)]
+
+
 def submitted_rounds(case: Case) -> list[CaseEvent]:
     """Events that carry what was submitted: one per submission round."""
     return [e for e in case.events if e.data is not None]
@@ -100,14 +111,7 @@ def round_diff(case: Case, item: ItemDefinition) -> RoundDiff | None:
     if len(rounds) < 2:
         return None
     prev, last = rounds[-2], rounds[-1]
-    before, after = prev.data or {}, last.data or {}
-    changes = []
-    keys = [f.key for f in item.fields if not f.transient]
-    keys += [k for k in sorted(set(before) | set(after)) if k not in keys and k not in item.field_map]
-    for key in keys:
-        if before.get(key) != after.get(key):
-            changes.append(FieldChange(key, item.label(key), format_value(item, key, before.get(key)),
-                                       format_value(item, key, after.get(key))))
+    changes = _field_changes(item, prev.data or {}, last.data or {})
     files = []
     for spec in item.attachments:
         slot = [a for a in case.attachments if a.slot == spec["slot"]]
@@ -121,10 +125,35 @@ def round_diff(case: Case, item: ItemDefinition) -> RoundDiff | None:
     return RoundDiff(prev.at, last.at, changes, files)
 
 
-def other_cases(session, case: Case, limit: int = 20) -> list[Case]:
-    """The same unit's (or person's) other submitted cases, newest first."""
+@dataclass
+class ChangeOf:
+    """A change application: the case it changes (in force until this one is approved) and what differs."""
+    original: Case
+    since: datetime | None          # when the original came into force (e.g. 认定日期)
+    fields: list[FieldChange]
+    visible: bool                   # whether this reviewer may open the original (its jurisdiction)
+
+
+def change_of(session, catalogue: Catalogue, case: Case, item: ItemDefinition, account: Account) -> ChangeOf | None:
+    """What a change application changes, field by field, against the case it changes; None for other cases.
+    The original's values are shown to the reviewer of the change (they are the unit's profile in force), its
+    page only to a reviewer whose jurisdiction covers it."""
+    if case.change_of is None:
+        return None
+    original = session.get(Case, case.change_of)
+    if original is None:
+        return None
+    when = declarations.change_state(catalogue.item(case.item_key)) or original.state
+    return ChangeOf(original, entered_at(session, original, when),
+                    _field_changes(item, original.data or {}, case.data or {}),
+                    access.may_review(account, original))
+
+
+def other_cases(session, case: Case, account: Account, limit: int = 20) -> list[Case]:
+    """The same unit's (or person's) other submitted cases that this reviewer may see, newest first: a unit
+    that moved keeps its earlier cases with the jurisdiction that had them."""
     owner = access.owned_by_clause(case.unit_id, case.account_id)
-    return list(session.scalars(select(Case).where(owner, Case.id != case.id, Case.submitted_at.is_not(None))
+    return list(session.scalars(select(Case).where(owner, Case.id != case.id, access.staff_case_clause(account))
                                 .order_by(Case.submitted_at.desc(), Case.id.desc()).limit(limit)))
 
 

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from engine import access, clock
 from engine.cases.detail import source_import
+from engine.cases.lifecycle import relocation
 from engine.definitions.model import Catalogue
 from engine.models import Account, Case
 from engine.review import actions, display, queue
@@ -22,10 +23,12 @@ def case_page(session, catalogue: Catalogue, case: Case, account: Account) -> di
         "sections": display.sections(item, case.data or {}) if item else [],
         "files": {a.slot: a for a in case.attachments if a.current},
         "diff": display.round_diff(case, item) if item else None,
+        "change": display.change_of(session, catalogue, case, item, account) if item else None,
+        "relocation": relocation(session, catalogue, case),
         "events": events, "actors": actors,
         "actions": actions.actions(catalogue, case, account),
         "holder": access.holder(session, case),
-        "others": display.other_cases(session, case),
+        "others": display.other_cases(session, case, account),
         "rows": display.batch_rows(session, item, case) if item and item.is_batch else [],
         "source": source_import(session, case),
         "days": queue.days_between(case.submitted_at, clock.utcnow()),

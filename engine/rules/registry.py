@@ -83,19 +83,29 @@ class Registry(dict):
 
 
 class Hooks(dict):
-    """Guards (fn(case, ctx) -> message | None) or effects (fn(case, ctx) -> None) by name, with their docs."""
+    """Guards (fn(case, ctx) -> message | None) or effects (fn(case, ctx) -> None) by name, with their docs.
+
+    An effect may say which item declaration it carries out (`serves`: an item declaring it needs a workflow
+    that runs the effect, or the declaration would never take effect) and that only staff may cause it
+    (`staff_only`: the loader refuses it on a transition an owner fires)."""
 
     def __init__(self, kind: str):
         super().__init__()
         self.kind = kind
         self.docs: dict[str, str] = {}
+        self.serves: dict[str, str] = {}    # effect -> the item declaration it carries out
+        self.staff_only: set[str] = set()
 
-    def register(self, name: str, doc: str = ""):
+    def register(self, name: str, doc: str = "", serves: str | None = None, staff_only: bool = False):
         def deco(fn):
             if name in self:
                 raise ValueError(f"{self.kind} {name!r} registered twice")
             self[name] = fn
             self.docs[name] = doc
+            if serves:
+                self.serves[name] = serves
+            if staff_only:
+                self.staff_only.add(name)
             return fn
         return deco
 
@@ -110,8 +120,8 @@ def guard(name: str, doc: str = ""):
     return GUARDS.register(name, doc)
 
 
-def effect(name: str, doc: str = ""):
-    return EFFECTS.register(name, doc)
+def effect(name: str, doc: str = "", serves: str | None = None, staff_only: bool = False):
+    return EFFECTS.register(name, doc, serves=serves, staff_only=staff_only)
 
 
 def run_row_rules(item, data: dict, ctx: RuleContext) -> list[tuple[str, str]]:

@@ -14,7 +14,7 @@ from pyramid.interfaces import IRoutesMapper
 from sqlalchemy import select
 
 from engine.attachments import attach
-from engine.cases.lifecycle import save_draft
+from engine.cases.lifecycle import save_draft, start_change
 from engine.models import BatchImport, Case, CaseEvent, Intent, utcnow
 from tests import factories as f
 from tests.data import workbooks
@@ -52,6 +52,8 @@ MATRIX = {
     "register_individual": [("GET", "/register/individual", None, PUBLIC)],
     "item": [("GET", "/items/unit_application", None, UNIT_ONLY_PAGE),
              ("POST", "/items/unit_application", "save", row(401, OK, OK, 403, 403, 403, 403))],
+    # 申请变更: the owner (approved) gets its change draft, the other unit (nothing in force) is told so.
+    "item_change": [("POST", "/items/unit_application/change", "form", row(401, OK, OK, 403, 403, 403, 403))],
     "case_detail": [("GET", "/cases/{submitted}", None, OWNER_PAGE)],
     "case_edit": [("GET", "/cases/{draft}/edit", None, OWNER_PAGE),
                   ("POST", "/cases/{draft}/edit", "save", OWNER_POST)],
@@ -141,7 +143,8 @@ def objects(world, dbsession, catalogue, storage):
     from engine.cases.lifecycle import submit
     post = submit(s, catalogue, catalogue.item("post_application"), unit, f.post_data(position_name="第二个岗位"))
     draft = save_draft(s, catalogue, catalogue.item("post_application"), unit, {"position_name": "草稿岗位"})
-    app_draft = save_draft(s, catalogue, catalogue.item("unit_application"), unit, {"address": "草稿"})
+    # The unit's application is approved: a draft of it now is a change (申请变更).
+    app_draft = start_change(s, catalogue, catalogue.item("unit_application"), unit)
     from engine.batch.store import store_batch
     batch = store_batch(s, catalogue, catalogue.item("match_report"), unit, [(2, {
         "name": "王小丽", "id_number": f.new_id_number("20030517"), "mobile": "13812345678", "education": "本科",

@@ -4,7 +4,7 @@ import os
 import pytest
 from sqlalchemy import func, select
 
-from engine.cases.lifecycle import save_draft
+from engine.cases.lifecycle import start_change
 from engine.models import Attachment, BatchImport, Case
 from tests.data.hostile import corpus
 
@@ -25,9 +25,12 @@ def _files_under(root):
 
 @pytest.mark.parametrize("name,body,target", CORPUS, ids=[c[0].encode("unicode_escape").decode() for c in CORPUS])
 def test_hostile_file_is_refused_plainly(name, body, target, unit_web, world, dbsession, catalogue, storage):
-    draft = save_draft(dbsession, catalogue, catalogue.item("unit_application"), world["unit"], {"address": "x"})
+    # The unit is approved: its draft of the same item is a change (申请变更).
+    draft = start_change(dbsession, catalogue, catalogue.item("unit_application"), world["unit"])
     dbsession.commit()
     before_cases = dbsession.scalar(select(func.count()).select_from(Case))
+    files_of_draft = select(func.count()).select_from(Attachment).where(Attachment.case_id == draft.id)
+    before_attachments = dbsession.scalar(files_of_draft)   # those of the application it changes
     parent = storage.root.parent
     before_files = _files_under(parent)
     if target == "import":
@@ -42,7 +45,7 @@ def test_hostile_file_is_refused_plainly(name, body, target, unit_web, world, db
     dbsession.rollback()
     dbsession.expire_all()
     assert dbsession.scalar(select(func.count()).select_from(Case)) == before_cases
-    assert dbsession.scalar(select(func.count()).select_from(Attachment).where(Attachment.case_id == draft.id)) == 0
+    assert dbsession.scalar(files_of_draft) == before_attachments
     assert dbsession.scalar(select(func.count()).select_from(BatchImport)) == 0
     assert _files_under(parent) == before_files   # nothing kept, inside the storage folder or beside it
     assert unit_web.app.get("/healthz").json == {"ok": True}

@@ -25,9 +25,9 @@ BAD_PAGES = ["99999999999999999999", str(paging.MAX_PAGE + 1), "-3", "0", "abc",
 def listings(world, dbsession, catalogue, storage):
     """More than one page of everything: cases (个人中心 and the queue), positions, accounts, audit, rows."""
     s, unit = dbsession, world["unit"]
-    item = catalogue.item("unit_application")
+    item = catalogue.item("post_application")   # a unit holds one unit_application: many of an item it may repeat
     for i in range(review.filters.PER_PAGE + 1):
-        case = save_draft(s, catalogue, item, unit, {"address": f"地址{i}"})
+        case = save_draft(s, catalogue, item, unit, {"work_address": f"地址{i}"})
         case.state, case.submitted_month, case.submitted_at = "submitted", "2026-11", utcnow()
     names = [world["position"].name]
     for i in range(25):

@@ -1,5 +1,6 @@
 """No item key or field name in Python: the five items with other keys and every field renamed, in a copy of the
-definition folders, still make the whole programme work over HTTP. A unit applies and is approved, posts a
+definition folders, still make the whole programme work over HTTP. A unit applies and is approved, changes
+its application to another county (申请变更, prefilled; the unit moves when the change is approved), posts a
 position that is approved and found in the public search with its fields, a person says 我有意向, the unit
 reports the match from the pre-filled template, then attendance and on-duty reports for that person, and the
 overlap rule refuses a second agreement."""
@@ -167,6 +168,19 @@ def test_renamed_items_and_fields_run_the_whole_programme(renamed_catalogue, app
     assert confirm(reviewer, unit_case, "approve").status_int == 303
     fresh(s)
     assert s.get(Case, unit_case).state == "approved" and account.unit.county_code == "140105"
+    # Held once (`change`): opening it again offers 申请变更, prefilled under the new field names.
+    page = unit.app.get(f"/items/{unit_key}")
+    assert "贵单位已通过就业见习单位认定" in soup(page).select_one("[data-testid=in-force]").get_text()
+    change = the_form(form_to(page, f"/items/{unit_key}/change").submit().follow())
+    assert change[F("address")].value == "太原市小店区长治路123号"
+    assert change[F("bank_account_confirm")].value == application["bank_account"]
+    change[F("county")] = "140106"   # another county of 太原市: the unit moves there once approved
+    moved = int(re.search(r"/cases/(\d+)/done", change.submit("action", value="submit").location).group(1))
+    fresh(s)
+    assert account.unit.county_code == "140105"
+    assert confirm(reviewer, moved, "approve").status_int == 303
+    fresh(s)
+    assert account.unit.county_code == "140106"
 
     # 3. A post application, through the API (only possible now that the unit is approved), then approved.
     login = unit.app.post_json("/api/session", {"kind": "unit", "login": account.login_name, "password": f.PASSWORD})
@@ -209,8 +223,9 @@ def test_renamed_items_and_fields_run_the_whole_programme(renamed_catalogue, app
     d = detail.json
     assert (d["description"], d["age_min"], d["age_max"], d["contact_name"], d["contact_mobile"]) == (
         "参与数据清洗与报表", 18, 30, "李红", "139****5678")
+    # The profile is the approved change's (its county), read through the renamed role fields.
     assert d["unit"] == {"name": "山西晋阳智能科技有限公司", "industry": "信息传输、软件和信息技术服务业",
-                         "unit_type": "企业", "address": "太原市 小店区 太原市小店区长治路123号", "intro": "软件企业"}
+                         "unit_type": "企业", "address": "太原市 迎泽区 太原市小店区长治路123号", "intro": "软件企业"}
     assert "参与数据清洗与报表" in public.app.get(f"/positions/{position.id}").text
     assert "办理就业见习岗位申请" in unit.app.get("/unit/positions?status=full").text  # the publishing item's link
     assert f'href="/items/{post_key}"' in unit.app.get("/unit/positions?status=full").text

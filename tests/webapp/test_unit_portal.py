@@ -216,9 +216,9 @@ def test_returned_case_is_edited_and_resubmitted_with_both_rounds_in_the_timelin
 def test_个人中心_filters_by_state_and_month_and_pages(web, unit, dbsession, catalogue):
     from datetime import datetime
     from engine.cases.lifecycle import save_draft
-    item = catalogue.item("unit_application")
+    item = catalogue.item("post_application")   # one the unit may hold many of
     for i in range(23):
-        c = save_draft(dbsession, catalogue, item, unit, {"address": f"地址{i}"})
+        c = save_draft(dbsession, catalogue, item, unit, {"work_address": f"地址{i}"})
         c.state, c.submitted_month = "submitted", ("2026-10" if i < 3 else "2026-11")
         c.submitted_at = datetime(2026, 10 if i < 3 else 11, 1 + i % 27)
     dbsession.commit()

@@ -8,10 +8,10 @@ from pyramid.view import view_config
 
 from engine.attachments import AttachmentRejected, attach, current_attachments
 from engine.cases.lifecycle import (
-    check_requirements, drafts_of, find_case, prefill_values, save_draft, submit, unmet_requirement,
+    check_requirements, drafts_of, find_case, prefill_values, save_draft, start_change, submit, unmet_requirement,
 )
-from engine.cases import detail
-from engine.errors import WorkflowError
+from engine.cases import detail, standing
+from engine.errors import CaseExists, WorkflowError
 from engine.validation import FieldError, ValidationFailed, normalize
 from engine.workflow import GuardFailed, StaleCase, TransitionNotAllowed
 from webapp.forms import build_sections, regions_json
@@ -72,13 +72,16 @@ def render_form(request, item, case=None, values=None, errors=(), slot_errors=No
             if rule.get("rule") == "confirm_equals" and case is not None and not values.get(rule["confirm"]):
                 values[rule["confirm"]] = values.get(rule["field"], "")
     values = {**values, **prefill_values(item, account)}
-    blocked = unmet_requirement(request.dbsession, item, account.unit_id, account.id)
+    session = request.dbsession
+    blocked = unmet_requirement(session, item, account.unit_id, account.id)
     all_errors = list(errors) + [FieldError(f"/attachment-{slot}", m)
                                  for slot, ms in (slot_errors or {}).items() for m in ms]
+    # An item held once: instead of a blank form, the case in progress or the one in force and 申请变更.
+    held = standing.for_form(session, catalogue, item, account, case)
     response = render_to_response(RENDERER, {
         "item": item, "case": case, "sections": build_sections(item, values, errors, case, slot_errors),
-        "errors": all_errors, "summary_title": summary, "blocked": blocked,
-        "drafts": _drafts(request, item) if case is None else [],
+        "errors": all_errors, "summary_title": summary, "blocked": blocked, "held": held,
+        "drafts": _drafts(request, item) if case is None and not held.in_force else [],
         "return_comment": _return_comment(case) if case is not None else None,
         "regions_json": regions_json(),
         "active_key": item.key, "active_top": "法人办事", "workflow": catalogue.workflow_for(item),
@@ -95,6 +98,20 @@ def item_page(context, request):
 @view_config(route_name="item", item_kind="form", request_method="POST", permission="use")
 def item_post(context, request):
     return handle_post(request, context.item, None)
+
+
+@view_config(route_name="item_change", item_kind="form", request_method="POST", permission="use")
+def item_change(context, request):
+    """申请变更: continue or start a change of the case in force, prefilled with its data and files."""
+    item = context.item
+    try:
+        case = start_change(request.dbsession, request.registry["catalogue"], item, request.account)
+    except WorkflowError as e:
+        restart_transaction(request)
+        request.session.flash(e.message, "error")
+        return HTTPSeeOther(request.route_path("item", key=item.key))
+    request.session.flash("已按已通过的申请预先填写，请修改需要变更的内容后提交。", "success")
+    return HTTPSeeOther(request.route_path("case_edit", id=case.id))
 
 
 def handle_post(request, item, case):
@@ -128,6 +145,9 @@ def handle_post(request, item, case):
             if slot_errors:
                 raise GuardFailed("附件上传失败，请按提示重新选择文件")
             case = submit(request.dbsession, catalogue, item, account, values, case=case)
+        except CaseExists as e:
+            return render_form(request, item, _reload(request, existing_id), values=values,
+                               errors=[FieldError("", e.message)], status=status_of(e))
         except (ValidationFailed, GuardFailed, StaleCase, TransitionNotAllowed) as e:
             errors = list(getattr(e, "errors", None) or ([] if slot_errors else [FieldError("", e.message)]))
             stored = _reload(request, existing_id)
@@ -146,7 +166,7 @@ def handle_post(request, item, case):
     # 暂存 or 上传: keep what was typed (unvalidated) and the chosen files.
     try:
         case = save_draft(request.dbsession, catalogue, item, account, values, case=case, expected_version=expected)
-    except (StaleCase, TransitionNotAllowed) as e:
+    except (StaleCase, TransitionNotAllowed, CaseExists) as e:
         return render_form(request, item, _reload(request, existing_id), values=values,
                            errors=[FieldError("", e.message)], status=status_of(e))
     only = action.split(":", 1)[1] if action.startswith("upload:") else None
@@ -220,6 +240,13 @@ def api_item(context, request):
                                          for t in wf.transitions]}}
 
 
+def _existing(request, e: CaseExists) -> dict:
+    """The case a refused second case points at, and whether 申请变更 (\"change\": true) is the way."""
+    case_id = e.info["case_id"]
+    return {"id": case_id, "reference": e.info.get("reference"), "state": e.info.get("state"),
+            "href": request.route_path("api_case", id=case_id), "change": bool(e.info.get("change"))}
+
+
 @view_config(route_name="api_item_cases", renderer="json", request_method="POST", permission="use")
 def api_create_case(context, request):
     """The form page's 暂存 (a draft) or, with "submit": true, its 提交."""
@@ -229,19 +256,29 @@ def api_create_case(context, request):
     body = json_object(request)
     if body is None or not isinstance(body.get("data", {}), dict):
         return api_error(request, 400, "请求体须为 JSON 对象，如 {\"data\": {...}, \"submit\": true}")
-    if problem := field_problem(body, "submit", bool, "submit 须为 true 或 false"):
+    if problem := (field_problem(body, "submit", bool, "submit 须为 true 或 false")
+                   or field_problem(body, "change", bool, "change 须为 true 或 false")):
         return api_error(request, 400, problem)
     catalogue = request.registry["catalogue"]
+    session, account = request.dbsession, request.account
     data = body.get("data", {})
     try:
-        check_requirements(request.dbsession, item, request.account)
+        check_requirements(session, item, account)
+        case = None
+        if body.get("change"):
+            # A change of the case in force: its data and files first, then what the body sends.
+            case = start_change(session, catalogue, item, account)
+            data = {**(case.data or {}), **data}
         if body.get("submit"):
-            case = submit(request.dbsession, catalogue, item, request.account, data)
+            case = submit(session, catalogue, item, account, data, case=case)
         else:
-            case = save_draft(request.dbsession, catalogue, item, request.account, data)
+            case = save_draft(session, catalogue, item, account, data, case=case)
     except ValidationFailed as e:
         restart_transaction(request)
         return api_error(request, status_of(e), "提交失败，请修改错误", errors=[x.as_dict() for x in e.errors])
+    except CaseExists as e:
+        restart_transaction(request)
+        return refusal(request, e, existing=_existing(request, e))
     except WorkflowError as e:
         restart_transaction(request)
         return refusal(request, e)

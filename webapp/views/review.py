@@ -8,6 +8,7 @@ from pyramid.view import view_config
 
 from engine import access, review
 from engine.attachments import case_attachment
+from engine.cases.lifecycle import moves_unit, relocation
 from engine.models import row_id
 from engine.regions import load_regions
 from engine.errors import ClaimConflict, StaleCase, WorkflowError
@@ -136,7 +137,8 @@ def confirm_transition(request):
                 return HTTPSeeOther(request.route_path("review_queue"))
     return {"page_title": f"确认{t.label}", "active_top": "review", "case": case, "t": t, "wf": wf,
             "item": catalogue.item(case.item_key), "values": values, "errors": errors,
-            "version": version if version is not None else case.version}
+            "version": version if version is not None else case.version,
+            "relocation": relocation(request.dbsession, catalogue, case) if moves_unit(t) else None}
 
 
 @view_config(route_name="review_claim", permission="review", request_method="POST")
@@ -178,6 +180,16 @@ def _bulk_trigger(request):
     return trigger, triggers.get(trigger)
 
 
+def _relocations(request, cases, trigger) -> dict:
+    """Case id -> the move of its unit that this action would make (the confirmation says so case by case)."""
+    catalogue, out = _catalogue(request), {}
+    for case, _ in cases:
+        t = catalogue.workflows[case.workflow_key].transition(trigger, case.state)
+        if t is not None and moves_unit(t) and (moved := relocation(request.dbsession, catalogue, case)):
+            out[case.id] = moved
+    return out
+
+
 @view_config(route_name="review_bulk", renderer="review_bulk.jinja2", permission="reviewer", request_method="POST")
 def bulk(request):
     catalogue = _catalogue(request)
@@ -197,7 +209,8 @@ def bulk(request):
     if request.POST.get("confirm") != "1":
         cases = review.bulk.cases_for_bulk(request.dbsession, request.account, [i for i, _ in selection])
         return {"page_title": f"确认批量{label}", "active_top": "review", "step": "confirm", "label": label,
-                "trigger": trigger, "selection": selection, "cases": cases, "back": back, "catalogue": catalogue}
+                "trigger": trigger, "selection": selection, "cases": cases, "back": back, "catalogue": catalogue,
+                "relocations": _relocations(request, cases, trigger)}
     after = review.bulk.bookmark(request.dbsession)
     results = review.bulk.bulk(request.dbsession, catalogue, request.account, trigger, selection)
     done = sum(r.ok for r in results)

@@ -1,4 +1,5 @@
-"""Each of the five items from a data dict through validation, submission and (for review items) approval."""
+"""Each of the five items from a data dict through validation, submission and (for review items) approval;
+and where a unit is located (业务办理归属地), which only a reviewer's approval changes."""
 from datetime import date
 
 import pytest
@@ -180,3 +181,83 @@ def test_overlapping_agreement_and_month_outside_agreement(dbsession, catalogue,
                 "attended_days": 1, "leave_days": 0, "absent_days": 0})]
     _, errors = _check_batch(dbsession, catalogue, "attendance_report", account, att)
     assert errors == [(2, "month", "考勤月份不在该人员的见习协议期内（2026-09-01至2027-02-28）")]
+
+
+# ---- where a unit is located: it moves only with a reviewer's approval ------------------------------
+
+TAIYUAN, XIAODIAN, DATONG, PINGCHENG = "140100", "140105", "140200", "140213"
+
+
+def _relocating_change(dbsession, catalogue, account, **over):
+    """A change of the unit's approved application naming 大同市 平城区, submitted."""
+    from engine.cases.lifecycle import start_change
+    item = catalogue.item("unit_application")
+    change = start_change(dbsession, catalogue, item, account)
+    data = {**change.data, "city": DATONG, "county": PINGCHENG, "address": "大同市平城区御河西路1号", **over}
+    return submit(dbsession, catalogue, item, account, data, case=change)
+
+
+def test_a_relocation_takes_effect_when_the_current_city_approves_it(dbsession, catalogue, approved):
+    from engine.cases.lifecycle import Relocation, relocation
+    from engine.models import AuditEntry
+    account, _, first = approved
+    taiyuan = f.reviewer(dbsession, login="taiyuan", jurisdiction=TAIYUAN)
+    change = _relocating_change(dbsession, catalogue, account)
+    unit = account.unit
+    # Submitted: nothing moved. The change waits in the unit's current city, with the move it asks for.
+    assert (unit.city_code, unit.county_code) == (TAIYUAN, XIAODIAN)
+    assert (change.city_code, change.county_code) == (TAIYUAN, XIAODIAN)
+    assert relocation(dbsession, catalogue, change) == Relocation(TAIYUAN, XIAODIAN, DATONG, PINGCHENG)
+    pending_post = submit(dbsession, catalogue, catalogue.item("post_application"), account, f.post_data())
+    assert pending_post.county_code == XIAODIAN   # cases made meanwhile stay with 太原 too
+
+    transition(dbsession, catalogue, change, "approve", taiyuan)
+    assert (unit.city_code, unit.county_code) == (DATONG, PINGCHENG)
+    # The cases it had, this one included, stay with the jurisdiction that had them; later ones go to 大同.
+    assert [c.county_code for c in (first, change, pending_post)] == [XIAODIAN] * 3
+    later = submit(dbsession, catalogue, catalogue.item("post_application"), account,
+                   f.post_data(position_name="大同见习岗位"))
+    assert (later.city_code, later.county_code) == (DATONG, PINGCHENG)
+    assert relocation(dbsession, catalogue, change) is None   # decided
+    logged = dbsession.scalar(select(AuditEntry).where(AuditEntry.action == "unit_relocate"))
+    assert logged.actor_id == taiyuan.id and logged.target == change.reference
+    assert (logged.detail["from"], logged.detail["to"]) == (XIAODIAN, PINGCHENG)
+
+
+def test_a_rejected_relocation_leaves_the_unit_where_it_was(dbsession, catalogue, approved):
+    account, province, _ = approved
+    change = _relocating_change(dbsession, catalogue, account)
+    transition(dbsession, catalogue, change, "reject", province, comment="不符合见习单位条件")
+    assert (account.unit.city_code, account.unit.county_code) == (TAIYUAN, XIAODIAN)
+
+
+def test_a_unit_with_no_location_is_located_by_its_first_submission(dbsession, catalogue, storage):
+    account = f.unit_account(dbsession)
+    assert account.unit.county_code is None
+    case = f.submitted_unit_application(dbsession, catalogue, storage, account, city=DATONG, county=PINGCHENG,
+                                        address="大同市平城区御河西路1号")
+    # Otherwise only the province would see its first application.
+    assert (account.unit.city_code, account.unit.county_code) == (DATONG, PINGCHENG)
+    assert (case.city_code, case.county_code) == (DATONG, PINGCHENG)
+
+
+def test_a_returned_first_application_naming_another_city_stays_with_its_reviewer(dbsession, catalogue, storage):
+    account = f.unit_account(dbsession)
+    taiyuan = f.reviewer(dbsession, login="taiyuan", jurisdiction=TAIYUAN)
+    case = f.submitted_unit_application(dbsession, catalogue, storage, account)
+    transition(dbsession, catalogue, case, "return_for_correction", taiyuan, comment="信息填写有误")
+    data = f.unit_application_data(account.unit.name, city=DATONG, county=PINGCHENG, address="大同市平城区某路")
+    submit(dbsession, catalogue, catalogue.item("unit_application"), account, data, case=case)
+    # Located already: the resubmission moves neither the unit nor the case; approval does.
+    assert (account.unit.county_code, case.county_code) == (XIAODIAN, XIAODIAN)
+    transition(dbsession, catalogue, case, "approve", taiyuan)
+    assert account.unit.county_code == PINGCHENG and case.county_code == XIAODIAN
+
+
+def test_a_draft_made_before_a_move_goes_where_the_unit_is_when_submitted(dbsession, catalogue, approved):
+    account, province, _ = approved
+    draft = save_draft(dbsession, catalogue, catalogue.item("post_application"), account, f.post_data())
+    assert draft.county_code == XIAODIAN
+    transition(dbsession, catalogue, _relocating_change(dbsession, catalogue, account), "approve", province)
+    submit(dbsession, catalogue, catalogue.item("post_application"), account, f.post_data(), case=draft)
+    assert draft.county_code == PINGCHENG   # never seen by 太原: it was a draft

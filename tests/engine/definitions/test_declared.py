@@ -1,4 +1,5 @@
-"""What items declare: publish.fields, role, batch.index, locates_unit (engine/declarations.py)."""
+"""What items declare: publish.fields, role, batch.index, locates_unit, change (engine/declarations.py), and
+the effects that carry a declaration out."""
 from tests.engine.definitions.copies import edit, problems_of
 
 
@@ -71,6 +72,27 @@ def test_locates_unit_names_a_required_city_and_county(defs):
     found = problems_of(*defs)
     assert "forms/unit_application.json: /locates_unit/city: 字段“address”的 format 须为“shanxi-city”" in found
     assert "forms/unit_application.json: /locates_unit/county: 字段“district”不在 schema.properties 中" in found
+
+
+def test_locates_unit_needs_a_workflow_whose_approval_relocates_the_unit(defs):
+    _, workflows = defs
+    edit(workflows / "review.json", lambda r: r["transitions"][1]["effects"].remove("locate_unit"))
+    assert problems_of(*defs) == ["forms/unit_application.json: /locates_unit: 流程“review”中没有执行效果"
+                                  "“locate_unit”的操作，locates_unit 在审核时不会生效"]
+
+
+def test_change_names_a_state_of_the_workflow_and_known_placeholders(defs):
+    forms, _ = defs
+    edit(forms / "unit_application.json", lambda r: r["change"].update(
+        when="certified", message="已认定（{reference}，{when}，{date.year}）"))
+    edit(forms / "match_report.json", lambda r: r.update(change={"when": "approved", "message": "已上报"}))
+    found = problems_of(*defs)
+    assert "forms/unit_application.json: /change/when: 状态“certified”不在流程中" in found
+    assert ("forms/unit_application.json: /change/message: 未知的占位符{date.year}、{when}，"
+            "可用：{reference}、{date}") in found
+    assert "forms/match_report.json: /change: 只有 kind 为 form 的事项可以声明 change（变更申请在表单页办理）" in found
+    edit(forms / "unit_application.json", lambda r: r["change"].pop("message"))
+    assert "forms/unit_application.json: /change: 'message' is a required property" in problems_of(*defs)
 
 
 def test_batch_index_fields_must_fit_their_columns(defs):

@@ -49,8 +49,11 @@ def test_a_review_state_only_levels_that_may_not_see_a_unitless_location_act_on_
     found = with_two_level(defs, requires=[])
     assert [p.split(": ")[1] for p in found] == ["/states/1"]
     assert "单位在办理设定业务办理归属地的事项（locates_unit）之前，其申请没有归属地" in found[0]
-    # Located through the item itself: fine.
-    assert with_two_level(defs, requires=[], locates_unit={"city": "work_city", "county": "work_county"}) == []
+    # Located through the item itself (its approval relocating the unit, as locates_unit needs): fine.
+    located = json.loads(json.dumps(TWO_LEVEL))
+    located["transitions"][2]["effects"] = ["locate_unit"]
+    assert with_two_level(defs, workflow=located, requires=[],
+                          locates_unit={"city": "work_city", "county": "work_county"}) == []
 
 
 def test_a_level_named_where_no_reviewer_acts_is_refused(defs):
