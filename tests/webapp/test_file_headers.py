@@ -7,7 +7,7 @@ from pyramid.interfaces import IRoutesMapper
 from sqlalchemy import select
 
 from engine.attachments import attach
-from engine.cases.lifecycle import save_draft, submit
+from engine.cases.lifecycle import start_change, submit
 from engine.models import Case, Intent
 from tests import factories as f
 from tests.data import batch_rows
@@ -25,8 +25,9 @@ def served(world, dbsession, catalogue, storage, make_web):
     """A case with a PDF, a PNG and a JPEG; a batch imported over HTTP; a refused import; an intent."""
     unit = world["unit"]
     item = catalogue.item("unit_application")
-    data = f.unit_application_data(unit.unit.name)
-    case = save_draft(dbsession, catalogue, item, unit, data)
+    # The unit is approved already: a second application of it is a change (申请变更).
+    case = start_change(dbsession, catalogue, item, unit)
+    data = dict(case.data)
     files = {slot: attach(dbsession, storage, catalogue, case, slot, name, body, unit).id
              for slot, (name, body, _) in FILES.items()}
     submit(dbsession, catalogue, item, unit, data, case=case)
