@@ -7,6 +7,7 @@ from pyramid.csrf import get_csrf_token
 from pyramid.events import BeforeRender
 
 from engine import clock, formats
+from engine.notices.center import unread_count
 from engine.regions import load_regions
 from engine.roles import role_label
 
@@ -46,6 +47,7 @@ def add_globals(event: BeforeRender) -> None:
     event.setdefault("catalogue", catalogue)
     event.setdefault("csrf_token", get_csrf_token(request))
     event.setdefault("nav", navigation(request, account))
+    event.setdefault("unread_notices", unread_count(request.dbsession, account) if account is not None else 0)
 
 
 def navigation(request, account) -> dict:

@@ -21,11 +21,12 @@ ACTION_LABELS = {
     "login": "登录", "login_failed": "登录失败", "logout": "退出",
     "account_create": "创建账号", "account_disable": "停用账号", "account_enable": "启用账号",
     "password_reset": "重置密码", "jurisdiction_change": "修改管辖范围",
+    "delivery_resend": "重新发送通知",
     "transition": "流程操作",
 }
 AUDIT_KINDS = {"login": ("login", "login_failed", "logout"),
                "admin": ("account_create", "account_disable", "account_enable", "password_reset",
-                         "jurisdiction_change")}
+                         "jurisdiction_change", "delivery_resend")}
 AUDIT_PER_PAGE = 50
 RECENT = 10   # the newest entries a summary shows (系统管理 home, an account's page)
 AUDIT_COUNT_CAP = 10_000
