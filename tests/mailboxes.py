@@ -42,11 +42,11 @@ class _Handler:
         if pause:
             # Hold the reply: the client is waiting for our 250 when the test kills it. A message whose
             # acceptance never reached the client was not delivered (RFC 5321 §6.1): it is dropped below.
-            box.paused.set()
-            while not box.resume.is_set():
-                await asyncio.sleep(0.02)
             with box.lock:
                 box.dropped.append(msg)
+            box.paused.set()
+            while not box.resume.is_set():   # aiosmtpd cancels this when the client's connection drops
+                await asyncio.sleep(0.02)
             return "451 4.3.0 connection lost"
         with box.lock:
             box.messages.append(msg)
