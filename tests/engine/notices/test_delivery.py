@@ -44,6 +44,7 @@ def test_email_and_sms_arrive_with_the_chinese_text_the_link_and_masked_names(db
     assert "山西晋阳智能科技有限公司：" in body and "已由审核人员退回修改，当前状态：退回修改" in body
     assert "审核人员意见：附件不清晰或不完整" in body
     assert f"查看详情：http://jianxi.test/cases/{returned.id}" in body
+    fresh(dbsession)
     d = dbsession.scalar(select(Delivery).join(Notice).where(Notice.recipient_id == people["colleague"].id,
                                                               Delivery.channel == "email", Notice.event != "submit"))
     assert mail["Message-ID"] == message_id(d.id, "jianxi.test")
@@ -70,6 +71,7 @@ def test_a_refused_address_fails_at_once_and_a_deferred_one_is_retried_then_fail
     smtp_server.deferred.add("li.hong@jinyang.example")
     settings = replace(notice_settings, max_attempts=3)
     deliver(settings)   # retry_base 0: each failure is due again at once, until the third attempt
+    fresh(dbsession)
     rows = {(d.address, d.channel): d for d in dbsession.scalars(select(Delivery))}
     refused, deferred = rows[("wang@jinyang.example", "email")], rows[("li.hong@jinyang.example", "email")]
     assert (refused.state, refused.attempts) == ("failed", 1)
@@ -89,6 +91,7 @@ def test_a_failure_waits_before_the_next_attempt(dbsession, returned, deliver, s
     smtp_server.deferred.add("li.hong@jinyang.example")
     settings = replace(notice_settings, retry_base=timedelta(minutes=5))
     deliver(settings)
+    fresh(dbsession)
     d = dbsession.scalar(select(Delivery).where(Delivery.address == "li.hong@jinyang.example"))
     assert (d.state, d.attempts) == ("pending", 1)
     assert d.next_attempt_at - clock.utcnow() > timedelta(minutes=4)
@@ -102,7 +105,7 @@ def test_a_failure_waits_before_the_next_attempt(dbsession, returned, deliver, s
 def test_unconfigured_channels_are_skipped_not_failed(dbsession, returned, deliver, smtp_server, sms_gateway):
     bare = from_settings({"jianxi.public_url": "http://jianxi.test"}, environ={})
     deliver(bare)
-    got = {(c, s) for c, s in states(dbsession).values()}
+    got = {(c, s) for c, s in states(dbsession).values()}   # states() reads afresh
     assert got == {("email", "skipped"), ("sms", "skipped")}
     reasons = set(dbsession.scalars(select(Delivery.last_error)))
     assert reasons == {"未配置邮件服务器（jianxi.smtp.host）", "未配置短信网关（jianxi.sms.url）"}
@@ -114,6 +117,7 @@ def test_a_gateway_error_is_retried_and_a_refusal_is_final(dbsession, returned, 
     settings = replace(notice_settings, max_attempts=2)
     sms_gateway.status = 503
     deliver(settings)
+    fresh(dbsession)
     sms = [d for d in dbsession.scalars(select(Delivery).where(Delivery.channel == "sms"))]
     assert {(d.state, d.attempts) for d in sms} == {("failed", 2)} and "HTTP 503" in sms[0].last_error
     for d in sms:
