@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from email.message import EmailMessage
+from email.header import Header
+from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, parseaddr
 
 from engine import clock
@@ -22,19 +23,21 @@ def message_id(delivery_id: int, domain: str) -> str:
 
 
 def build_message(settings: NoticeSettings, delivery_id: int, kind: str, params: dict, link: str | None,
-                  to: str) -> EmailMessage:
-    """The email of a notice: subject and Chinese body from its template, the link absolute."""
+                  to: str) -> MIMEText:
+    """The email of a notice: subject and Chinese body from its template, the link absolute.
+
+    Built with the email package's compat32 classes: the modern policy's header folding costs tens of
+    milliseconds a message, most of a worker's time, for the same bytes on the wire."""
     text = template(kind)
     values = {**params, "link": settings.link(link)}
-    msg = EmailMessage()
+    msg = MIMEText(text.render("body", values) + "\n\n（本邮件由系统自动发送，请勿直接回复。）\n", "plain", "utf-8")
     name, address = parseaddr(settings.smtp.sender)
-    msg["From"] = formataddr((name, address)) if name else address
+    msg["From"] = formataddr((name, address), "utf-8") if name else address
     msg["To"] = to
-    msg["Subject"] = text.render("title", values)
+    msg["Subject"] = Header(text.render("title", values), "utf-8")
     msg["Message-ID"] = message_id(delivery_id, settings.smtp.domain)
     msg["Date"] = format_datetime(clock.now())
     msg["Auto-Submitted"] = "auto-generated"   # RFC 3834: no auto-replies to these
-    msg.set_content(text.render("body", values) + "\n\n（本邮件由系统自动发送，请勿直接回复。）\n", charset="utf-8")
     return msg
 
 
@@ -70,13 +73,14 @@ class Mailer:
             conn.login(s.user, s.password)
         return conn
 
-    def send(self, msg: EmailMessage) -> None:
+    def send(self, msg: MIMEText) -> None:
         """Send, or raise SendFailed. A connection the server closed meanwhile is opened again once."""
+        sender, data = parseaddr(msg["From"])[1], msg.as_string()
         for attempt in (1, 2):
             try:
                 if self.conn is None:
                     self.conn = self._connect()
-                self.conn.send_message(msg)
+                self.conn.sendmail(sender, [msg["To"]], data)
                 return
             except smtplib.SMTPServerDisconnected as e:
                 self.conn = None
