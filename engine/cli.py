@@ -137,12 +137,13 @@ def worker(argv: list[str]) -> int:
     forms = Path(os.environ.get("JIANXI_FORMS_DIR") or raw.get("jianxi.forms_dir") or forms)
     workflows = Path(os.environ.get("JIANXI_WORKFLOWS_DIR") or raw.get("jianxi.workflows_dir") or workflows)
     w = Worker(sessions, settings, raw, load_catalogue=lambda: load_catalogue(forms, workflows))
-    signal.signal(signal.SIGTERM, w.stop)
-    signal.signal(signal.SIGINT, w.stop)
+    previous = {sig: signal.signal(sig, w.stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     logging.getLogger("engine.notices").info("worker started (pid %s)", os.getpid())
     try:
         sent = w.run(once=args.once)
     finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         engine.dispose()
     logging.getLogger("engine.notices").info("worker stopped after %s deliveries", sent)
     return 0

@@ -46,11 +46,15 @@ def acting_reviewers(session, wf: WorkflowDefinition, case: Case) -> list[Accoun
     candidates = session.scalars(select(Account).where(
         Account.role == "reviewer", Account.active.is_(True), Account.jurisdiction.in_(places))
         .order_by(Account.id))
+    acts: dict[str | None, bool] = {}   # level -> whether a reviewer of that level has an action here
     out = []
     for account in candidates:
         if not access.covers(account.jurisdiction, case.city_code, case.county_code):
             continue
-        actor = Actor(account.id, account.role, account.unit_id, account.jurisdiction)
-        if available(wf, case.state, actor):
+        level = access.level_of(account.jurisdiction)
+        if level not in acts:
+            actor = Actor(account.id, account.role, account.unit_id, account.jurisdiction)
+            acts[level] = bool(available(wf, case.state, actor))
+        if acts[level]:
             out.append(account)
     return out
