@@ -273,6 +273,7 @@ def test_the_administrator_sees_failed_deliveries_and_sends_them_again(town, mak
     signed_in(make_web, "sheng", "staff").api("POST", f"/api/cases/{case['id']}/transitions/approve", {}, status=200)
     deliver(replace(notice_settings, max_attempts=2))
     admin = signed_in(make_web, "admin", "staff")
+    assert soup(admin.app.get("/admin")).select_one("[data-testid=failed-deliveries] strong").get_text() == "1"
     page = soup(admin.app.get("/admin/deliveries"))
     rows = page.select("[data-testid=deliveries] tbody tr")
     assert [r["data-state"] for r in rows] == ["failed"]
