@@ -47,7 +47,9 @@ def add_globals(event: BeforeRender) -> None:
     event.setdefault("catalogue", catalogue)
     event.setdefault("csrf_token", get_csrf_token(request))
     event.setdefault("nav", navigation(request, account))
-    event.setdefault("unread_notices", unread_count(request.dbsession, account) if account is not None else 0)
+    # Not on an error page: after a failed query the session cannot answer, and the page must still be drawn.
+    shown = account is not None and getattr(request, "exception", None) is None
+    event.setdefault("unread_notices", unread_count(request.dbsession, account) if shown else None)
 
 
 def navigation(request, account) -> dict:

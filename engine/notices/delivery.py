@@ -196,6 +196,10 @@ def deliver_batch(session, sender: Sender, limit: int | None = None, stopping=No
             log.info("delivery %s (%s) failed: %s", c.id, c.channel, e.message)
             mark_failed(session, settings, token, c, e)
             continue
+        except Exception as e:  # a fault of ours (a template, a bad address): retried, then 失败, never a loop
+            log.exception("delivery %s (%s) could not be sent", c.id, c.channel)
+            mark_failed(session, settings, token, c, SendFailed(f"发送时出错：{type(e).__name__}: {e}"))
+            continue
         mark_sent(session, token, c.id)
     return len(claimed)
 

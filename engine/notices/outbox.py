@@ -33,10 +33,10 @@ def link(kind: str, **values) -> str:
 
 
 def record(session, kind: str, event: str, people: Iterable[Account], channels: Iterable[str], params: dict,
-           *, case_id: int | None = None, links: dict[int, str] | str | None = None) -> list[Notice]:
-    """A notice for each person (rendered from the `kind` template with params plus their own name and
-    link), shown in the 消息中心 if "inapp" is among the channels, and a pending delivery for each other
-    channel (skipped at once when the person has no address for it)."""
+           *, case_id: int | None = None, path: str | None = None) -> list[Notice]:
+    """A notice for each person (rendered from the `kind` template with params plus their own name, and the
+    page `path` links to), shown in the 消息中心 if "inapp" is among the channels, and a pending delivery for
+    each other channel (skipped at once when the person has no address for it)."""
     channels = tuple(channels)
     text = template(kind)
     out = []
@@ -45,7 +45,6 @@ def record(session, kind: str, event: str, people: Iterable[Account], channels: 
         if person.id in seen:
             continue
         seen.add(person.id)
-        path = links.get(person.id) if isinstance(links, dict) else links
         own = {**params, "name": person.name, "link": path or ""}
         # The 消息中心 row links by itself: its text leaves the address line out.
         shown = {**own, "link": ""}
@@ -97,10 +96,10 @@ def transition_notices(session, catalogue: Catalogue, case: Case, t: Transition,
     out = []
     if "owner" in routes:
         out += record(session, "case_receipt" if by_owner else "case_result", t.trigger, owner_people,
-                      routes["owner"], params, case_id=case.id, links=link("case", id=case.id))
+                      routes["owner"], params, case_id=case.id, path=link("case", id=case.id))
     if "reviewers" in routes:
         out += record(session, "case_waiting", t.trigger, recipients.acting_reviewers(session, wf, case),
-                      routes["reviewers"], params, case_id=case.id, links=link("review", id=case.id))
+                      routes["reviewers"], params, case_id=case.id, path=link("review", id=case.id))
     return out
 
 
@@ -141,5 +140,5 @@ def raise_notice(session, catalogue: Catalogue | None, event: str, *, item: Item
                                       _owner_name(case, recipients.case_owners(session, case))))
         values.update(params or {})
         out += record(session, event, event, people, channels, values, case_id=case.id if case else None,
-                      links=links.get(audience, default_link))
+                      path=links.get(audience, default_link))
     return out

@@ -201,3 +201,15 @@ def test_a_stopping_worker_gives_back_what_it_has_not_sent(dbsession, session_fa
     assert {state for _, state in states(dbsession).values()} == {"pending"}
     assert set(dbsession.scalars(select(Delivery.attempts))) == {0}
     assert smtp_server.messages == []
+
+
+def test_a_delivery_that_cannot_even_be_built_ends_failed_not_in_a_loop(dbsession, people, deliver, notice_settings):
+    from engine.models import Notice as N
+    n = N(recipient_id=people["unit"].id, kind="no_such_kind", event="x", title="t", body="b", params={}, inapp=True)
+    n.deliveries.append(Delivery(channel="email", address="li.hong@jinyang.example", attempts=0, state="pending"))
+    dbsession.add(n)
+    dbsession.commit()
+    deliver(replace(notice_settings, max_attempts=2))
+    fresh(dbsession)
+    d = dbsession.scalar(select(Delivery))
+    assert (d.state, d.attempts) == ("failed", 2) and d.last_error.startswith("发送时出错：TemplateError")
