@@ -23,8 +23,12 @@ migrate: install
 demo: migrate
 	$(BIN)/jianxi-initdb development.ini
 
+# The web process and, beside it, one notice worker (docs/operations.md): stopped when pserve exits.
 run: check demo
-	$(BIN)/pserve development.ini
+	$(BIN)/jianxi worker --ini development.ini & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/pserve development.ini; status=$$?; \
+	kill $$worker 2>/dev/null; wait $$worker; exit $$status
 
 # The import contracts of setup.cfg (engine never imports the web layer, no cycle, its layer order).
 lint: install

@@ -9,6 +9,8 @@
   initial state) is its owner's alone; no reviewer or administrator ever sees it.
 - The original rule: what a unit uploaded is served byte for byte to its owner and to administrators only;
   reviewers are given a copy whose formulas are text (engine.spreadsheet.neutralised_copy).
+- Notices: a notice (engine/notices) is its recipient's alone, and only one shown in the 消息中心 is read
+  there; nobody else reaches it, an administrator included (they see deliveries, not the 消息中心).
 - Claims: a case claimed by one reviewer cannot be acted on by another until the claim is released or
   lapses. This is honoured on every path (page, bulk, JSON API), because every reviewer's action goes
   through `check_may_act`.
@@ -25,7 +27,7 @@ from sqlalchemy import and_, false, true
 
 from engine import clock
 from engine.errors import AccessDenied, ClaimConflict
-from engine.models import Account, Case, Position
+from engine.models import Account, Case, Notice, Position
 from engine.regions import CITY, COUNTY, PROVINCE, load_regions
 from engine.roles import OWNER_ROLES
 
@@ -179,6 +181,19 @@ def check_may_take_down(account: Account | None, position: Position) -> None:
     """Only the unit that owns the position or a reviewer of its jurisdiction may end its listing."""
     if not position_permissions(account, position):
         raise AccessDenied("您的账号无权下架此岗位", hide=is_reviewer(account))
+
+
+# ---- notices ---------------------------------------------------------------------
+
+def notice_clause(account: Account):
+    """The notices of this account's 消息中心, as a SQL condition."""
+    if account is None or not account.active:
+        return false()
+    return and_(Notice.recipient_id == account.id, Notice.inapp.is_(True))
+
+
+def may_read_notice(account: Account | None, notice: Notice) -> bool:
+    return account is not None and account.active and notice.inapp and notice.recipient_id == account.id
 
 
 # ---- claims ----------------------------------------------------------------------

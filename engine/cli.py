@@ -3,6 +3,7 @@
   jianxi check [--forms DIR] [--workflows DIR]      validate every definition, print each problem, exit 1 on any
   jianxi create-admin --ini FILE --login NAME       create an administrator (the first one, typically)
   jianxi create-reviewer --ini FILE --login NAME --name 姓名 --jurisdiction CODE
+  jianxi worker --ini FILE [--once]                  send notices and run periodic jobs until stopped
 
 Passwords are never taken from a flag (it would stay in the shell history and the process list): they
 are read from JIANXI_PASSWORD or asked for twice at a prompt.
@@ -100,10 +101,59 @@ def rule_tables() -> int:
     return 0
 
 
+def worker(argv: list[str]) -> int:
+    """Send the outbox (email, SMS) and run the periodic jobs; any number of these may run (docs/operations.md)."""
+    import logging
+    import logging.config
+    import signal
+    from configparser import ConfigParser
+
+    from engine.db import database_url, make_engine, make_session_factory, writer_engine
+    from engine.loader import load_catalogue
+    from engine.notices.config import from_settings
+    from engine.notices.worker import Worker
+
+    parser = argparse.ArgumentParser(prog="jianxi worker", description="发送通知（邮件、短信）并运行定时任务")
+    parser.add_argument("--ini", type=Path, default=Path("development.ini"), help="配置文件（DATABASE_URL 优先）")
+    parser.add_argument("--once", action="store_true", help="发送完当前到期的通知后退出")
+    args = parser.parse_args(argv)
+    raw = _ini_settings(args.ini)
+    try:
+        settings = from_settings(raw)
+    except ValueError as e:
+        print(f"通知设置有误：{e}", file=sys.stderr)
+        return 2
+    ini = ConfigParser(defaults={"here": str(args.ini.resolve().parent)}, interpolation=None)
+    ini.read(args.ini, encoding="utf-8")
+    if ini.has_section("loggers"):
+        logging.config.fileConfig(args.ini, defaults={"here": str(args.ini.resolve().parent)},
+                                  disable_existing_loggers=False)
+    else:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)-5.5s [%(name)s] %(message)s")
+    engine = make_engine(database_url(raw))
+    # Every write of a worker is a claim or an outcome: on SQLite each transaction takes the lock up front.
+    sessions = make_session_factory(writer_engine(engine))
+    forms, workflows = default_dirs()
+    forms = Path(os.environ.get("JIANXI_FORMS_DIR") or raw.get("jianxi.forms_dir") or forms)
+    workflows = Path(os.environ.get("JIANXI_WORKFLOWS_DIR") or raw.get("jianxi.workflows_dir") or workflows)
+    w = Worker(sessions, settings, raw, load_catalogue=lambda: load_catalogue(forms, workflows))
+    previous = {sig: signal.signal(sig, w.stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    logging.getLogger("engine.notices").info("worker started (pid %s)", os.getpid())
+    try:
+        sent = w.run(once=args.once)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        engine.dispose()
+    logging.getLogger("engine.notices").info("worker stopped after %s deliveries", sent)
+    return 0
+
+
 USAGE = ("用法：jianxi check [--forms DIR] [--workflows DIR]\n"
          "      jianxi rule-tables\n"
          "      jianxi create-admin --ini FILE --login NAME [--name 姓名]\n"
          "      jianxi create-reviewer --ini FILE --login NAME --name 姓名 --jurisdiction CODE\n"
+         "      jianxi worker --ini FILE [--once]\n"
          "密码从环境变量 JIANXI_PASSWORD 读取，未设置时提示输入两次。")
 
 
@@ -120,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
         return _create(argv[1:], "admin")
     if argv[0] == "create-reviewer":
         return _create(argv[1:], "reviewer")
+    if argv[0] == "worker":
+        return worker(argv[1:])
     print(f"未知命令：{argv[0]}", file=sys.stderr)
     print(USAGE, file=sys.stderr)
     return 2

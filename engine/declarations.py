@@ -10,6 +10,8 @@
 - `locates_unit`: which fields give the unit's 业务办理归属地 (checked here like the others);
 - `change`: the item is held once: a case of it in `change.when` is in force, and a later one is a change
   of that case (engine/cases/standing.py), announced with `change.message`.
+- `notify`: which events of the item (its workflow's triggers, and the item events below) reach whom on
+  which channel (engine/notices reads it; the workflow's transitions may say the same for every item).
 
 The slot tables below are the vocabulary. `problems` is the loader's check of the declarations (a slot
 that does not exist, a field that does not exist or does not fit the slot, a required slot left out, a
@@ -100,6 +102,36 @@ ROLES: dict[str, Role] = {
         "allowance": Slot(("integer", "number")),
     }, kind="batch", index=("id_number", "start_date", "end_date")),
 }
+
+
+# Notices (engine/notices). The channels: the 消息中心, email, SMS.
+CHANNELS = ("inapp", "email", "sms")
+# Who a transition's notice may be for: the case's owner (every account of its unit, or the individual),
+# and the reviewers who must act on it next (a transition into a `queue` state).
+TRANSITION_AUDIENCES = ("owner", "reviewers")
+EVERY_CHANNEL = CHANNELS
+INAPP_ONLY = ("inapp",)
+
+
+@dataclass(frozen=True)
+class NoticeEvent:
+    """An event of an item besides its transitions, that engine.notices.outbox.raise_notice is called with."""
+    defaults: dict                   # audience -> channels when neither item nor workflow says otherwise
+    label: str                       # what happened, for docs/definitions.md and the checks' messages
+    needs: str | None = None         # "batch": only batch items have it; "publish": only items that publish
+
+
+ITEM_EVENTS: dict[str, NoticeEvent] = {
+    # The uploader alone: the error workbook the notice links to is theirs (engine.access.made_by).
+    "import_failed": NoticeEvent({"uploader": INAPP_ONLY}, "Excel 导入未通过检查", needs="batch"),
+    # Told on every channel when a reviewer took it down; the unit's own take-down only in the 消息中心.
+    "position_taken_down": NoticeEvent({"owner": EVERY_CHANNEL}, "岗位下架", needs="publish"),
+}
+
+
+def notify_rules(item) -> dict:
+    """An item's `notify`: event -> audience -> channels."""
+    return dict(item.raw.get("notify") or {})
 
 
 # ---------------------------------------------------------------------------
@@ -200,6 +232,39 @@ def _slots(mapping: Mapping[str, str], slots: dict[str, Slot], path: str, props:
     return out
 
 
+def _notify_problems(raw: dict, wf: dict | None) -> list[tuple[str, str]]:
+    """An item's `notify`: each event one of its workflow's triggers or an item event it can have, each
+    audience one that event has (reviewers: only for a transition into a state where they act)."""
+    out = []
+    triggers: dict[str, bool] = {}   # trigger -> whether some transition of it ends in a queue state
+    if wf is not None:
+        queues = {s["name"] for s in wf["states"] if s.get("queue")}
+        for t in wf["transitions"]:
+            triggers[t["trigger"]] = triggers.get(t["trigger"], False) or t["dest"] in queues
+    for event, rule in (raw.get("notify") or {}).items():
+        at = f"/notify/{event}"
+        if event in ITEM_EVENTS:
+            spec = ITEM_EVENTS[event]
+            if spec.needs == "batch" and raw["kind"] != "batch":
+                out.append((at, f"“{event}”（{spec.label}）只有批量上报事项（kind 为 batch）才有"))
+            elif spec.needs == "publish" and not raw.get("publish"):
+                out.append((at, f"“{event}”（{spec.label}）只有发布岗位的事项（publish）才有"))
+            audiences = tuple(spec.defaults)
+        elif wf is None:
+            continue   # the missing workflow has its own report
+        elif event in triggers:
+            audiences = TRANSITION_AUDIENCES if triggers[event] else ("owner",)
+        else:
+            known = "、".join([*triggers, *ITEM_EVENTS])
+            out.append((at, f"未知的通知事件“{event}”，可用：{known}"))
+            continue
+        for audience in rule:
+            if audience not in audiences:
+                why = "（该操作不进入待审核状态，没有等待审核的人员）" if audience == "reviewers" else ""
+                out.append((f"{at}/{audience}", f"“{event}”的通知对象只能是：{'、'.join(audiences)}{why}"))
+    return out
+
+
 def _states(raw: dict, workflows: dict) -> list[str] | None:
     wf = workflows.get(raw["workflow"])
     return [s["name"] for s in wf["states"]] if wf else None
@@ -210,6 +275,8 @@ def problems(items: dict[str, dict], workflows: dict[str, dict],
     """(file, JSON pointer, message) for every declaration that does not hold. rule_roles: the roles each
     registered rule reads (a rule that finds agreements needs an item playing `agreements`)."""
     out: list[tuple[str, str, str]] = []
+    for raw in items.values():
+        out += [(raw.get("__source", raw["key"]), p, m) for p, m in _notify_problems(raw, workflows.get(raw["workflow"]))]
     claimed: dict[str, str] = {}  # singular role -> the file that claimed it first
     played: set[str] = set()
     for raw in items.values():

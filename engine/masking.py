@@ -43,6 +43,17 @@ def mask_mobile(mobile) -> str:
 _BY_FORMAT = {formats.ID_NUMBER: (ID_MASK, mask_id), formats.MOBILE: (MOBILE_MASK, mask_mobile)}
 
 
+def mask_name(name: str) -> str:
+    """A person's name where only a hint of it may show (an SMS, a public list): 张晓明 -> 张*明, 李红 -> 李*,
+    欧阳晓明 -> 欧**明."""
+    name = (name or "").strip()
+    if len(name) <= 1:
+        return "*" if name else ""
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
 def masked_fields(item) -> dict[str, str]:
     """Field key -> the mask a list of an item's records applies to it (ID numbers and mobiles)."""
     return {f.key: _BY_FORMAT[f.format][0] for f in item.fields if f.format in _BY_FORMAT}

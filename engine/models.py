@@ -72,6 +72,8 @@ class Account(Base):
     role: Mapped[str] = mapped_column(String(16), index=True)
     name: Mapped[str] = mapped_column(String(64))
     mobile: Mapped[str | None] = mapped_column(String(20))
+    # Where email notices go (optional; migration 0006). No page edits it yet: set by the console or SQL.
+    email: Mapped[str | None] = mapped_column(String(254))
     id_number: Mapped[str | None] = mapped_column(String(18))
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -330,3 +332,67 @@ class BatchImport(Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     __table_args__ = (Index("ix_batch_imports_account", "account_id", "created_at"),)
+
+
+class Notice(Base):
+    """A message to one person about one event (engine/notices): its 消息中心 row, written in the transaction
+    of the event, and what each channel's delivery renders from (`kind` names the template)."""
+    __tablename__ = "notices"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    kind: Mapped[str] = mapped_column(String(40))        # the template: case_result, case_waiting, ...
+    event: Mapped[str] = mapped_column(String(40))       # what happened: a trigger, or an item event
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(200))   # a path of the app, for this recipient
+    params: Mapped[dict] = mapped_column(JSON)            # what the templates are filled with
+    inapp: Mapped[bool] = mapped_column(Boolean)          # shown in the 消息中心
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    recipient: Mapped[Account] = relationship()
+    deliveries: Mapped[list["Delivery"]] = relationship(back_populates="notice", order_by="Delivery.id")
+    __table_args__ = (
+        Index("ix_notices_recipient", "recipient_id", "inapp", "id"),               # the 消息中心, newest first
+        Index("ix_notices_unread", "recipient_id", "inapp", "read_at"),             # the header's unread count
+    )
+
+
+class Delivery(Base):
+    """One channel's delivery of a notice (email, SMS), sent by `jianxi worker` (engine/notices/delivery.py):
+    pending -> sending (claimed: a token and a lease) -> sent; or back to pending with a later
+    next_attempt_at, failed after the last attempt, skipped when the channel is not configured."""
+    __tablename__ = "deliveries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    address: Mapped[str | None] = mapped_column(String(254))   # the email address or mobile at the event
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    notice: Mapped[Notice] = relationship(back_populates="deliveries")
+    __table_args__ = (
+        Index("ix_deliveries_due", "state", "next_attempt_at", "id"),      # what a worker claims next
+        Index("ix_deliveries_lease", "state", "lease_until"),              # leases of workers that died
+    )
+
+
+class JobRun(Base):
+    """A periodic job of the workers (engine/notices/jobs.py): when it is next due and who holds its lease,
+    so that each run happens once per interval across every worker on every host."""
+    __tablename__ = "job_runs"
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    next_run_at: Mapped[datetime] = mapped_column(DateTime)
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime)
+    runs: Mapped[int] = mapped_column(Integer, default=0)
+    last_started_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -145,3 +145,39 @@ def clock_at():
     from engine import clock
     yield clock.set_now
     clock.set_now(None)
+
+
+# ---- notices: a real SMTP server and a fake SMS gateway on 127.0.0.1, and a worker's round in process ----
+
+@pytest.fixture
+def smtp_server():
+    from tests.mailboxes import SmtpServer
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def sms_gateway():
+    from tests.mailboxes import FakeSmsGateway
+    gateway = FakeSmsGateway().start()
+    yield gateway
+    gateway.stop()
+
+
+@pytest.fixture
+def notice_settings(smtp_server, sms_gateway):
+    """The settings of a worker that sends to this test's SMTP server and SMS gateway, retrying at once."""
+    from engine.notices.config import from_settings
+    return from_settings({"jianxi.public_url": "http://jianxi.test", **smtp_server.settings(),
+                          **sms_gateway.settings(), "jianxi.notices.retry_base_seconds": "0"}, environ={})
+
+
+@pytest.fixture
+def deliver(session_factory, notice_settings):
+    """deliver() sends everything due, as one worker would; returns how many deliveries it handled."""
+    from engine.notices.delivery import deliver_all
+
+    def run(settings=None):
+        return deliver_all(session_factory, settings or notice_settings)
+    return run

@@ -7,6 +7,7 @@ from pyramid.csrf import get_csrf_token
 from pyramid.events import BeforeRender
 
 from engine import clock, masking
+from engine.notices.center import unread_count
 from engine.regions import load_regions
 from engine.roles import role_label
 
@@ -46,6 +47,9 @@ def add_globals(event: BeforeRender) -> None:
     event.setdefault("catalogue", catalogue)
     event.setdefault("csrf_token", get_csrf_token(request))
     event.setdefault("nav", navigation(request, account))
+    # Not on an error page: after a failed query the session cannot answer, and the page must still be drawn.
+    shown = account is not None and getattr(request, "exception", None) is None
+    event.setdefault("unread_notices", unread_count(request.dbsession, account) if shown else None)
 
 
 def navigation(request, account) -> dict:

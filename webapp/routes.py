@@ -26,6 +26,11 @@ def includeme(config):
     r("attachment_file", "/cases/{id:\\d+}/files/{attachment_id:\\d+}", factory="webapp.resources.case_factory")
     r("my_cases", "/me/cases")
 
+    # 消息中心 (every signed-in person's notices)
+    r("notices", "/me/notices")
+    r("notice_read", "/me/notices/{id:\\d+}/read")
+    r("notices_read_all", "/me/notices/read-all")
+
     # Excel batches
     r("item_template", "/items/{key}/template.xlsx", factory="webapp.resources.item_factory")
     r("item_import", "/items/{key}/import", factory="webapp.resources.item_factory")
@@ -62,6 +67,8 @@ def includeme(config):
     r("admin_item", "/admin/items/{key}")
     r("admin_audit", "/admin/audit")
     r("admin_audit_xlsx", "/admin/audit.xlsx")
+    r("admin_deliveries", "/admin/deliveries")
+    r("admin_delivery_resend", "/admin/deliveries/{id:\\d+}/resend")
 
     # JSON API (see /api/openapi.json)
     r("api_openapi", "/api/openapi.json")
@@ -81,3 +88,6 @@ def includeme(config):
     r("api_position_intents", "/api/positions/{id:\\d+}/intents", factory="webapp.resources.position_factory")
     r("api_intent", "/api/intents/{id:\\d+}")
     r("api_review_cases", "/api/review/cases")
+    r("api_notices", "/api/notices")
+    r("api_notice_read", "/api/notices/{id:\\d+}/read")
+    r("api_notices_read_all", "/api/notices/read-all")

@@ -28,12 +28,13 @@ ACTION_LABELS = {
     "account_create": "创建账号", "account_disable": "停用账号", "account_enable": "启用账号",
     "password_reset": "重置密码", "jurisdiction_change": "修改管辖范围",
     "intent_consent": "登记意向并同意提供个人信息",
+    "delivery_resend": "重新发送通知",
     "transition": "流程操作",
     "unit_relocate": "变更业务办理归属地",   # written by the locate_unit effect (engine/cases/lifecycle.py)
 }
 AUDIT_KINDS = {"login": ("login", "login_failed", "logout"),
                "admin": ("account_create", "account_disable", "account_enable", "password_reset",
-                         "jurisdiction_change"),
+                         "jurisdiction_change", "delivery_resend"),
                "consent": ("intent_consent",)}
 KIND_LABELS = {"login": "登录", "admin": "账号管理", "consent": "个人信息授权", "transition": "流程"}
 UNKNOWN_ACCOUNT = "（未注册的账号）"

@@ -1,4 +1,5 @@
-"""The 系统管理 home page's figures: accounts by role, cases in all, the catalogue's size, the newest log entries."""
+"""The 系统管理 home page's figures: accounts by role, cases in all, the catalogue's size, failed notice
+deliveries, the newest log entries."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,7 +9,7 @@ from sqlalchemy import func, select
 from engine.admin.audit import RECENT, AuditFilter, AuditRow, audit_log
 from engine.admin.staff import account_counts
 from engine.definitions.model import Catalogue
-from engine.models import Case
+from engine.models import Case, Delivery
 
 
 @dataclass
@@ -18,9 +19,12 @@ class Summary:
     items: int
     workflows: int
     recent: list[AuditRow]
+    failed_deliveries: int = 0  # notices email or SMS could not deliver (通知发送)
 
 
 def summary(session, catalogue: Catalogue) -> Summary:
     return Summary(roles=account_counts(session), cases=session.scalar(select(func.count()).select_from(Case)),
                    items=len(catalogue.items), workflows=len(catalogue.workflows),
-                   recent=audit_log(session, catalogue, AuditFilter(), per_page=RECENT)[0])
+                   recent=audit_log(session, catalogue, AuditFilter(), per_page=RECENT)[0],
+                   failed_deliveries=session.scalar(select(func.count()).select_from(Delivery).where(
+                       Delivery.state == "failed")))

@@ -29,6 +29,7 @@ from engine.batch.store import store_batch
 from engine.definitions.model import Catalogue, ItemDefinition
 from engine.errors import EngineError
 from engine.models import Account, BatchImport, Case
+from engine.notices.outbox import link, raise_notice
 from engine.rules import RuleContext, row_rules_checker, run_batch_rules
 from engine.storage import FileStorage
 from engine.validation import validate
@@ -347,6 +348,9 @@ def _check_and_store(session, catalogue: Catalogue, item: ItemDefinition, accoun
     if result.errors:
         record.errors_key = _save_errors(storage, result.errors)
         session.flush()
+        raise_notice(session, catalogue, "import_failed", item=item, uploader=account, actor_role=account.role,
+                     params={"filename": name, "rows": result.row_count, "errors": len(result.errors)},
+                     links={"uploader": link("import_errors", token=record.token)})
         return ImportResult(record, None, result.errors, result.row_count)
     case = store_batch(session, catalogue, item, account, result.rows, name, today=today)
     record.case_id = case.id

@@ -10,6 +10,7 @@ from sqlalchemy import case as sql_case, func, select, update
 from engine import clock, declarations, formats
 from engine.definitions.model import Catalogue, ItemDefinition
 from engine.models import Account, BatchRow, Case, Position
+from engine.notices.outbox import transition_notices
 from engine.rules import TransitionContext, effect
 
 
@@ -139,6 +140,7 @@ def store_batch(session, catalogue: Catalogue, item: ItemDefinition, account: Ac
         event.comment = f"导入{len(rows)}行，其中{replaced}行替换了此前上报的同一人员同一期间的记录"
     else:
         event.comment = f"导入{len(rows)}行"
+    transition_notices(session, catalogue, case, wf.transition("accept", event.from_state), event, account.role)
     return case
 
 

@@ -20,6 +20,7 @@ from engine.cases import standing
 from engine.errors import DefinitionGone
 from engine.definitions.model import Catalogue, ItemDefinition, Transition
 from engine.models import Account, Attachment, AuditEntry, Case, DefinitionSnapshot
+from engine.notices.outbox import transition_notices
 from engine.rules import EFFECTS, RuleContext, TransitionContext, effect
 from engine.rules.guards import unmet_requirement
 from engine.validation import ValidationFailed, normalize, validate
@@ -240,6 +241,7 @@ def transition(session, catalogue: Catalogue, case: Case, trigger: str, account:
     if case.claimed_by is not None and account.role == "reviewer":
         case.claimed_by, case.claimed_at = None, None
         flush_versioned(session, case.state)
+    transition_notices(session, catalogue, case, t, event, account.role)
     return event
 
 

@@ -41,6 +41,7 @@ class Transition:
     reviewer_levels: tuple[str, ...] = ()
     style: str = "default"
     validates: bool = False  # the case's data must pass the item's checks before this transition
+    notify: dict = field(default_factory=dict, compare=False, hash=False)  # audience -> channels (engine/notices)
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ class WorkflowDefinition:
                 comment=t.get("comment", "none"), reasons=tuple(t.get("reasons", ())),
                 conditions=tuple(t.get("conditions", ())), effects=tuple(t.get("effects", ())),
                 reviewer_levels=tuple(t.get("reviewer_levels", ())), style=t.get("style", "default"),
-                validates=bool(t.get("validates")),
+                validates=bool(t.get("validates")), notify=dict(t.get("notify") or {}),
             ), own_levels="reviewer_levels" in t)
         ]
 

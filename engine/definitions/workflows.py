@@ -33,6 +33,11 @@ def check_workflow(doc: Doc) -> list[Problem]:
                     seen.add((t["trigger"], s))
         if raw_states is not None and doc.sound("transitions", i, "dest") and t["dest"] not in states:
             out.append(Problem(name, f"/transitions/{i}/dest", f"状态“{t['dest']}”未在 states 中声明"))
+        if doc.sound("transitions", i, "notify", "reviewers") and doc.sound("transitions", i, "dest") \
+                and raw_states is not None and not any(
+                    isinstance(st, dict) and st.get("name") == t["dest"] and st.get("queue") for st in raw_states):
+            out.append(Problem(name, f"/transitions/{i}/notify/reviewers",
+                               f"只有进入待审核（queue）状态的操作才能通知审核人员：“{t['dest']}”不是待审核状态"))
         for part, registry, what in (("conditions", rules.GUARDS, "条件"), ("effects", rules.EFFECTS, "效果")):
             for j, c in enumerate(doc.part("transitions", i, part) or []):
                 if doc.sound("transitions", i, part, j) and c not in registry:

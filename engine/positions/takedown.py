@@ -4,14 +4,16 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from engine import access
-from engine.models import Account, Position, PositionEvent
+from engine.models import Account, Case, Position, PositionEvent
+from engine.notices.outbox import link, raise_notice
 from engine.positions.status import PositionError
 
 ACTION_LABELS = {"takedown": "岗位下架"}
 
 
-def take_down(session, position: Position, account: Account, reason: str | None) -> PositionEvent:
-    """The owner unit or a reviewer of its jurisdiction ends the listing; the reason is kept in its history."""
+def take_down(session, position: Position, account: Account, reason: str | None, catalogue=None) -> PositionEvent:
+    """The owner unit or a reviewer of its jurisdiction ends the listing; the reason is kept in its history,
+    and the unit's accounts are told (routed by the publishing item's `notify`, given the catalogue)."""
     access.check_may_take_down(account, position)
     reason = (reason or "").strip() or None
     if position.status != "open":
@@ -24,6 +26,12 @@ def take_down(session, position: Position, account: Account, reason: str | None)
     event = PositionEvent(position_id=position.id, actor_id=account.id, action="takedown", comment=reason)
     session.add(event)
     session.flush()
+    case = session.get(Case, position.case_id)
+    item = catalogue.item(case.item_key) if catalogue is not None and case is not None else None
+    raise_notice(session, catalogue, "position_taken_down", item=item, owner=(position.unit_id, None),
+                 actor_role=account.role, links={"owner": link("position", id=position.id)},
+                 params={"position_name": position.name, "comment": reason or "",
+                         "owner_name": position.unit.name if position.unit else ""})
     return event
 
 

@@ -63,3 +63,26 @@ def test_console_usage(capsys):
     assert cli(["--help"]) == 0
     assert "jianxi create-reviewer" in capsys.readouterr().out
     assert cli(["frobnicate"]) == 2
+
+
+def test_the_worker_command_sends_what_is_due(tmp_path, session_factory, database, dbsession, catalogue, storage,
+                                             smtp_server, capsys):
+    from engine.cases.lifecycle import transition
+    from tests import factories as f
+    unit = f.unit_account(dbsession)
+    unit.email = "unit@cli.example"
+    reviewer = f.reviewer(dbsession, login="taiyuan", jurisdiction="140100")
+    case = f.submitted_unit_application(dbsession, catalogue, storage, unit)
+    transition(dbsession, catalogue, case, "approve", reviewer)
+    dbsession.commit()
+    ini = tmp_path / "worker.ini"
+    ini.write_text("[app:main]\n" + "".join(f"{k} = {v}\n" for k, v in {
+        "sqlalchemy.url": database, "jianxi.public_url": "https://jianxi.example.gov.cn",
+        **smtp_server.settings()}.items()), "utf-8")
+    assert cli(["worker", "--ini", str(ini), "--once"]) == 0
+    (mail,) = smtp_server.to("unit@cli.example")
+    assert mail["Subject"] == f"就业见习单位申请审核通过：{case.reference}"
+    bad = tmp_path / "bad.ini"
+    bad.write_text(f"[app:main]\nsqlalchemy.url = {database}\njianxi.smtp.security = tls\n", "utf-8")
+    assert cli(["worker", "--ini", str(bad), "--once"]) == 2
+    assert "通知设置有误" in capsys.readouterr().err

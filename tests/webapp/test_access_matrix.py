@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from engine.attachments import attach
 from engine.cases.lifecycle import save_draft, start_change
-from engine.models import BatchImport, Case, CaseEvent, Intent, utcnow
+from engine.models import BatchImport, Case, CaseEvent, Delivery, Intent, Notice, utcnow
 from tests import factories as f
 from tests.data import workbooks
 
@@ -61,6 +61,10 @@ MATRIX = {
     "case_print": [("GET", "/cases/{submitted}/print", None, READ_PAGE)],
     "attachment_file": [("GET", "/cases/{app_case}/files/{attachment}", None, READ_PAGE)],
     "my_cases": [("GET", "/me/cases", None, SIGNED_IN_PAGE)],
+    # A notice is its recipient's alone: anyone else's is as if it did not exist (404), staff's included.
+    "notices": [("GET", "/me/notices", None, SIGNED_IN_PAGE)],
+    "notice_read": [("POST", "/me/notices/{notice}/read", "form", row(401, OK, 404, 404, 404, 404, 404))],
+    "notices_read_all": [("POST", "/me/notices/read-all", "form", row(401, OK, OK, OK, OK, OK, OK))],
     "item_template": [("GET", "/items/attendance_report/template.xlsx", None, UNIT_ONLY_PAGE)],
     "item_import": [("GET", "/items/attendance_report/import", None, UNIT_ONLY_PAGE),
                     ("POST", "/items/attendance_report/import", "form", row(401, OK, OK, 403, 403, 403, 403))],
@@ -101,6 +105,8 @@ MATRIX = {
     "admin_item": [("GET", "/admin/items/unit_application", None, ADMIN_PAGE)],
     "admin_audit": [("GET", "/admin/audit", None, ADMIN_PAGE)],
     "admin_audit_xlsx": [("GET", "/admin/audit.xlsx", None, ADMIN_PAGE)],
+    "admin_deliveries": [("GET", "/admin/deliveries?state=all", None, ADMIN_PAGE)],
+    "admin_delivery_resend": [("POST", "/admin/deliveries/{delivery}/resend", "form", ADMIN_POST)],
     "api_openapi": [("GET", "/api/openapi.json", None, PUBLIC)],
     "api_session": [("DELETE", "/api/session", "json", PUBLIC)],
     "api_regions": [("GET", "/api/regions", None, PUBLIC)],
@@ -122,6 +128,9 @@ MATRIX = {
     "api_intent": [("DELETE", "/api/intents/{intent}", "json", row(401, 403, 403, OK, 403, 403, 403))],
     "api_review_cases": [("GET", "/api/review/cases", None, row(401, 403, 403, 403, OK, OK, 403)),
                          ("POST", "/api/review/cases", "json", row(401, 403, 403, 403, OK, OK, 403))],
+    "api_notices": [("GET", "/api/notices", None, row(401, OK, OK, OK, OK, OK, OK))],
+    "api_notice_read": [("POST", "/api/notices/{notice}/read", "json", row(401, OK, 404, 404, 404, 404, 404))],
+    "api_notices_read_all": [("POST", "/api/notices/read-all", "json", row(401, OK, OK, OK, OK, OK, OK))],
 }
 
 CELLS = [(name, i, actor) for name, calls in MATRIX.items() for i in range(len(calls)) for actor in ACTORS]
@@ -162,7 +171,11 @@ def objects(world, dbsession, catalogue, storage):
     claimed.claimed_by, claimed.claimed_at = world["province"].id, utcnow()
     draft_file = attach(s, storage, catalogue, app_draft, "license", "license.pdf", f.PDF, unit)
     s.commit()
-    return {"submitted": post.id, "draft": draft.id, "app_draft": app_draft.id, "attachment": submitted.attachments[0].id,
+    # The unit's notice of its approved application, and a delivery of one (its SMS).
+    notice = s.scalar(select(Notice).where(Notice.recipient_id == unit.id, Notice.inapp.is_(True)).order_by(Notice.id))
+    delivery = s.scalar(select(Delivery.id).order_by(Delivery.id))
+    return {"notice": notice.id, "delivery": delivery,
+            "submitted": post.id, "draft": draft.id, "app_draft": app_draft.id, "attachment": submitted.attachments[0].id,
             "claimed": claimed.id, "draft_attachment": draft_file.id,
             "app_case": submitted.id, "batch": batch.id, "position": world["position"].id, "intent": intent.id,
             "rev_out_id": world["datong"].id, "foreign_token": "0" * 32}

@@ -86,7 +86,8 @@ def test_the_queue_bounds_its_page_size_too(listings, make_web):
     assert len(big.select("tbody tr[data-case]")) == review.filters.PER_PAGE + 1   # capped at 100, all on one page
 
 
-APIS = [("unit", "unit", "/api/cases"), ("taiyuan", "staff", "/api/review/cases"), (None, None, "/api/positions")]
+APIS = [("unit", "unit", "/api/cases"), ("taiyuan", "staff", "/api/review/cases"), (None, None, "/api/positions"),
+        ("unit", "unit", "/api/notices")]
 
 
 @pytest.mark.parametrize("login, tab, address", APIS, ids=[a[2] for a in APIS])

@@ -6,7 +6,7 @@ from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
 from engine import clock, masking
-from engine.admin import audit, catalogue, overview, staff
+from engine.admin import audit, catalogue, deliveries, overview, staff
 from engine.paging import page_count, parse_page
 from engine.regions import load_regions
 from engine.roles import ROLE_LABELS, ROLES, STAFF_ROLES
@@ -151,3 +151,35 @@ def audit_export(request):
     body, _, _ = audit.audit_xlsx(request.dbsession, request.registry["catalogue"], f)
     day = f"{clock.today():%Y%m%d}"
     return xlsx_download(body, f"审计日志-{day}.xlsx", f"audit-{day}.xlsx")
+
+
+# ---- deliveries of notices ---------------------------------------------------------
+
+@view_config(route_name="admin_deliveries", renderer="admin_deliveries.jinja2", permission="admin",
+             request_method="GET")
+def deliveries_page(request):
+    f = deliveries.DeliveryFilter.from_params(request.GET)
+    rows, page, counts = deliveries.list_deliveries(request.dbsession, f)
+    data = _base(request, "deliveries", "通知发送")
+    data.update(rows=rows, page=page, counts=counts, f=f, states=deliveries.STATE_LABELS,
+                channels=[(c, deliveries.CHANNEL_LABELS[c]) for c in deliveries.CHANNELS],
+                page_url=lambda n: request.route_path("admin_deliveries", _query=f.params(page=n)),
+                state_url=lambda state: request.route_path("admin_deliveries", _query=f.params(state=state, page=1)),
+                here=request.path_qs)
+    return data
+
+
+@view_config(route_name="admin_delivery_resend", permission="admin", request_method="POST")
+def delivery_resend(request):
+    back = request.POST.get("next") or ""
+    back = back if back.startswith("/admin/deliveries") else request.route_path("admin_deliveries")
+    try:
+        d = deliveries.resend(request.dbsession, request.account, request.matchdict["id"], request.remote_addr)
+    except deliveries.ResendRefused as e:
+        if e.kind == "not_found":
+            raise HTTPNotFound() from None
+        request.session.flash(e.message, "error")
+    else:
+        request.session.flash(f"已重新加入发送队列（{deliveries.CHANNEL_LABELS.get(d.channel, d.channel)}，"
+                              f"编号{d.id}），稍后由发送进程发出", "success")
+    return HTTPSeeOther(back)

@@ -265,7 +265,8 @@ def unit_position_takedown(context, request):
         request.route_path("unit_position", id=position.id) if request.has_permission("manage")
         else request.route_path("position", id=position.id))
     try:
-        P.takedown.take_down(request.dbsession, position, request.account, request.POST.get("reason"))
+        P.takedown.take_down(request.dbsession, position, request.account, request.POST.get("reason"),
+                             catalogue=request.registry["catalogue"])
     except AccessDenied:
         raise HTTPForbidden() from None   # engine.access: neither the unit nor a reviewer of its jurisdiction
     except P.status.PositionError as e:
