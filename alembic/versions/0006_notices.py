@@ -2,7 +2,7 @@
 periodic jobs, and an optional email address on accounts
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 """
 from alembic import op
 import sqlalchemy as sa
