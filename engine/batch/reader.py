@@ -19,6 +19,7 @@ from typing import Callable, Iterator, Sequence
 import python_calamine
 
 from engine import formats
+from engine.batch.bounds import CORRUPT, Inspection, OutOfBounds, inspect
 from engine.batch.template import GUIDE_SHEET, LISTS_SHEET, META_MARK, META_SHEET
 from engine.definitions.model import Field, ItemDefinition
 from engine.errors import EngineError
@@ -71,6 +72,7 @@ class Sheet:
     version: int
     columns: list[HeaderColumn]
     header_row: int
+    date1904: bool                           # serial numbers count days from 1904-01-01 (see converter)
     _rows: Iterator = field(repr=False)      # calamine's rows after those already read
     _book: object = field(repr=False)
     _next_number: int = 0                    # the Excel row number of the next raw row
@@ -134,7 +136,7 @@ def check_container(data: bytes, max_bytes: int) -> zipfile.ZipFile:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
-        raise BadFile("文件已损坏，无法作为Excel工作簿打开。请在Excel中重新保存为.xlsx后再导入", "invalid") from None
+        raise BadFile(CORRUPT, "invalid") from None
     limit = max(MIN_UNCOMPRESSED_LIMIT, 8 * max_bytes)
     total = sum(i.file_size for i in infos)
     # Declared sizes bound what the decompressor will produce; calamine and zipfile stop at them.
@@ -238,13 +240,28 @@ def check_template(book, item: ItemDefinition, catalogue=None, version: int | No
     return found
 
 
-def _data_sheet(book):
-    skip = {META_SHEET, LISTS_SHEET, GUIDE_SHEET}
+SKIPPED_SHEETS = (META_SHEET, LISTS_SHEET, GUIDE_SHEET)
+
+
+def _data_sheet(book, vetted: frozenset[str]):
     for meta in book.sheets_metadata:
-        if meta.name not in skip and meta.visible == python_calamine.SheetVisibleEnum.Visible \
+        if meta.name not in SKIPPED_SHEETS and meta.visible == python_calamine.SheetVisibleEnum.Visible \
                 and meta.typ == python_calamine.SheetTypeEnum.WorkSheet:
+            if meta.name not in vetted:  # never parse a sheet whose bounds were not checked
+                raise BadFile(CORRUPT)
             return book.get_sheet_by_name(meta.name)
     raise BadFile("工作簿中没有可导入的工作表，请使用本页下载的模板填写")
+
+
+def _inspect(data: bytes, zf, item: ItemDefinition, max_rows: int) -> Inspection:
+    """engine.batch.bounds' checks, its refusals as BadFile."""
+    try:
+        return inspect(data, zf, template_columns=len(item.fields), max_rows=max_rows, meta_sheet=META_SHEET,
+                       skip=SKIPPED_SHEETS)
+    except OutOfBounds as e:
+        if e.sheet == "meta":
+            raise BadFile(f"模板的隐藏信息已损坏，请重新下载“{item.title}”模板后填写", e.kind) from None
+        raise BadFile(e.message, e.kind) from None
 
 
 def open_sheet(data: bytes, item: ItemDefinition, *, max_rows: int, max_bytes: int, catalogue=None,
@@ -254,17 +271,19 @@ def open_sheet(data: bytes, item: ItemDefinition, *, max_rows: int, max_bytes: i
     version: the definition version the file must have been made for (default: the item's current one).
     path: the same bytes on disk, if they are there (calamine then reads the file instead of a copy).
     """
-    check_container(data, max_bytes)
+    inspection = _inspect(data, check_container(data, max_bytes), item, max_rows)
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(path)) if path is not None else \
             python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except python_calamine.PasswordError:
         raise BadFile("文件设置了密码，系统无法读取。请取消密码后保存，再重新导入", "unsupported") from None
     except Exception:  # noqa: BLE001 - calamine raises several types for one meaning: unreadable
-        raise BadFile("文件已损坏，无法作为Excel工作簿打开。请在Excel中重新保存为.xlsx后再导入") from None
+        raise BadFile(CORRUPT) from None
     try:
+        if META_SHEET in book.sheet_names and META_SHEET not in inspection.sheets:
+            raise BadFile(CORRUPT)
         version = check_template(book, item, catalogue, version)
-        sheet = _data_sheet(book)
+        sheet = _data_sheet(book, inspection.sheets)
         height = sheet.height
         if height == 0:
             raise BadFile(f"工作表“{sheet.name}”是空的，连表头也没有。请使用本页下载的模板，从第2行起填写数据后再导入")
@@ -288,7 +307,7 @@ def open_sheet(data: bytes, item: ItemDefinition, *, max_rows: int, max_bytes: i
                 break
         if first is None:
             raise BadFile(HEADER_ONLY)
-        return Sheet(item.key, version, columns, header_row, rows, book, number, [first])
+        return Sheet(item.key, version, columns, header_row, inspection.date1904, rows, book, number, [first])
     except BadFile:
         book.close()
         raise
