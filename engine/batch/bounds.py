@@ -39,7 +39,8 @@ BLANK_ROWS = 1_000         # blank rows the data may have between its rows
 META_ROWS, META_COLUMNS = 64, 8
 MAX_DEPTH = 64             # Excel's own parts nest about ten deep
 MAX_TOKEN = 4 << 20        # one tag or text; Excel's longest (a 32767-character cell) is ~128 KB
-MAX_TEXT = 128 << 20       # UTF-8 bytes of shared strings, counted once per cell that uses them
+MAX_TEXT = 128 << 20       # bytes of the sheets read, and of shared strings once per cell that uses them
+MAX_ELEMENTS = 2_000_000   # elements parsed by expat (not in runs of the plain shape): a second or two of CPU
 MAX_CELL_FORMATS = 64_000  # Excel's limit on cell formats in a workbook
 PART_LIMITS = {"rels": 1 << 20, "workbook": 8 << 20, "styles": 32 << 20, "strings": 128 << 20}
 CHUNK = 1 << 20
@@ -128,25 +129,25 @@ def _too_many_cells(limits: SheetLimits, sheet: str | None) -> OutOfBounds:
                        "超过模板范围。请删除数据下方的空行和右侧的空列后再导入")
 
 
-def _too_much_text() -> OutOfBounds:
-    return OutOfBounds(f"单元格中的文字合计超过{MAX_TEXT >> 20}MB，远超正常上报的数据量，已拒绝导入。请检查是否有大量重复的"
-                       "长文本，或分成多个文件分别导入")
-
-
 # ---- cell references, as calamine reads them ------------------------------------------------
 
+_REF_TEXT = re.compile(r"([A-Za-z]{0,3})([0-9]{1,7})")
+
+
+@lru_cache(maxsize=20_000)
 def _row_and_column(ref: str) -> tuple[int, int | None]:
-    """1-based (row, column or None) of "B12" or "12"; exact integers, where calamine would wrap."""
-    if len(ref) > 10:   # longer than XFD1048576: no writer makes it, and calamine would wrap it into the grid
+    """1-based (row, column or None) of "B12" or "12", read as calamine reads them.
+
+    What no writer makes (four letters, eight digits, anything else) is refused: calamine would wrap the
+    number into the grid, or fail.
+    """
+    m = _REF_TEXT.fullmatch(ref)
+    if m is None or m.group(2).strip("0") == "":
         raise _corrupt()
-    i, n, col = 0, len(ref), 0
-    while i < n and ("A" <= ref[i] <= "Z" or "a" <= ref[i] <= "z"):
-        col = col * 26 + (ord(ref[i].upper()) - 64)
-        i += 1
-    digits = ref[i:]
-    if not digits or not digits.isascii() or not digits.isdigit() or int(digits) == 0:
-        raise _corrupt()
-    return int(digits), (col or None)
+    col = 0
+    for ch in m.group(1).upper():
+        col = col * 26 + ord(ch) - 64
+    return int(m.group(2)), (col or None)
 
 
 def _cell_ref(ref: str) -> tuple[int, int]:
@@ -156,25 +157,53 @@ def _cell_ref(ref: str) -> tuple[int, int]:
     return row, col
 
 
-def _local(name: str) -> str:
-    """quick-xml's local name (after the first colon): calamine matches elements by it."""
-    i = name.find(":")
-    return name if i < 0 else name[i + 1:]
-
-
 # ---- expat, bounded ---------------------------------------------------------------------------
 
-class _Xml:
-    """One XML part through expat: names as written, depth and token size bounded, no DTD.
+def _local(name: str) -> str:
+    """quick-xml's local name, after the first colon: calamine matches elements by it."""
+    return name if ":" not in name else name[name.index(":") + 1:]
 
-    Subclasses mirror what calamine does with the part in start(), end() and (if they need it) text().
-    """
-    fast = False       # whether runs of plain units may be counted without expat (see _stream)
+
+def _too_deep() -> OutOfBounds:
+    return OutOfBounds(f"文件的XML结构嵌套超过{MAX_DEPTH}层，不是正常的Excel工作簿（可能已损坏或被改动），已拒绝导入。" + REBUILD,
+                       "invalid")
+
+
+class _Work:
+    """What one workbook may still cost: text calamine will hold, and elements parsed the slow way."""
 
     def __init__(self):
+        self.text = MAX_TEXT
+        self.elements = MAX_ELEMENTS
+
+    def spend_text(self, n: int) -> None:
+        self.text -= n
+        if self.text < 0:
+            raise OutOfBounds(f"工作表内容解压后合计超过{MAX_TEXT >> 20}MB（共享文字按每次引用计算），远超正常上报的数据量，"
+                              "已拒绝导入。请检查是否有大量重复的长文本，或分成多个文件分别导入")
+
+    def spend_elements(self, n: int) -> None:
+        self.elements -= n
+        if self.elements < 0:
+            raise OutOfBounds(f"文件的XML写法不是Excel的常见格式，且元素超过{MAX_ELEMENTS // 10000}万个，已拒绝导入。"
+                              "请在Excel中打开后“另存为”Excel工作簿（.xlsx），再导入")
+
+
+class _Xml:
+    """One XML part through expat: names as written, depth, elements and token size bounded, no DTD.
+
+    Subclasses mirror what calamine does with the part in start() and end() (local name, name as written,
+    attributes); text() gets character data while listen(True). A subclass with runs of plain units
+    (fast = True) accounts for them itself in plain(), when at_unit_boundary() says expat stands between
+    two units of the part.
+    """
+    fast = False
+
+    def __init__(self, work: _Work):
+        self.work = work
         self.depth = 0
+        self.elements = 0      # since last spent
         self._fed = 0
-        self._mark = 0
         p = self._p = expat.ParserCreate()
         p.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
         p.StartDoctypeDeclHandler = self._doctype
@@ -182,28 +211,21 @@ class _Xml:
         p.EndElementHandler = self._end
 
     def listen(self, on: bool) -> None:
-        """Text is reported to text() only while asked for: most of a part's text does not matter here."""
-        self._p.CharacterDataHandler = self._text if on else None
+        self._p.CharacterDataHandler = self.text if on else None
 
     def _doctype(self, *_):
         raise OutOfBounds("文件中含有XML文档类型声明（DOCTYPE），正常的Excel工作簿不会有，已拒绝导入。" + REBUILD, "invalid")
 
     def _start(self, name, attrs):
         self.depth += 1
+        self.elements += 1
         if self.depth > MAX_DEPTH:
-            raise OutOfBounds(f"文件的XML结构嵌套超过{MAX_DEPTH}层，不是正常的Excel工作簿（可能已损坏或被改动），已拒绝导入。"
-                              + REBUILD, "invalid")
-        self._mark = self._p.CurrentByteIndex
+            raise _too_deep()
         self.start(_local(name), name, attrs)
 
     def _end(self, name):
-        self._mark = self._p.CurrentByteIndex
         self.end(_local(name), name)
         self.depth -= 1
-
-    def _text(self, data):
-        self._mark = self._p.CurrentByteIndex
-        self.text(data)
 
     def start(self, local, name, attrs):
         pass
@@ -216,29 +238,40 @@ class _Xml:
 
     def feed(self, data) -> None:
         view = memoryview(data)
+        p = self._p
         for i in range(0, len(view), PIECE):
             piece = view[i:i + PIECE]
             try:
-                self._p.Parse(piece, False)
+                p.Parse(piece, False)
             except expat.ExpatError:
                 raise _corrupt() from None
             self._fed += len(piece)
-            # Expat keeps an unfinished token whole: stop before one grows to megabytes.
-            if self._fed - self._mark > MAX_TOKEN:
+            # Expat keeps an unfinished token whole: refuse before one grows to megabytes.
+            if self._fed - p.CurrentByteIndex > MAX_TOKEN:
                 raise OutOfBounds("文件中有超长的XML内容（单个元素超过4MB），不是正常的Excel工作簿，已拒绝导入。" + REBUILD,
                                   "invalid")
+        self.work.spend_elements(self.elements)
+        self.elements = 0
 
     def close(self) -> None:
         try:
             self._p.Parse(b"", True)
         except expat.ExpatError:
             raise _corrupt() from None
+        self.work.spend_elements(self.elements)
+
+    def between_tokens(self) -> bool:
+        """Expat has consumed all it was given: not inside a tag, comment, CDATA section or the like."""
+        return self._p.CurrentByteIndex == self._fed
 
     def at_unit_boundary(self) -> bool:
         return False
 
+    def unit_ends(self) -> tuple[bytes, ...]:
+        return ()
+
     def plain(self, buf: bytes, pos: int, end: int) -> int:
-        """Account for the longest run of plain complete units in buf[pos:end] without expat; its end."""
+        """Account for the plain complete units at buf[pos:end] without expat; where they end (pos: none)."""
         return pos
 
 
@@ -246,28 +279,27 @@ class _Stop(Exception):
     """calamine stops reading the part here; so may we."""
 
 
-def _stream(part, scan: _Xml, unit_end: bytes | None = None) -> None:
-    """Feed a part to scan: plain runs of complete units (ending in unit_end) to scan.run(), the rest to expat."""
+def _stream(part, scan: _Xml) -> None:
+    """Feed a part to scan: runs of plain units to scan.plain(), everything else to expat.
+
+    A plain run is taken only where expat stands between two tokens in the state the run needs, so expat and
+    the runs together see the part exactly once, in order, as calamine does. Where no run is plain the part
+    goes to expat a unit (up to one of scan.unit_ends()) at a time, so a run can start again after it.
+    """
     with part as fh:
         try:
-            chunk = fh.read(CHUNK)
-            declaration = re.match(rb"(?:\xef\xbb\xbf)?<\?xml[^<>]*\?>", chunk)
-            if declaration:
-                scan.feed(chunk[:declaration.end()])
-                chunk = chunk[declaration.end():]
             carry = b""
-            while chunk:
+            while chunk := fh.read(CHUNK):
                 buf = carry + chunk if carry else chunk
-                end = buf.rfind(unit_end) if unit_end else -1
-                if end < 0 and unit_end and len(buf) <= MAX_TOKEN:
-                    carry = buf   # not one complete unit yet
-                else:
-                    end = len(buf) if end < 0 else end + len(unit_end)
-                    _units(buf, end, scan, unit_end)
-                    carry = buf[end:]
-                chunk = fh.read(CHUNK)
+                end = buf.rfind(b">") + 1   # a run never ends inside a tag
+                if end == 0 and len(buf) <= MAX_TOKEN:
+                    carry = buf
+                    continue
+                end = end or len(buf)
+                _feed_units(buf, end, scan)
+                carry = buf[end:]
             if carry:
-                _slow(scan, carry)
+                scan.feed(carry)
             scan.close()
         except _Stop:
             pass
@@ -275,28 +307,23 @@ def _stream(part, scan: _Xml, unit_end: bytes | None = None) -> None:
             raise _corrupt() from None
 
 
-def _units(buf: bytes, end: int, scan: _Xml, unit_end: bytes | None) -> None:
+def _feed_units(buf: bytes, end: int, scan: _Xml) -> None:
+    unit_ends = scan.unit_ends()
+    if not (scan.fast and unit_ends):
+        scan.feed(buf if end == len(buf) else buf[:end])
+        return
     pos = 0
     while pos < end:
-        if not scan.fast:
-            _slow(scan, buf[pos:end])
-            return
-        if scan.at_unit_boundary():
+        if scan.between_tokens() and scan.at_unit_boundary():
             stop = scan.plain(buf, pos, end)
             if stop > pos:
                 pos = stop
                 continue
-        # One unit through expat, then try the fast way again: each unit is matched at most twice.
-        nxt = buf.find(unit_end, pos, end)
-        stop = end if nxt < 0 else nxt + len(unit_end)
-        _slow(scan, buf[pos:stop])
+        # One unit through expat, then a run may start again: each byte is matched at most twice.
+        found = [i + len(u) for u in unit_ends if (i := buf.find(u, pos, end)) >= 0]
+        stop = min(found) if found else end
+        scan.feed(buf[pos:stop])
         pos = stop
-
-
-def _slow(scan: _Xml, piece: bytes) -> None:
-    if scan.fast and (b"<!" in piece or b"<?" in piece):
-        scan.fast = False   # a comment (or the like) left open could hide units from calamine
-    scan.feed(piece)
 
 
 # ---- the zip ----------------------------------------------------------------------------------
@@ -353,8 +380,10 @@ def _one_archive(data: bytes) -> None:
 # ---- the small parts --------------------------------------------------------------------------
 
 class _PackageRels(_Xml):
-    def __init__(self):
-        super().__init__()
+    """_rels/.rels: where the workbook is, hence the folder calamine looks for every other part in."""
+
+    def __init__(self, work):
+        super().__init__(work)
         self.started = self.done = False
         self.target = None
 
@@ -374,8 +403,8 @@ class _PackageRels(_Xml):
 
 
 class _WorkbookRels(_Xml):
-    def __init__(self):
-        super().__init__()
+    def __init__(self, work):
+        super().__init__(work)
         self.done = False
         self.rels: dict[str, tuple[str, str]] = {}
 
@@ -389,8 +418,8 @@ class _WorkbookRels(_Xml):
 
 
 class _Workbook(_Xml):
-    def __init__(self):
-        super().__init__()
+    def __init__(self, work):
+        super().__init__(work)
         self.done = False
         self.date1904 = False
         self.sheets: list[tuple[str, str, str]] = []   # (name, state, relationship id)
@@ -400,7 +429,7 @@ class _Workbook(_Xml):
             return
         if local == "sheet":
             rid = ""
-            for key, value in attrs.items():
+            for key, value in attrs.items():   # calamine takes the last r:id (any prefix)
                 if key == "id" or key.endswith(":id"):
                     rid = value
             state = attrs.get("state", "visible")
@@ -416,8 +445,8 @@ class _Workbook(_Xml):
 
 
 class _Styles(_Xml):
-    def __init__(self):
-        super().__init__()
+    def __init__(self, work):
+        super().__init__(work)
         self.inside = 0
         self.formats = 0
 
@@ -442,41 +471,50 @@ class _Styles(_Xml):
                            "已拒绝导入。" + REBUILD)
 
 
-def _scan_all(parts: _Parts, info, scan: _Xml, kind: str) -> _Xml:
-    _stream(parts.open(info, kind), scan)
-    return scan
-
-
 # ---- shared strings -------------------------------------------------------------------------
 
-_SI_RUN = re.compile(rb'(?:[ \t\r\n]*+<si><t(?: xml:space="preserve")?>[^<]*+</t></si>)*+')
-_SI_TEXT = re.compile(rb'<si><t[^<>]*>([^<]*)</t></si>')
+# <si> as Excel writes it for plain text, and its empty forms (with the prefix the part's <sst> has, if any);
+# the text's raw bytes are never fewer than the characters calamine will hold.
+@dataclass(frozen=True)
+class _Pattern:
+    run: re.Pattern
+    one: re.Pattern
+    ends: tuple[bytes, ...]
+
+
+@lru_cache(maxsize=8)
+def _si_patterns(prefix: bytes) -> _Pattern:
+    si, t = b"<" + prefix + b"si", b"<" + prefix + b"t"
+    one = si + rb'(?:/>|>' + t + rb'(?:/>|(?: xml:space="preserve")?>([^<]*+)</' + prefix + rb't>)</' + prefix + rb'si>)'
+    return _Pattern(re.compile(rb'(?:[ \t\r\n]*+' + one + rb')*+'), re.compile(one), (b"</" + prefix + b"si>",))
 
 
 class _SharedStrings(_Xml):
-    """calamine's read_shared_strings: every <si> after <sst> is one string (nested ones are not)."""
+    """calamine's read_shared_strings: each <si> after <sst> is one string (an <si> inside one is not)."""
     fast = True
 
-    def __init__(self, cap: int):
-        super().__init__()
+    def __init__(self, work, cap: int):
+        super().__init__(work)
         self.cap = cap
         self.state = 0           # 0 before <sst>, 1 inside, 2 after
         self.sst_depth = 0
         self.string = None       # the qualified name of the <si> being read
         self.current = 0
         self.lengths = array("Q")
+        self.patterns = None
 
     def _count(self, n: int) -> None:
         if len(self.lengths) + n > self.cap:
-            raise OutOfBounds(f"文件中的共享文字条目超过{self.cap}条，超过模板范围（每次最多导入的行数乘以列数），已拒绝导入。"
+            raise OutOfBounds(f"文件中的文字条目（共享字符串）超过{self.cap}条，多于模板每次最多能导入的单元格数，已拒绝导入。"
                               + REBUILD)
 
     def start(self, local, name, attrs):
         if self.state == 0:
             if local == "sst":
                 self.state, self.sst_depth = 1, self.depth
+                self.patterns = _si_patterns(name[:len(name) - 3].encode())
                 declared = attrs.get("uniqueCount", "")
-                if declared.isascii() and declared.isdigit() and int(declared) > self.cap:
+                if declared.isascii() and declared.isdigit():
                     self._count(int(declared))   # calamine reserves room for this many before reading one
         elif self.state == 1 and self.string is None and local == "si":
             self._count(1)
@@ -484,8 +522,7 @@ class _SharedStrings(_Xml):
             self.listen(True)
 
     def text(self, data):
-        if self.string is not None:
-            self.current += len(data.encode("utf-8", "surrogatepass"))
+        self.current += len(data.encode("utf-8", "surrogatepass"))
 
     def end(self, local, name):
         if self.state != 1:
@@ -502,32 +539,58 @@ class _SharedStrings(_Xml):
     def at_unit_boundary(self):
         return self.state == 1 and self.string is None and self.depth == self.sst_depth
 
+    def unit_ends(self):
+        return self.patterns.ends if self.patterns else ()
+
     def plain(self, buf, pos, end):
-        stop = _SI_RUN.match(buf, pos, end).end()
+        shape = self.patterns
+        stop = shape.run.match(buf, pos, end).end()
         if stop > pos:
-            texts = _SI_TEXT.findall(buf, pos, stop)
+            texts = shape.one.findall(buf, pos, stop)
             self._count(len(texts))
-            self.lengths.extend(map(len, texts))   # raw bytes: never shorter than the text they stand for
+            self.lengths.extend(map(len, texts))
         return stop
 
 
 # ---- sheets ---------------------------------------------------------------------------------
 
-# The plain shape of rows as Excel (and openpyxl, WPS, LibreOffice) write them: r= first on every row and
-# cell, then s= and t=, no entity in an attribute that matters, no comment, only <f>, <v> or a plain <is>.
+# Rows and cells in the plain shape Excel (and openpyxl, WPS, LibreOffice) write: attributes in double
+# quotes without entities, one r= on every cell with content, children only <f>, <v> or a plain <is>.
+# An attribute value then holds no quote, so ' r="' and ' t="s"' can only be attributes themselves (of a
+# cell, or of a row, whose r= is digits only and whose t= is no cell's).
 _WS = rb'[ \t\r\n]*+'
-_ATTRS = rb'(?: [A-Za-z_][\w.:-]*="[^"<>]*")*+'
-_OTHER_ATTRS = rb'(?: (?![rst]=)[A-Za-z_][\w.:-]*="[^"<>&]*")*+'
+_ATTRS = rb'(?: [A-Za-z_][\w.:-]*="[^"<>&]*")*+'
+_NOT_R = rb'(?: (?!r=)[A-Za-z_][\w.:-]*="[^"<>&]*")*+'
 _REF = rb'[A-Z]{1,3}[1-9][0-9]{0,6}'
-_F = rb'<f' + _ATTRS + rb'(?:/>|>[^<]*+</f>)'
-_CELL = (rb'<c r="' + _REF + rb'"(?: s="[0-9]{1,9}")?+(?: t="(?:s|n|b|e|str|inlineStr|d)")?+' + _OTHER_ATTRS
-         + rb'(?:/>|>' + _WS + rb'(?:' + _F + _WS + rb')?+(?:(?:<v>[^<]*+</v>|<is><t(?: xml:space="preserve")?>[^<]*+'
-         rb'</t></is>)' + _WS + rb')?+</c>)')
-_ROW_RUN = re.compile(rb'(?:' + _WS + rb'<row r="[1-9][0-9]{0,6}"' + rb'(?: (?!r=)[A-Za-z_][\w.:-]*="[^"<>]*")*+'
-                      + rb'(?:/>|>(?:' + _WS + _CELL + rb')*+' + _WS + rb'</row>))*+')
-_SHARED_V = re.compile(rb'<c r="' + _REF + rb'"(?: s="[0-9]{1,9}")? t="s"' + _OTHER_ATTRS + rb'>' + _WS
-                       + rb'(?:' + _F + _WS + rb')?<v>([^<]*)</v>')
-_LAST_ROW = re.compile(rb'<row r="([0-9]+)"')
+_ONE_R = rb'(?=[^<>]* r="' + _REF + rb'")(?![^<>]* r="[^<>]* r=)'
+_REF_AT = re.compile(rb' r="(' + _REF + rb')"')
+
+
+class _Rows:
+    """The plain shape's patterns, for the prefix the sheet's elements have (b"" or, say, b"x:")."""
+
+    def __init__(self, p: bytes):
+        f = b"<" + p + b"f" + _ATTRS + rb"(?:/>|>[^<]*+</" + p + b"f>)"
+        v = b"<" + p + b"v>[^<]*+</" + p + b"v>"
+        inline = b"<" + p + b"is><" + p + b't(?: xml:space="preserve")?>[^<]*+</' + p + b"t></" + p + b"is>"
+        children = b">" + _WS + b"(?:" + f + _WS + b")?+(?:(?:" + v + b"|" + inline + b")" + _WS + b")?+</" + p + b"c>"
+        # r= first (as everyone writes it), or anywhere once; without r= only empty: counted, holding nothing
+        c = b"<" + p + b"c"
+        cell = c + b'(?: r="' + _REF + b'"' + _NOT_R + b"|" + _ONE_R + _ATTRS + b")(?:/>|" + children + b")|" + c + _NOT_R + b"/>"
+        row = (b"<" + p + rb'row r="[1-9][0-9]{0,6}"(?: (?!r=)[A-Za-z_][\w.:-]*="[^"<>]*")*+(?:/>|>(?:' + _WS + cell
+               + b")*+" + _WS + b"</" + p + b"row>)")
+        self.rows = re.compile(b"(?:" + _WS + row + b")*+")
+        self.cells = re.compile(b"(?:" + _WS + cell + b")*+")
+        self.shared = re.compile(rb' t="s"[^<>]*>' + _WS + b"(?:" + f + _WS + b")?<" + p + b"v>([^<]*)</" + p + b"v>")
+        self.cell_tag = c              # in a plain run only cell tags start so
+        self.row_tag = b"<" + p + b'row r="'
+        self.last_row = re.compile(b"<" + p + b'row r="([0-9]+)"')
+        self.ends = (b"</" + p + b"c>", b"</" + p + b"row>")
+
+
+@lru_cache(maxsize=8)
+def _rows(prefix: bytes) -> _Rows:
+    return _Rows(prefix)
 
 
 def _up_to(n: int) -> bytes:
@@ -546,76 +609,91 @@ def _up_to(n: int) -> bytes:
 
 @lru_cache(maxsize=16)
 def _outside(columns: int, rows: int) -> re.Pattern:
-    """The first cell with content (its tag does not close itself) outside columns x rows, in a plain run."""
-    letters = "|".join(sorted((column_letters(c) for c in range(1, columns + 1)), key=len, reverse=True))
-    return re.compile(rb'<c r="(?!(?:' + letters.encode() + rb')' + _up_to(rows) + rb'")(' + _REF + rb')"[^<>]*(?<!/)>')
+    """In a plain run: the first cell with content (its tag does not close itself) outside columns x rows."""
+    letters = "|".join(column_letters(c) for c in range(columns, 0, -1))
+    return re.compile(rb' r="(?!(?:' + letters.encode() + rb')' + _up_to(rows) + rb'")(' + _REF
+                      + rb')"[^<>]*(?<!/)>')
 
 
 class _Sheet(_Xml):
-    """calamine's cell reader: positions from r= (or counted on from the last), rows, the declared dimension."""
+    """calamine's cell reader: a cell at its r= or one column on from the last, rows, the declared dimension."""
     fast = True
 
-    def __init__(self, limits: SheetLimits, strings: array, budget: list, sheet: str | None):
-        super().__init__()
-        self.limits, self.strings, self.budget, self.sheet = limits, strings, budget, sheet
+    def __init__(self, work, limits: SheetLimits, strings: array, sheet: str | None):
+        super().__init__(work)
+        self.limits, self.strings, self.sheet = limits, strings, sheet
         self.longest = max(strings) if len(strings) else 0
         self.state = 0          # 0 before <sheetData>, 1 inside, 2 after
-        self.data_depth = 0
         self.row = 0            # 0-based, as calamine counts
         self.col = 0
         self.cells = 0
-        self.cell = None        # [depth, row, col, shared, has content]
+        self.rows = 0
+        self.cell = None        # [depth, row, col, shared] of the <c> being read; row None once placed
         self.value = None       # text of the <v> of a shared-string cell, while inside it
+        self.patterns = None
 
-    # expat's view
-    def start(self, local, name, attrs):
+    # expat's view, element by element outside plain runs: kept short, it is the slow path
+    def _start(self, name, attrs):
+        depth = self.depth = self.depth + 1
+        self.elements += 1
+        if depth > MAX_DEPTH:
+            raise _too_deep()
+        if self.state != 1:
+            return self._before_data(name, attrs)
+        cell = self.cell
+        if cell is not None:        # a child of a cell: the cell has content, calamine places it
+            if cell[1] is not None:
+                row, col, cell[1] = cell[1], cell[2], None
+                if row >= self.limits.rows or col >= self.limits.columns:
+                    raise _position(self.limits, row + 1, col + 1, self.sheet)
+            if cell[3] and depth == cell[0] + 1 and _local(name) == "v":
+                self.value = []
+                self.listen(True)
+            return
+        local = _local(name)
+        if local == "c":
+            self._count_cells(1)
+            r = attrs.get("r")
+            if r is None:
+                self.cell = [depth, self.row, self.col, attrs.get("t") == "s"]
+            else:
+                row, col = _cell_ref(r)
+                self.col = col - 1
+                self.cell = [depth, row - 1, col - 1, attrs.get("t") == "s"]
+        elif local == "row":
+            self._count_rows(1)
+            r = attrs.get("r")
+            if r is not None:
+                self.row = _row_and_column(r)[0] - 1
+
+    def _before_data(self, name, attrs):
+        local = _local(name)
         if self.state == 0:
             if local == "dimension" and "ref" in attrs:
                 self._dimension(attrs["ref"])
             elif local == "sheetData":
-                self.state, self.data_depth = 1, self.depth
-            return
-        if self.state != 1:
-            return
-        cell = self.cell
-        if cell is not None:
-            if not cell[4]:
-                cell[4] = True
-                self._place(cell[1] + 1, cell[2] + 1)
-            if cell[3] and local == "v" and self.depth == cell[0] + 1:
-                self.value = []
-                self.listen(True)
-            return
-        if local == "row":
-            if "r" in attrs:
-                self.row = _row_and_column(attrs["r"])[0] - 1
-        elif local == "c":
-            self._count(1)
-            if "r" in attrs:
-                row, col = _cell_ref(attrs["r"])
-                row, col = row - 1, col - 1
-                self.col = col
-            else:
-                row, col = self.row, self.col
-            self.cell = [self.depth, row, col, attrs.get("t") == "s", False]
+                self.state = 1
+                self.patterns = _rows(name[:len(name) - len(local)].encode())   # rows written with its prefix
 
     def text(self, data):
-        if self.value is not None:
-            self.value.append(data)
+        self.value.append(data)
 
-    def end(self, local, name):
+    def _end(self, name):
+        depth = self.depth
+        self.depth = depth - 1
         if self.state != 1:
             return
         cell = self.cell
         if cell is not None:
-            if self.depth == cell[0]:
+            if depth == cell[0]:
                 self.cell = None
                 self.col += 1
-            elif self.value is not None and self.depth == cell[0] + 1:
-                self._shared_text("".join(self.value))
+            elif self.value is not None and depth == cell[0] + 1:
+                self.work.spend_text(self._length("".join(self.value)))
                 self.value = None
                 self.listen(False)
             return
+        local = _local(name)
         if local == "row":
             self.row += 1
             self.col = 0
@@ -625,29 +703,48 @@ class _Sheet(_Xml):
 
     # the plain runs
     def at_unit_boundary(self):
-        return self.state == 1 and self.cell is None and self.depth == self.data_depth
+        return self.state == 1 and self.cell is None
+
+    def unit_ends(self):
+        return self.patterns.ends if self.patterns else (b"</row>",)
 
     def plain(self, buf, pos, end):
-        stop = _ROW_RUN.match(buf, pos, end).end()
-        if stop == pos:
-            return pos
-        self._count(buf.count(b'<c r="', pos, stop))
+        shape = self.patterns
+        stop = shape.rows.match(buf, pos, end).end()
+        rows = stop > pos
+        if not rows:
+            stop = shape.cells.match(buf, pos, end).end()
+            if stop == pos:
+                return pos
+        cells = buf.count(shape.cell_tag, pos, stop)
+        self._count_cells(cells)
         bad = _outside(self.limits.columns, self.limits.rows).search(buf, pos, stop)
         if bad:
-            row, col = _cell_ref(bad.group(1).decode())
-            self._place(row, col)
+            self._place(*_cell_ref(bad.group(1).decode()))
         if len(self.strings):
-            values = _SHARED_V.findall(buf, pos, stop)
+            values = shape.shared.findall(buf, pos, stop)
             if values:
-                self._shared_values(values)
-        last = _LAST_ROW.match(buf, buf.rfind(b'<row r="', pos, stop))
-        self.row, self.col = int(last.group(1)), 0   # as calamine stands after the run's last </row>
+                self._shared(values)
+        if rows:   # calamine then stands after the run's last </row>
+            self._count_rows(buf.count(shape.row_tag, pos, stop))
+            self.row, self.col = int(shape.last_row.match(buf, buf.rfind(shape.row_tag, pos, stop)).group(1)), 0
+        else:      # one column on from the last cell with r=, for each cell after it
+            at = buf.rfind(b' r="', pos, stop)
+            if at < 0:
+                self.col += cells
+            else:
+                self.col = _cell_ref(_REF_AT.match(buf, at).group(1).decode())[1] - 1 + buf.count(shape.cell_tag, at, stop)
         return stop
 
     # the bounds
-    def _count(self, n):
+    def _count_cells(self, n):
         self.cells += n
         if self.cells > self.limits.cells:
+            raise _too_many_cells(self.limits, self.sheet)
+
+    def _count_rows(self, n):
+        self.rows += n
+        if self.rows > self.limits.rows:
             raise _too_many_cells(self.limits, self.sheet)
 
     def _place(self, row, col):
@@ -663,17 +760,14 @@ class _Sheet(_Xml):
             if row > self.limits.rows or col > self.limits.columns:
                 raise _dimension_out(self.limits, ref, self.sheet)
 
-    def _shared_values(self, values: list[bytes]) -> None:
-        """The text that cells referring to shared strings will each hold a copy of (a plain run's <v>s)."""
+    def _shared(self, values: list[bytes]) -> None:
+        """The shared strings a plain run's cells will each hold a copy of."""
         if all(map(bytes.isdigit, values)):
             try:
-                return self._spend(sum(map(self.strings.__getitem__, map(int, values))))
+                return self.work.spend_text(sum(map(self.strings.__getitem__, map(int, values))))
             except IndexError:
                 pass
-        self._spend(sum(self._length(v.decode("utf-8", "replace")) for v in values))
-
-    def _shared_text(self, value: str) -> None:
-        self._spend(self._length(value))
+        self.work.spend_text(sum(self._length(v.decode("utf-8", "replace")) for v in values))
 
     def _length(self, value: str) -> int:
         if value == "":
@@ -682,13 +776,13 @@ class _Sheet(_Xml):
         # calamine reads what it cannot parse as string 0, or fails: count the longest string either way
         return self.strings[i] if 0 <= i < len(self.strings) else self.longest
 
-    def _spend(self, n: int) -> None:
-        self.budget[0] -= n
-        if self.budget[0] < 0:
-            raise _too_much_text()
-
 
 # ---- the workbook -----------------------------------------------------------------------------
+
+def _scan(parts: _Parts, info, scan: _Xml, kind: str | None = None) -> _Xml:
+    _stream(parts.open(info, kind), scan)
+    return scan
+
 
 def inspect(data: bytes, zf: zipfile.ZipFile, *, template_columns: int, max_rows: int, meta_sheet: str,
             skip: Collection[str]) -> Inspection:
@@ -699,11 +793,12 @@ def inspect(data: bytes, zf: zipfile.ZipFile, *, template_columns: int, max_rows
     """
     limits = SheetLimits.for_item(template_columns, max_rows)
     parts = _Parts(data, zf)
+    work = _Work()
 
     package = parts.find("_rels/.rels")
     if package is None:
         raise _corrupt()
-    target = _scan_all(parts, package, _PackageRels(), "rels").target
+    target = _scan(parts, package, _PackageRels(work), "rels").target
     if target is None:
         raise _corrupt()
     root = target[:target.rfind("/") + 1].removeprefix("/") if "/" in target else ""
@@ -711,35 +806,34 @@ def inspect(data: bytes, zf: zipfile.ZipFile, *, template_columns: int, max_rows
     strings = array("Q")
     info = parts.find(root + "sharedStrings.xml")
     if info is not None:
-        scan = _SharedStrings(limits.cells)
-        _stream(parts.open(info, "strings"), scan, b"</si>")
+        # No more strings than the template's columns could hold in every row.
+        scan = _scan(parts, info, _SharedStrings(work, limits.rows * template_columns), "strings")
         if scan.state == 0:
             raise _corrupt()
         strings = scan.lengths
     info = parts.find(root + "styles.xml")
     if info is not None:
-        _scan_all(parts, info, _Styles(), "styles")
+        _scan(parts, info, _Styles(work), "styles")
     info = parts.find(root + "_rels/workbook.xml.rels")
     if info is None:
         raise _corrupt()
-    rels = _scan_all(parts, info, _WorkbookRels(), "rels").rels
+    rels = _scan(parts, info, _WorkbookRels(work), "rels").rels
     info = parts.find(root + "workbook.xml")
     if info is None:
         return Inspection(False, frozenset())
-    book = _scan_all(parts, info, _Workbook(), "workbook")
+    book = _scan(parts, info, _Workbook(work), "workbook")
 
     sheets = []   # (name, state, part path, type), in the workbook's order
     for name, state, rid in book.sheets:
         if rid not in rels:
             raise _corrupt()
         target, kind = rels[rid]
-        path = target[1:] if target.startswith("/") else root + target
         typ = kind.rsplit("/", 1)[-1]
         if typ not in ("worksheet", "chartsheet", "dialogsheet"):
             raise _corrupt()
-        sheets.append((name, state, path, typ))
+        sheets.append((name, state, target[1:] if target.startswith("/") else root + target, typ))
 
-    def first_named(name):
+    def first_named(name):   # calamine finds a sheet by name: the first one so named
         return next(s for s in sheets if s[0] == name)
 
     chosen = {}
@@ -748,12 +842,11 @@ def inspect(data: bytes, zf: zipfile.ZipFile, *, template_columns: int, max_rows
     data_sheet = next((s for s in sheets if s[0] not in skip and s[1] == "visible" and s[3] == "worksheet"), None)
     if data_sheet is not None:
         chosen.setdefault(data_sheet[0], (first_named(data_sheet[0]), limits, None))
-    budget = [MAX_TEXT]
     for (name, _, path, _), sheet_limits, which in chosen.values():
         info = parts.find(path)
         if info is not None:
-            scan = _Sheet(sheet_limits, strings, budget, which)
-            _stream(parts.open(info), scan, b"</row>")
+            work.spend_text(info.file_size)   # every text of the sheet itself, at most its size
+            _scan(parts, info, _Sheet(work, sheet_limits, strings, which))
     return Inspection(book.date1904, frozenset(chosen))
 
 
