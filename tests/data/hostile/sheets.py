@@ -160,7 +160,7 @@ def bombs(item_key: str = "attendance_report", version: int = 1) -> list[tuple[s
 
     far = '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
     strings = f'<sst xmlns="{MAIN}" count="1" uniqueCount="1"><si><t>{"长" * 32000}</t></si></sst>'.encode()
-    shared_cell = b'<c r="H3" t="s"><v>0</v></c>'
+    shared_cell = b'<c t="s"><v>0</v></c>'   # each in a row of its own: a copy of the string per cell
     nest = 100
     out = [
         # a cell far away: calamine allocates the whole rectangle up to it
