@@ -373,8 +373,20 @@ def _to_number(s: str, integer: bool):
     return slow(s, integer)
 
 
-def _date_value(raw):
-    """A date column: Excel dates, serial numbers, YYYYMMDD and the usual text forms to YYYY-MM-DD."""
+EPOCH_1904_SHIFT = 1462   # days from 1900-01-00 (Excel's day 0) to 1904-01-01, the 1904 system's day 0
+
+
+def _serial_date(n: int, date1904: bool) -> date | None:
+    """An Excel serial number as a date, in the workbook's date system, if it falls in 1950..2100."""
+    if date1904:
+        n += EPOCH_1904_SHIFT
+    return EXCEL_EPOCH + timedelta(days=n) if SERIAL_RANGE[0] <= n <= SERIAL_RANGE[1] else None
+
+
+def _date_value(raw, date1904: bool = False):
+    """A date column: Excel dates, serial numbers, YYYYMMDD and the usual text forms to YYYY-MM-DD.
+
+    Text written as a date that names no real day becomes a CellProblem saying why (2月没有30日)."""
     if isinstance(raw, datetime):
         return raw.date().isoformat()
     if isinstance(raw, date):
@@ -382,49 +394,74 @@ def _date_value(raw):
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         if float(raw).is_integer():
             n = int(raw)
-            if SERIAL_RANGE[0] <= n <= SERIAL_RANGE[1]:
-                return (EXCEL_EPOCH + timedelta(days=n)).isoformat()
-            d = formats.parse_date_text(n)
-            return d.isoformat() if d else str(n)
+            d = _serial_date(n, date1904) or formats.parse_date_text(n)
+            if d:
+                return d.isoformat()
+            problem = formats.date_text_problem(n)
+            return CellProblem(problem, str(n)) if problem else str(n)
         return str(raw)
     if isinstance(raw, str):
         text = _text(_unquote(raw))
         d = formats.parse_date_text(text)
-        return d.isoformat() if d else text
+        if d:
+            return d.isoformat()
+        problem = formats.date_text_problem(text)
+        return CellProblem(problem, text) if problem else text
     return str(raw)
 
 
-def _month_value(raw):
+_NUMBER_MONTH = re.compile(r"(\d{4})\.(\d{1,2})")
+
+
+def _number_month(raw: float, label: str):
+    """A month typed as a number, 2025.03: Excel keeps the float, so 2025.10 arrives as 2025.1.
+
+    2025.1 could be January or October: refused, with both readings. 2025.2 .. 2025.9 can only be
+    February .. September (2025.20 and up are no month), 2025.01 .. 2025.12 are what they say."""
+    m = _NUMBER_MONTH.fullmatch(repr(raw))
+    if m is None or not 1900 <= int(m.group(1)) <= 2100:
+        return str(raw)
+    year, digits = m.group(1), m.group(2)
+    if digits == "1":
+        return CellProblem(f"{label}“{year}.1”既可能是{year}年1月，也可能是{year}年10月（在数字格式的单元格中输入{year}.10，"
+                           f"Excel会存成{year}.1）。请改为{year}-01或{year}-10后重新导入", str(raw))
+    month = int(digits)
+    if not 1 <= month <= 12:
+        return CellProblem(f"{label}“{year}.{digits}”不是有效月份，月份应在1至12之间，如{year}-03", str(raw))
+    return f"{year}-{month:02d}"
+
+
+def _month_value(raw, label: str = "月份", date1904: bool = False):
     if isinstance(raw, (date, datetime)):
         return f"{raw.year:04d}-{raw.month:02d}"
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         if float(raw).is_integer():
             n = int(raw)
-            if SERIAL_RANGE[0] <= n <= SERIAL_RANGE[1]:
-                d = EXCEL_EPOCH + timedelta(days=n)
+            d = _serial_date(n, date1904)
+            if d:
                 return f"{d.year:04d}-{d.month:02d}"
             return formats.parse_month_text(n) or str(n)
-        return str(raw)
+        return _number_month(float(raw), label)
     if isinstance(raw, str):
         text = _text(_unquote(raw))
         return formats.parse_month_text(text) or text
     return str(raw)
 
 
-def converter(f: Field, problems: list | None = None) -> Callable:
+def converter(f: Field, problems: list | None = None, date1904: bool = False) -> Callable:
     """fn(raw calamine value) -> normalised value, None for "not filled", or a CellProblem.
 
     problems: if given, every CellProblem made is also appended to it, so a caller can notice one
-    without looking at every value.
+    without looking at every value. date1904: the workbook counts serial numbers from 1904-01-01.
     """
     spec_type = f.type
     fmt = f.format
     label = f.label
 
-    if fmt == DATE:
-        convert = _date_value
-    elif fmt == MONTH:
-        convert = _month_value
+    if fmt in (DATE, MONTH):
+        def convert(raw, read=_date_value if fmt == DATE else (lambda raw, s: _month_value(raw, label, s))):
+            v = read(raw, date1904)
+            return _log(problems, v) if v.__class__ is CellProblem else v
     elif spec_type in ("integer", "number"):
         integer = spec_type == "integer"
 
@@ -472,12 +509,13 @@ def converter(f: Field, problems: list | None = None) -> Callable:
     return _column(convert, memo=fmt not in _UNIQUE_FORMATS)
 
 
-def column_converter(f: Field, problems: list | None = None, cap: int = 50_000) -> Callable[[Sequence], list]:
+def column_converter(f: Field, problems: list | None = None, cap: int = 50_000,
+                     date1904: bool = False) -> Callable[[Sequence], list]:
     """fn(raw values of one column) -> their converted values, as converter(f) gives them one by one.
 
     Most columns repeat a few values: each distinct one is converted once and the column is mapped in C.
     """
-    conv = converter(f, problems)
+    conv = converter(f, problems, date1904)
     if f.format in _UNIQUE_FORMATS:
         return lambda values: list(map(conv, values))
     known: dict = {"": None, None: None}
