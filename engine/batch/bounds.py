@@ -14,16 +14,18 @@ built but counters, and the workbook is refused unless every bound holds:
 - every part: no DTD, no element nested deeper than any Excel writes, no single tag or text of megabytes.
 
 Each part is parsed the way calamine parses it (element local names, attribute names as written, the
-same sheet and part lookup), by expat. A run of complete rows (or shared strings) in the plain shape
-Excel writes is recognised by one regular expression instead and counted in C; anything else in that
-run, or any comment, CDATA or processing instruction in the part, goes through expat, so the result
-does not depend on which path a byte took.
+same sheet and part lookup), by expat, element by element, within an element budget. Runs of complete
+rows, cells or shared strings in the plain shape Excel writes are instead recognised by regular
+expressions and counted in C, but only where expat stands between two tokens in the state the run
+needs; the two together see every byte once, in order, so the result does not depend on the path a byte
+took (tests/engine/batch/test_bounds.py runs both on generated sheets and checks them against calamine).
 """
 from __future__ import annotations
 
 import re
 import struct
 import zipfile
+import zlib
 from array import array
 from dataclasses import dataclass
 from functools import lru_cache
@@ -42,7 +44,7 @@ MAX_TOKEN = 4 << 20        # one tag or text; Excel's longest (a 32767-character
 MAX_TEXT = 128 << 20       # bytes of the sheets read, and of shared strings once per cell that uses them
 MAX_ELEMENTS = 2_000_000   # elements parsed by expat (not in runs of the plain shape): a second or two of CPU
 MAX_CELL_FORMATS = 64_000  # Excel's limit on cell formats in a workbook
-PART_LIMITS = {"rels": 1 << 20, "workbook": 8 << 20, "styles": 32 << 20, "strings": 128 << 20}
+PART_LIMITS = {"rels": 1 << 20, "workbook": 8 << 20, "styles": 32 << 20, "strings": 64 << 20}
 CHUNK = 1 << 20
 PIECE = 64 << 10
 
@@ -83,7 +85,8 @@ META_LIMITS = SheetLimits(META_COLUMNS, META_ROWS, META_COLUMNS * META_ROWS, MET
 @dataclass(frozen=True)
 class Inspection:
     date1904: bool             # the workbook counts days from 1904-01-01 (Excel for Mac's old default)
-    sheets: frozenset[str]     # names of the sheets vetted for reading (scanned, or without a part at all)
+    sheets: frozenset[str]     # the sheets vetted for reading (scanned, or without a part at all); none if
+                               # the workbook has no template sheet
 
 
 def column_letters(n: int) -> str:
@@ -99,7 +102,7 @@ def column_letters(n: int) -> str:
 
 def _position(limits: SheetLimits, row: int, col: int, sheet: str | None) -> OutOfBounds:
     """A cell with content at (row, col), 1-based, outside the limits."""
-    where = f"文件中的单元格位于第{row}行第{col}列（{column_letters(col) if col <= 10**6 else '…'}列）"
+    where = f"文件中的单元格位于第{row}行第{col}列（{column_letters(col)}列）"
     n, last = limits.template_columns, column_letters(limits.template_columns)
     if sheet == "meta":
         return OutOfBounds("模板的隐藏工作表内容异常（单元格超出了范围），请重新下载模板，把数据复制进去后再导入",
@@ -303,7 +306,7 @@ def _stream(part, scan: _Xml) -> None:
             scan.close()
         except _Stop:
             pass
-        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError, ValueError):
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError, ValueError):
             raise _corrupt() from None
 
 
@@ -609,10 +612,11 @@ def _up_to(n: int) -> bytes:
 
 @lru_cache(maxsize=16)
 def _outside(columns: int, rows: int) -> re.Pattern:
-    """In a plain run: the first cell with content (its tag does not close itself) outside columns x rows."""
+    """In a plain run: the first cell with content (a child element, as expat's view counts it) outside
+    columns x rows."""
     letters = "|".join(column_letters(c) for c in range(columns, 0, -1))
     return re.compile(rb' r="(?!(?:' + letters.encode() + rb')' + _up_to(rows) + rb'")(' + _REF
-                      + rb')"[^<>]*(?<!/)>')
+                      + rb')"[^<>]*(?<!/)>[ \t\r\n]*+<(?!/)')
 
 
 class _Sheet(_Xml):
@@ -733,7 +737,8 @@ class _Sheet(_Xml):
             if at < 0:
                 self.col += cells
             else:
-                self.col = _cell_ref(_REF_AT.match(buf, at).group(1).decode())[1] - 1 + buf.count(shape.cell_tag, at, stop)
+                # calamine stands one column on from that cell (its 1-based column), and one more per cell after
+                self.col = _cell_ref(_REF_AT.match(buf, at).group(1).decode())[1] + buf.count(shape.cell_tag, at, stop)
         return stop
 
     # the bounds
@@ -745,7 +750,7 @@ class _Sheet(_Xml):
     def _count_rows(self, n):
         self.rows += n
         if self.rows > self.limits.rows:
-            raise _too_many_cells(self.limits, self.sheet)
+            raise _position(self.limits, self.rows, 1, self.sheet)
 
     def _place(self, row, col):
         if row > self.limits.rows or col > self.limits.columns:
@@ -789,7 +794,8 @@ def inspect(data: bytes, zf: zipfile.ZipFile, *, template_columns: int, max_rows
     """Check every bound on the parts calamine will read for this import; raise OutOfBounds if one fails.
 
     The sheets calamine will be asked for are found as the reader finds them: our hidden template sheet
-    meta_sheet by name, and the data: the first visible worksheet not named in skip.
+    meta_sheet by name, and the data: the first visible worksheet not named in skip. A workbook without
+    meta_sheet is not one of our templates: nothing more is read (Inspection.sheets is empty).
     """
     limits = SheetLimits.for_item(template_columns, max_rows)
     parts = _Parts(data, zf)
@@ -803,6 +809,27 @@ def inspect(data: bytes, zf: zipfile.ZipFile, *, template_columns: int, max_rows
         raise _corrupt()
     root = target[:target.rfind("/") + 1].removeprefix("/") if "/" in target else ""
 
+    info = parts.find(root + "_rels/workbook.xml.rels")
+    if info is None:
+        raise _corrupt()
+    rels = _scan(parts, info, _WorkbookRels(work), "rels").rels
+    info = parts.find(root + "workbook.xml")
+    if info is None:
+        return Inspection(False, frozenset())
+    book = _scan(parts, info, _Workbook(work), "workbook")
+    sheets = []   # (name, state, part path, type), in the workbook's order
+    for name, state, rid in book.sheets:
+        if rid not in rels:
+            raise _corrupt()
+        target, kind = rels[rid]
+        typ = kind.rsplit("/", 1)[-1]
+        if typ not in ("worksheet", "chartsheet", "dialogsheet"):
+            raise _corrupt()
+        sheets.append((name, state, target[1:] if target.startswith("/") else root + target, typ))
+    if not any(s[0] == meta_sheet for s in sheets):
+        return Inspection(book.date1904, frozenset())   # not our template: the reader refuses it unopened
+
+    # calamine reads these when it opens the workbook, before any sheet
     strings = array("Q")
     info = parts.find(root + "sharedStrings.xml")
     if info is not None:
@@ -814,31 +841,11 @@ def inspect(data: bytes, zf: zipfile.ZipFile, *, template_columns: int, max_rows
     info = parts.find(root + "styles.xml")
     if info is not None:
         _scan(parts, info, _Styles(work), "styles")
-    info = parts.find(root + "_rels/workbook.xml.rels")
-    if info is None:
-        raise _corrupt()
-    rels = _scan(parts, info, _WorkbookRels(work), "rels").rels
-    info = parts.find(root + "workbook.xml")
-    if info is None:
-        return Inspection(False, frozenset())
-    book = _scan(parts, info, _Workbook(work), "workbook")
-
-    sheets = []   # (name, state, part path, type), in the workbook's order
-    for name, state, rid in book.sheets:
-        if rid not in rels:
-            raise _corrupt()
-        target, kind = rels[rid]
-        typ = kind.rsplit("/", 1)[-1]
-        if typ not in ("worksheet", "chartsheet", "dialogsheet"):
-            raise _corrupt()
-        sheets.append((name, state, target[1:] if target.startswith("/") else root + target, typ))
 
     def first_named(name):   # calamine finds a sheet by name: the first one so named
         return next(s for s in sheets if s[0] == name)
 
-    chosen = {}
-    if any(s[0] == meta_sheet for s in sheets):
-        chosen[meta_sheet] = (first_named(meta_sheet), META_LIMITS, "meta")
+    chosen = {meta_sheet: (first_named(meta_sheet), META_LIMITS, "meta")}
     data_sheet = next((s for s in sheets if s[0] not in skip and s[1] == "visible" and s[3] == "worksheet"), None)
     if data_sheet is not None:
         chosen.setdefault(data_sheet[0], (first_named(data_sheet[0]), limits, None))

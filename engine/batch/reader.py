@@ -216,11 +216,15 @@ def _meta(book) -> dict[str, str]:
     return out
 
 
+def _not_our_template(item: ItemDefinition) -> BadFile:
+    return BadFile(f"该文件不是从本系统下载的“{item.title}”模板。请点击“模板下载”，在模板中填写（可把数据复制进去）"
+                   "后再导入")
+
+
 def check_template(book, item: ItemDefinition, catalogue=None, version: int | None = None) -> int:
     """The definition version the file was made for; refuse other items' and outdated templates."""
     if META_SHEET not in book.sheet_names:
-        raise BadFile(f"该文件不是从本系统下载的“{item.title}”模板。请点击“模板下载”，在模板中填写（可把数据复制进去）"
-                      "后再导入")
+        raise _not_our_template(item)
     meta = _meta(book)
     key = meta.get("item")
     if META_MARK not in meta or not key:
@@ -272,6 +276,8 @@ def open_sheet(data: bytes, item: ItemDefinition, *, max_rows: int, max_bytes: i
     path: the same bytes on disk, if they are there (calamine then reads the file instead of a copy).
     """
     inspection = _inspect(data, check_container(data, max_bytes), item, max_rows)
+    if META_SHEET not in inspection.sheets:
+        raise _not_our_template(item)
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(path)) if path is not None else \
             python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -280,8 +286,6 @@ def open_sheet(data: bytes, item: ItemDefinition, *, max_rows: int, max_bytes: i
     except Exception:  # noqa: BLE001 - calamine raises several types for one meaning: unreadable
         raise BadFile(CORRUPT) from None
     try:
-        if META_SHEET in book.sheet_names and META_SHEET not in inspection.sheets:
-            raise BadFile(CORRUPT)
         version = check_template(book, item, catalogue, version)
         sheet = _data_sheet(book, inspection.sheets)
         height = sheet.height

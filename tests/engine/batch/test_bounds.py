@@ -176,6 +176,7 @@ def sheets(draw):
 
 def _verdict(body, fast, chunk, monkeypatch):
     monkeypatch.setattr(bounds._Sheet, "fast", fast)
+    monkeypatch.setattr(bounds._SharedStrings, "fast", fast)
     monkeypatch.setattr(bounds, "CHUNK", chunk)
     try:
         inspect(*_zip(body), **_LIMITS)
@@ -196,7 +197,8 @@ def _calamine_end(body):
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(sheet=sheets())
 def test_whatever_the_bounds_let_through_calamine_reads_within_them(sheet, monkeypatch):
-    body = xlsx(sheet, shared_strings=f'<sst xmlns="{MAIN}"><si><t>共享</t></si></sst>'.encode())
+    body = xlsx(sheet, shared_strings=f'<sst xmlns="{MAIN}"><si><t>共享</t></si><si><r><t>富</t></r><r><t>文本</t></r></si>'
+                                      '<si/></sst>'.encode())
     verdicts = {_verdict(body, fast, chunk, monkeypatch) for fast in (True, False) for chunk in (bounds.CHUNK, 7, 64)}
     assert len(verdicts) == 1, verdicts   # the plain-run path and expat agree, wherever the stream is cut
     if verdicts == {"accepted"}:          # (only then: calamine on a refused sheet may take the process down)
