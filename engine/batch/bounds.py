@@ -42,7 +42,7 @@ META_ROWS, META_COLUMNS = 64, 8
 MAX_DEPTH = 64             # Excel's own parts nest about ten deep
 MAX_TOKEN = 4 << 20        # one tag or text; Excel's longest (a 32767-character cell) is ~128 KB
 MAX_TEXT = 128 << 20       # bytes of the sheets read, and of shared strings once per cell that uses them
-MAX_ELEMENTS = 2_000_000   # elements parsed by expat (not in runs of the plain shape): a second or two of CPU
+MAX_ELEMENTS = 1_500_000   # elements parsed by expat (not in runs of the plain shape): about a second of CPU
 MAX_CELL_FORMATS = 64_000  # Excel's limit on cell formats in a workbook
 PART_LIMITS = {"rels": 1 << 20, "workbook": 8 << 20, "styles": 32 << 20, "strings": 64 << 20}
 CHUNK = 1 << 20
@@ -511,31 +511,40 @@ class _SharedStrings(_Xml):
             raise OutOfBounds(f"文件中的文字条目（共享字符串）超过{self.cap}条，多于模板每次最多能导入的单元格数，已拒绝导入。"
                               + REBUILD)
 
-    def start(self, local, name, attrs):
-        if self.state == 0:
-            if local == "sst":
-                self.state, self.sst_depth = 1, self.depth
-                self.patterns = _si_patterns(name[:len(name) - 3].encode())
-                declared = attrs.get("uniqueCount", "")
-                if declared.isascii() and declared.isdigit():
-                    self._count(int(declared))   # calamine reserves room for this many before reading one
-        elif self.state == 1 and self.string is None and local == "si":
-            self._count(1)
-            self.string, self.current = name, 0
+    # expat's view, element by element outside plain runs (the slow path, so kept short)
+    def _start(self, name, attrs):
+        depth = self.depth = self.depth + 1
+        self.elements += 1
+        if depth > MAX_DEPTH:
+            raise _too_deep()
+        if self.string is not None or self.state == 2:
+            return
+        local = _local(name)
+        if self.state == 1:
+            if local == "si":
+                self._count(1)
+                self.string, self.current = name, 0
+        elif local == "sst":
+            self.state, self.sst_depth = 1, depth
+            self.patterns = _si_patterns(name[:len(name) - 3].encode())
             self.listen(True)
+            declared = attrs.get("uniqueCount", "")
+            if declared.isascii() and declared.isdigit():
+                self._count(int(declared))   # calamine reserves room for this many before reading one
 
     def text(self, data):
-        self.current += len(data.encode("utf-8", "surrogatepass"))
+        if self.string is not None:
+            self.current += len(data.encode("utf-8", "surrogatepass"))
 
-    def end(self, local, name):
+    def _end(self, name):
+        self.depth -= 1
         if self.state != 1:
             return
         if self.string is not None:
             if name == self.string:
                 self.lengths.append(self.current)
                 self.string = None
-                self.listen(False)
-        elif local == "sst":
+        elif _local(name) == "sst":
             self.state = 2
             raise _Stop()
 

@@ -206,6 +206,8 @@ def bombs(item_key: str = "attendance_report", version: int = 1) -> list[tuple[s
         ("shared-strings-many.xlsx", book(_sheet(), shared_strings=_repeat(f'<sst xmlns="{MAIN}">'.encode(),
                                                                            b"<si><t/></si>", 3_000_000, b"</sst>")),
          "文字条目（共享字符串）超过"),
+        ("shared-strings-rich-text-many.xlsx", book(_sheet(), shared_strings=_repeat(
+            f'<sst xmlns="{MAIN}">'.encode(), b"<si><r><rPr><b/></rPr><t>x</t></r></si>", 1_200_000, b"</sst>")), "元素超过150万个"),
         # styles
         ("cell-formats-declared.xlsx", book(_sheet(), styles=(f'<styleSheet xmlns="{MAIN}"><cellXfs count="2000000">'
                                                               '<xf/></cellXfs></styleSheet>').encode()), "单元格格式超过"),
