@@ -7,7 +7,6 @@ part in tests.data.hostile.sheets, with the reason each is refused for; DIR gets
 from __future__ import annotations
 
 import io
-import sys
 import zipfile
 from pathlib import Path
 
@@ -102,11 +101,10 @@ def corpus() -> list[tuple[str, bytes, str]]:
     ]
 
 
-if __name__ == "__main__":
-    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "tests/data/hostile/out")
-    folder.mkdir(parents=True, exist_ok=True)
+def write(folder: Path) -> None:
     from tests.data.hostile.sheets import bombs
-    for name, body, _ in corpus() + bombs():
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, body, *_ in corpus() + bombs():
         safe = name.replace("/", "_").replace("\\", "_").replace("\x00", "_")
         (folder / safe).write_bytes(body)
         print(f"{safe}: {len(body)} bytes")
