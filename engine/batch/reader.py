@@ -1,10 +1,13 @@
 """Reading a filled batch workbook with python-calamine: refuse bad files early, then yield normalised rows.
 
 Every refusal is a BadFile with one Chinese message and its kind (too_large, unsupported: not an
-xlsx, invalid: the wrong content). Cell values come out exactly as engine.validation.normalize would leave
-them, after the Excel-specific conversions: dates (Excel dates, serial numbers or text such as 2025/3/1
-and 2025年3月1日) to YYYY-MM-DD, months to YYYY-MM, whole floats to ints, full-width digits to half-width,
-spaces trimmed, the apostrophe our writer puts before formula-like text removed.
+xlsx, invalid: the wrong content). Before calamine opens a workbook, engine.batch.bounds checks what it
+would make calamine allocate; a workbook without our template sheet is refused unopened. Cell values come
+out exactly as engine.validation.normalize would leave them, after the Excel-specific conversions: dates
+(Excel dates, serial numbers in the workbook's 1900 or 1904 date system, or text such as 2025/3/1 and
+2025年3月1日; text naming no real day says why) to YYYY-MM-DD, months to YYYY-MM (also typed as a number,
+2025.03), whole floats to ints, full-width digits to half-width, spaces trimmed, the apostrophe our writer
+puts before formula-like text removed.
 """
 from __future__ import annotations
 
@@ -377,7 +380,7 @@ def _to_number(s: str, integer: bool):
     return slow(s, integer)
 
 
-EPOCH_1904_SHIFT = 1462   # days from 1900-01-00 (Excel's day 0) to 1904-01-01, the 1904 system's day 0
+EPOCH_1904_SHIFT = 1462   # 1904-01-01, day 0 of the 1904 date system, is day 1462 of the 1900 one
 
 
 def _serial_date(n: int, date1904: bool) -> date | None:
@@ -462,9 +465,13 @@ def converter(f: Field, problems: list | None = None, date1904: bool = False) ->
     fmt = f.format
     label = f.label
 
-    if fmt in (DATE, MONTH):
-        def convert(raw, read=_date_value if fmt == DATE else (lambda raw, s: _month_value(raw, label, s))):
-            v = read(raw, date1904)
+    if fmt == DATE:
+        def convert(raw):
+            v = _date_value(raw, date1904)
+            return _log(problems, v) if v.__class__ is CellProblem else v
+    elif fmt == MONTH:
+        def convert(raw):
+            v = _month_value(raw, label, date1904)
             return _log(problems, v) if v.__class__ is CellProblem else v
     elif spec_type in ("integer", "number"):
         integer = spec_type == "integer"
