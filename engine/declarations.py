@@ -12,6 +12,7 @@
   of that case (engine/cases/standing.py), announced with `change.message`.
 - `notify`: which events of the item (its workflow's triggers, and the item events below) reach whom on
   which channel (engine/notices reads it; the workflow's transitions may say the same for every item).
+- `batch.max_rows`: how many rows one file of a batch item may have, when fewer than the site allows.
 
 The slot tables below are the vocabulary. `problems` is the loader's check of the declarations (a slot
 that does not exist, a field that does not exist or does not fit the slot, a required slot left out, a
@@ -339,3 +340,11 @@ def problems(items: dict[str, dict], workflows: dict[str, dict],
                         out.append((name, f"{path}/{i}/rule",
                                     f"规则“{spec['rule']}”需要一个担任角色“{role}”的事项（role.as）"))
     return out
+
+
+def max_rows(item, site_limit: int) -> int:
+    """Rows one import of a batch item may have: the site's limit, or the item's own `batch.max_rows` if lower.
+
+    It bounds what the reader lets the parser allocate (engine.batch.bounds) and is what the template says."""
+    own = (item.batch or {}).get("max_rows")
+    return min(site_limit, own) if own else site_limit

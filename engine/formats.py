@@ -418,11 +418,8 @@ def check_date(v) -> str | None:
     m = _DATE_RE.match(v)
     if not m:
         return "应为“年-月-日”格式，如2025-03-01"
-    try:
-        date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    except ValueError:
-        return f"“{v}”不是有效日期，请核对月份和日"
-    return None
+    why = _why_not_a_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    return f"{v}不是有效日期（{why}）" if why else None
 
 
 def check_bank_account(v) -> str | None:
@@ -549,6 +546,38 @@ def parse_date_text(v) -> date | None:
                 return date(int(m.group(1)), int(m.group(3)), int(m.group(4)))
             except ValueError:
                 return None
+    return None
+
+
+def _why_not_a_date(year: int, month: int, day: int) -> str | None:
+    """What is wrong with a year, month and day that make no date ("2月没有30日"), or None."""
+    if not 1 <= month <= 12:
+        return "月份应在1至12之间"
+    if year < 1:
+        return "年份不正确"
+    if day < 1:
+        return "日应从1日起"
+    last = calendar.monthrange(year, month)[1]
+    if day <= last:
+        return None
+    if month == 2 and day == 29:
+        return f"{year}年不是闰年，2月没有29日"
+    return f"{month}月没有{day}日"
+
+
+def date_text_problem(v) -> str | None:
+    """For text written as a date but naming no real day ("2025/2/30"): why, as a sentence; else None.
+
+    Lets a reader say "2025/2/30不是有效日期（2月没有30日）" rather than that the format is wrong."""
+    s = _as_text(v)
+    if not s:
+        return None
+    s = _ANY_SPACE_RE.sub("", _TIME_SUFFIX_RE.sub("", s))
+    for pattern in _DATE_PATTERNS:
+        m = pattern.match(s)
+        if m:
+            why = _why_not_a_date(int(m.group(1)), int(m.group(3)), int(m.group(4)))
+            return f"{s}不是有效日期（{why}）" if why else None
     return None
 
 

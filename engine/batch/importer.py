@@ -19,7 +19,7 @@ from functools import lru_cache
 
 import fastjsonschema
 
-from engine import clock, formats
+from engine import clock, declarations, formats
 from engine.batch.columns import as_predicate, column_checks, suspect_rows
 from engine.batch.gc_pause import cycle_collector_paused
 from engine.batch.reader import (
@@ -161,7 +161,7 @@ def check_sheet(item: ItemDefinition, sheet: Sheet, ctx: RuleContext) -> CheckRe
     keys: list = [None] * width
     for c in columns:
         if c.field is not None:
-            funcs[c.index] = column_converter(c.field, logged)
+            funcs[c.index] = column_converter(c.field, logged, date1904=sheet.date1904)
             keys[c.index] = c.field.key
     plain = None not in keys
 
@@ -307,6 +307,7 @@ def import_workbook(session, catalogue: Catalogue, item: ItemDefinition, account
     if blocked:
         raise ImportRefused(blocked, "forbidden")
     today = today or clock.today()
+    max_rows = declarations.max_rows(item, max_rows)
     max_bytes = int(max_mb * 1024 * 1024)
     if len(data) > max_bytes:
         raise ImportRefused(BadFile.too_large(len(data), max_bytes).message, "too_large")

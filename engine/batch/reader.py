@@ -1,10 +1,13 @@
 """Reading a filled batch workbook with python-calamine: refuse bad files early, then yield normalised rows.
 
 Every refusal is a BadFile with one Chinese message and its kind (too_large, unsupported: not an
-xlsx, invalid: the wrong content). Cell values come out exactly as engine.validation.normalize would leave
-them, after the Excel-specific conversions: dates (Excel dates, serial numbers or text such as 2025/3/1
-and 2025年3月1日) to YYYY-MM-DD, months to YYYY-MM, whole floats to ints, full-width digits to half-width,
-spaces trimmed, the apostrophe our writer puts before formula-like text removed.
+xlsx, invalid: the wrong content). Before calamine opens a workbook, engine.batch.bounds checks what it
+would make calamine allocate; a workbook without our template sheet is refused unopened. Cell values come
+out exactly as engine.validation.normalize would leave them, after the Excel-specific conversions: dates
+(Excel dates, serial numbers in the workbook's 1900 or 1904 date system, or text such as 2025/3/1 and
+2025年3月1日; text naming no real day says why) to YYYY-MM-DD, months to YYYY-MM (also typed as a number,
+2025.03), whole floats to ints, full-width digits to half-width, spaces trimmed, the apostrophe our writer
+puts before formula-like text removed.
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from typing import Callable, Iterator, Sequence
 import python_calamine
 
 from engine import formats
+from engine.batch.bounds import CORRUPT, Inspection, OutOfBounds, inspect
 from engine.batch.template import GUIDE_SHEET, LISTS_SHEET, META_MARK, META_SHEET
 from engine.definitions.model import Field, ItemDefinition
 from engine.errors import EngineError
@@ -71,6 +75,7 @@ class Sheet:
     version: int
     columns: list[HeaderColumn]
     header_row: int
+    date1904: bool                           # serial numbers count days from 1904-01-01 (see converter)
     _rows: Iterator = field(repr=False)      # calamine's rows after those already read
     _book: object = field(repr=False)
     _next_number: int = 0                    # the Excel row number of the next raw row
@@ -134,7 +139,7 @@ def check_container(data: bytes, max_bytes: int) -> zipfile.ZipFile:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
     except (zipfile.BadZipFile, ValueError, OSError):
-        raise BadFile("文件已损坏，无法作为Excel工作簿打开。请在Excel中重新保存为.xlsx后再导入", "invalid") from None
+        raise BadFile(CORRUPT, "invalid") from None
     limit = max(MIN_UNCOMPRESSED_LIMIT, 8 * max_bytes)
     total = sum(i.file_size for i in infos)
     # Declared sizes bound what the decompressor will produce; calamine and zipfile stop at them.
@@ -214,11 +219,15 @@ def _meta(book) -> dict[str, str]:
     return out
 
 
+def _not_our_template(item: ItemDefinition) -> BadFile:
+    return BadFile(f"该文件不是从本系统下载的“{item.title}”模板。请点击“模板下载”，在模板中填写（可把数据复制进去）"
+                   "后再导入")
+
+
 def check_template(book, item: ItemDefinition, catalogue=None, version: int | None = None) -> int:
     """The definition version the file was made for; refuse other items' and outdated templates."""
     if META_SHEET not in book.sheet_names:
-        raise BadFile(f"该文件不是从本系统下载的“{item.title}”模板。请点击“模板下载”，在模板中填写（可把数据复制进去）"
-                      "后再导入")
+        raise _not_our_template(item)
     meta = _meta(book)
     key = meta.get("item")
     if META_MARK not in meta or not key:
@@ -238,13 +247,28 @@ def check_template(book, item: ItemDefinition, catalogue=None, version: int | No
     return found
 
 
-def _data_sheet(book):
-    skip = {META_SHEET, LISTS_SHEET, GUIDE_SHEET}
+SKIPPED_SHEETS = (META_SHEET, LISTS_SHEET, GUIDE_SHEET)
+
+
+def _data_sheet(book, vetted: frozenset[str]):
     for meta in book.sheets_metadata:
-        if meta.name not in skip and meta.visible == python_calamine.SheetVisibleEnum.Visible \
+        if meta.name not in SKIPPED_SHEETS and meta.visible == python_calamine.SheetVisibleEnum.Visible \
                 and meta.typ == python_calamine.SheetTypeEnum.WorkSheet:
+            if meta.name not in vetted:  # never parse a sheet whose bounds were not checked
+                raise BadFile(CORRUPT)
             return book.get_sheet_by_name(meta.name)
     raise BadFile("工作簿中没有可导入的工作表，请使用本页下载的模板填写")
+
+
+def _inspect(data: bytes, zf, item: ItemDefinition, max_rows: int) -> Inspection:
+    """engine.batch.bounds' checks, its refusals as BadFile."""
+    try:
+        return inspect(data, zf, template_columns=len(item.fields), max_rows=max_rows, meta_sheet=META_SHEET,
+                       skip=SKIPPED_SHEETS)
+    except OutOfBounds as e:
+        if e.sheet == "meta":
+            raise BadFile(f"模板的隐藏信息已损坏，请重新下载“{item.title}”模板后填写", e.kind) from None
+        raise BadFile(e.message, e.kind) from None
 
 
 def open_sheet(data: bytes, item: ItemDefinition, *, max_rows: int, max_bytes: int, catalogue=None,
@@ -254,17 +278,19 @@ def open_sheet(data: bytes, item: ItemDefinition, *, max_rows: int, max_bytes: i
     version: the definition version the file must have been made for (default: the item's current one).
     path: the same bytes on disk, if they are there (calamine then reads the file instead of a copy).
     """
-    check_container(data, max_bytes)
+    inspection = _inspect(data, check_container(data, max_bytes), item, max_rows)
+    if META_SHEET not in inspection.sheets:
+        raise _not_our_template(item)
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(path)) if path is not None else \
             python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except python_calamine.PasswordError:
         raise BadFile("文件设置了密码，系统无法读取。请取消密码后保存，再重新导入", "unsupported") from None
     except Exception:  # noqa: BLE001 - calamine raises several types for one meaning: unreadable
-        raise BadFile("文件已损坏，无法作为Excel工作簿打开。请在Excel中重新保存为.xlsx后再导入") from None
+        raise BadFile(CORRUPT) from None
     try:
         version = check_template(book, item, catalogue, version)
-        sheet = _data_sheet(book)
+        sheet = _data_sheet(book, inspection.sheets)
         height = sheet.height
         if height == 0:
             raise BadFile(f"工作表“{sheet.name}”是空的，连表头也没有。请使用本页下载的模板，从第2行起填写数据后再导入")
@@ -288,7 +314,7 @@ def open_sheet(data: bytes, item: ItemDefinition, *, max_rows: int, max_bytes: i
                 break
         if first is None:
             raise BadFile(HEADER_ONLY)
-        return Sheet(item.key, version, columns, header_row, rows, book, number, [first])
+        return Sheet(item.key, version, columns, header_row, inspection.date1904, rows, book, number, [first])
     except BadFile:
         book.close()
         raise
@@ -354,8 +380,20 @@ def _to_number(s: str, integer: bool):
     return slow(s, integer)
 
 
-def _date_value(raw):
-    """A date column: Excel dates, serial numbers, YYYYMMDD and the usual text forms to YYYY-MM-DD."""
+EPOCH_1904_SHIFT = 1462   # 1904-01-01, day 0 of the 1904 date system, is day 1462 of the 1900 one
+
+
+def _serial_date(n: int, date1904: bool) -> date | None:
+    """An Excel serial number as a date, in the workbook's date system, if it falls in 1950..2100."""
+    if date1904:
+        n += EPOCH_1904_SHIFT
+    return EXCEL_EPOCH + timedelta(days=n) if SERIAL_RANGE[0] <= n <= SERIAL_RANGE[1] else None
+
+
+def _date_value(raw, date1904: bool = False):
+    """A date column: Excel dates, serial numbers, YYYYMMDD and the usual text forms to YYYY-MM-DD.
+
+    Text written as a date that names no real day becomes a CellProblem saying why (2月没有30日)."""
     if isinstance(raw, datetime):
         return raw.date().isoformat()
     if isinstance(raw, date):
@@ -363,49 +401,78 @@ def _date_value(raw):
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         if float(raw).is_integer():
             n = int(raw)
-            if SERIAL_RANGE[0] <= n <= SERIAL_RANGE[1]:
-                return (EXCEL_EPOCH + timedelta(days=n)).isoformat()
-            d = formats.parse_date_text(n)
-            return d.isoformat() if d else str(n)
+            d = _serial_date(n, date1904) or formats.parse_date_text(n)
+            if d:
+                return d.isoformat()
+            problem = formats.date_text_problem(n)
+            return CellProblem(problem, str(n)) if problem else str(n)
         return str(raw)
     if isinstance(raw, str):
         text = _text(_unquote(raw))
         d = formats.parse_date_text(text)
-        return d.isoformat() if d else text
+        if d:
+            return d.isoformat()
+        problem = formats.date_text_problem(text)
+        return CellProblem(problem, text) if problem else text
     return str(raw)
 
 
-def _month_value(raw):
+_NUMBER_MONTH = re.compile(r"(\d{4})\.(\d{1,2})")
+
+
+def _number_month(raw: float, label: str):
+    """A month typed as a number, 2025.03: Excel keeps the float, so 2025.10 arrives as 2025.1.
+
+    2025.1 could be January or October: refused, with both readings. 2025.2 .. 2025.9 can only be
+    February .. September (2025.20 and up are no month), 2025.01 .. 2025.12 are what they say."""
+    m = _NUMBER_MONTH.fullmatch(repr(raw))
+    if m is None or not 1900 <= int(m.group(1)) <= 2100:
+        return str(raw)
+    year, digits = m.group(1), m.group(2)
+    if digits == "1":
+        return CellProblem(f"{label}“{year}.1”既可能是{year}年1月，也可能是{year}年10月（在数字格式的单元格中输入{year}.10，"
+                           f"Excel会存成{year}.1）。请改为{year}-01或{year}-10后重新导入", str(raw))
+    month = int(digits)
+    if not 1 <= month <= 12:
+        return CellProblem(f"{label}“{year}.{digits}”不是有效月份，月份应在1至12之间，如{year}-03", str(raw))
+    return f"{year}-{month:02d}"
+
+
+def _month_value(raw, label: str = "月份", date1904: bool = False):
     if isinstance(raw, (date, datetime)):
         return f"{raw.year:04d}-{raw.month:02d}"
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         if float(raw).is_integer():
             n = int(raw)
-            if SERIAL_RANGE[0] <= n <= SERIAL_RANGE[1]:
-                d = EXCEL_EPOCH + timedelta(days=n)
+            d = _serial_date(n, date1904)
+            if d:
                 return f"{d.year:04d}-{d.month:02d}"
             return formats.parse_month_text(n) or str(n)
-        return str(raw)
+        return _number_month(float(raw), label)
     if isinstance(raw, str):
         text = _text(_unquote(raw))
         return formats.parse_month_text(text) or text
     return str(raw)
 
 
-def converter(f: Field, problems: list | None = None) -> Callable:
+def converter(f: Field, problems: list | None = None, date1904: bool = False) -> Callable:
     """fn(raw calamine value) -> normalised value, None for "not filled", or a CellProblem.
 
     problems: if given, every CellProblem made is also appended to it, so a caller can notice one
-    without looking at every value.
+    without looking at every value. date1904: the workbook counts serial numbers from 1904-01-01.
     """
     spec_type = f.type
     fmt = f.format
     label = f.label
 
     if fmt == DATE:
-        convert = _date_value
+        def convert(raw):
+            v = _date_value(raw, date1904)
+            return _log(problems, v) if v.__class__ is CellProblem else v
     elif fmt == MONTH:
-        convert = _month_value
+        def convert(raw):
+            v = _month_value(raw, label, date1904)
+            return _log(problems, v) if v.__class__ is CellProblem else v
     elif spec_type in ("integer", "number"):
         integer = spec_type == "integer"
 
@@ -453,12 +520,13 @@ def converter(f: Field, problems: list | None = None) -> Callable:
     return _column(convert, memo=fmt not in _UNIQUE_FORMATS)
 
 
-def column_converter(f: Field, problems: list | None = None, cap: int = 50_000) -> Callable[[Sequence], list]:
+def column_converter(f: Field, problems: list | None = None, cap: int = 50_000,
+                     date1904: bool = False) -> Callable[[Sequence], list]:
     """fn(raw values of one column) -> their converted values, as converter(f) gives them one by one.
 
     Most columns repeat a few values: each distinct one is converted once and the column is mapped in C.
     """
-    conv = converter(f, problems)
+    conv = converter(f, problems, date1904)
     if f.format in _UNIQUE_FORMATS:
         return lambda values: list(map(conv, values))
     known: dict = {"": None, None: None}

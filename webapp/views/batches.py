@@ -8,6 +8,7 @@ from pyramid.renderers import render_to_response
 from pyramid.response import Response
 from pyramid.view import view_config
 
+from engine import declarations
 from engine.batch import page, records
 from engine.batch.importer import ImportRefused, ImportResult, import_workbook
 from engine.batch.template import unit_template
@@ -21,9 +22,10 @@ SHOWN_ERRORS = 200
 UPLOAD_SLACK = 64 * 1024
 
 
-def limits(request) -> tuple[int, float]:
+def limits(request, item) -> tuple[int, float]:
     settings = request.registry.settings
-    return int(settings.get("jianxi.import_max_rows", 100_000)), float(settings.get("jianxi.import_max_mb", 20))
+    return (declarations.max_rows(item, int(settings.get("jianxi.import_max_rows", 100_000))),
+            float(settings.get("jianxi.import_max_mb", 20)))
 
 
 def _batch_item(context):
@@ -38,13 +40,13 @@ def _stem(record) -> str:
 
 
 def _template(request, item) -> Response:
-    max_rows, max_mb = limits(request)
+    max_rows, max_mb = limits(request, item)
     body = unit_template(request.dbsession, item, request.account.unit_id, max_rows=max_rows, max_mb=max_mb)
     return xlsx_download(body, f"{item.title}-模板-第{item.version}版.xlsx", f"{item.key}-template.xlsx")
 
 
-def _upload(request) -> tuple[str, bytes]:
-    max_rows, max_mb = limits(request)
+def _upload(request, item) -> tuple[str, bytes]:
+    max_rows, max_mb = limits(request, item)
     max_bytes = int(max_mb * 1024 * 1024)
     if request.content_length and request.content_length > max_bytes + UPLOAD_SLACK:
         raise ImportRefused(f"文件超过{max_mb:g}MB的限制，请分成多个文件分别导入", "too_large")
@@ -57,8 +59,8 @@ def _upload(request) -> tuple[str, bytes]:
 
 def run_import(request, item) -> ImportResult:
     """Shared by the page and the API: the engine does the work in this request's transaction."""
-    max_rows, max_mb = limits(request)
-    filename, data = _upload(request)
+    max_rows, max_mb = limits(request, item)
+    filename, data = _upload(request, item)
     store = storage(request)
     result = import_workbook(request.dbsession, request.registry["catalogue"], item, request.account, data, filename,
                              storage=store, max_rows=max_rows, max_mb=max_mb)
@@ -70,7 +72,7 @@ def run_import(request, item) -> ImportResult:
 
 def render_page(request, item, *, status: int = 200, file_error: str | None = None,
                 result: ImportResult | None = None):
-    max_rows, max_mb = limits(request)
+    max_rows, max_mb = limits(request, item)
     shown = page.item_page(request.dbsession, request.registry["catalogue"], item, request.account,
                            imported=request.GET.get("imported"))
     errors = result.errors if result is not None else []

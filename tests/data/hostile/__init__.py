@@ -1,11 +1,12 @@
 """Hostile files, generated (never committed): `python -m tests.data.hostile DIR` writes them to DIR.
 
 Each entry: (file name, bytes, where it is aimed: "import" for the Excel import, "attachment" for an upload slot).
+The workbooks that used to exhaust a process (far cells, shared-string bombs, zip tricks, ...) are built part by
+part in tests.data.hostile.sheets, with the reason each is refused for; DIR gets them too.
 """
 from __future__ import annotations
 
 import io
-import sys
 import zipfile
 from pathlib import Path
 
@@ -119,10 +120,10 @@ def corpus() -> list[tuple[str, bytes, str]]:
     ]
 
 
-if __name__ == "__main__":
-    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "tests/data/hostile/out")
+def write(folder: Path) -> None:
+    from tests.data.hostile.sheets import bombs
     folder.mkdir(parents=True, exist_ok=True)
-    for name, body, _ in corpus():
+    for name, body, *_ in corpus() + bombs():
         safe = name.replace("/", "_").replace("\\", "_").replace("\x00", "_")
         (folder / safe).write_bytes(body)
         print(f"{safe}: {len(body)} bytes")

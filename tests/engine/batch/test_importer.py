@@ -245,3 +245,15 @@ def test_who_may_import(dbsession, catalogue, storage):
     assert e.value.kind == "forbidden"
     assert counts(dbsession) == (0, 0)
     assert dbsession.scalar(select(func.count()).select_from(BatchImport)) == 0
+
+
+def test_an_items_own_row_limit_lowers_the_sites(dbsession, catalogue, storage, unit):
+    """batch.max_rows: fewer rows than the site allows, for this item only; the bounds and the message follow it."""
+    from engine.definitions.model import ItemDefinition
+    base = catalogue.item("match_report")
+    item = ItemDefinition({**base.raw, "batch": {**base.batch, "max_rows": 2}})
+    data = filled_workbook(item, _rows(3))
+    with pytest.raises(ImportRefused) as e:
+        import_workbook(dbsession, catalogue, item, unit["account"], data, "上报.xlsx", storage=storage, today=TODAY)
+    assert e.value.kind == "too_large" and "超过每次最多导入2行的限制" in e.value.message
+    assert run(dbsession, catalogue, storage, unit["account"], "match_report", _rows(3)).ok   # the item as defined

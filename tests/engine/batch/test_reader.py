@@ -51,7 +51,6 @@ def test_excel_values_come_out_as_the_web_form_would_have_them(match):
     ("2025-3-1", "2025-03-01"),
     ("2025.03.01", "2025-03-01"),
     ("２０２５年３月１日", "2025-03-01"),
-    ("2025-02-30", "2025-02-30"),       # not a date: left for the format check to explain
     (3.0, "3"),                         # too small to be a plausible serial date
     ("", None),
 ])
@@ -65,6 +64,85 @@ def test_date_cells(match, raw, expected):
 ])
 def test_month_cells(catalogue, raw, expected):
     assert converter(catalogue.item("attendance_report").field_map["month"])(raw) == expected
+
+
+@pytest.mark.parametrize("raw, expected", [
+    (2025.03, "2025-03"), (2025.12, "2025-12"), (2025.11, "2025-11"), (2025.09, "2025-09"),
+    (2025.2, "2025-02"),    # 2025.20 is no month: only February
+    (2025.9, "2025-09"),
+])
+def test_a_month_typed_as_a_number_is_read_as_that_month(catalogue, raw, expected):
+    problems = []
+    assert converter(catalogue.item("attendance_report").field_map["month"], problems)(raw) == expected
+    assert problems == []
+
+
+def test_a_month_typed_as_2025_point_1_could_be_january_or_october_and_is_refused(catalogue):
+    """Excel keeps 2025.10 typed in a number cell as the float 2025.1: the same as 2025.1 for January."""
+    problems = []
+    value = converter(catalogue.item("attendance_report").field_map["month"], problems)(2025.1)
+    assert isinstance(value, CellProblem) and problems == [value]
+    assert value.message == ("考勤月份“2025.1”既可能是2025年1月，也可能是2025年10月（在数字格式的单元格中输入2025.10，Excel会存成"
+                             "2025.1）。请改为2025-01或2025-10后重新导入")
+    other = converter(catalogue.item("attendance_report").field_map["month"])(2025.13)
+    assert isinstance(other, CellProblem) and other.message == "考勤月份“2025.13”不是有效月份，月份应在1至12之间，如2025-03"
+    assert converter(catalogue.item("attendance_report").field_map["month"])(2025.123) == "2025.123"  # no month at all
+
+
+@pytest.mark.parametrize("text, why", [
+    ("2025/2/30", "2025/2/30不是有效日期（2月没有30日）"),
+    ("2025-02-30", "2025-02-30不是有效日期（2月没有30日）"),
+    ("2025年4月31日", "2025年4月31日不是有效日期（4月没有31日）"),
+    ("2025/2/29", "2025/2/29不是有效日期（2025年不是闰年，2月没有29日）"),
+    ("2025/13/1", "2025/13/1不是有效日期（月份应在1至12之间）"),
+    (20250230.0, "20250230不是有效日期（2月没有30日）"),
+])
+def test_a_date_that_does_not_exist_says_why(match, text, why):
+    problems = []
+    value = converter(match.field_map["start_date"], problems)(text)
+    assert isinstance(value, CellProblem) and value.message == why and problems == [value]
+    assert converter(match.field_map["start_date"])("2024/2/29") == "2024-02-29"   # a leap year
+
+
+def test_an_impossible_date_is_reported_at_its_row_with_the_reason(match, catalogue):
+    from engine.batch.importer import check_sheet
+    from engine.rules import RuleContext
+    row = ["张三", f.new_id_number(), "13812345678", "本科", "山西大学", "会计学", "2026/6/30", "离校2年内未就业高校毕业生",
+           "软件开发见习生", "2026/2/30", "2026/8/31", 2600, "PICC-1"]
+    sheet = open_sheet(wbs.raw_workbook(wbs.headers(match), [row]), match, max_rows=10, max_bytes=MB)
+    result = check_sheet(match, sheet, RuleContext(today=date(2026, 11, 28), catalogue=catalogue))
+    assert [(e.row, e.column, e.value, e.message) for e in result.errors if e.field == "start_date"] == [
+        (2, "协议开始日期", "2026/2/30", "2026/2/30不是有效日期（2月没有30日）")]
+
+
+def _with_date_system(item, cells: str, date1904: bool) -> bytes:
+    from tests.data.hostile.sheets import header_row, sheet_xml, xlsx
+    styles = (b'<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><cellXfs count="2"><xf/>'
+              b'<xf numFmtId="14"/></cellXfs></styleSheet>')
+    return xlsx(sheet_xml(header_row(wbs.headers(item)) + f'<row r="2">{cells}</row>'), item_key=item.key,
+                styles=styles, workbook_pr='<workbookPr date1904="1"/>' if date1904 else "")
+
+
+@pytest.mark.parametrize("date1904, expected", [(False, "2025-03-01"), (True, "2029-03-02")])
+def test_bare_serial_dates_follow_the_workbooks_date_system(match, catalogue, date1904, expected):
+    """45717 is 2025-03-01 counted from 1900, and 2029-03-02 counted from 1904 (Excel for Mac's old default).
+
+    calamine converts a cell formatted as a date itself; a bare number in a General cell is ours to read."""
+    item = match
+    cells = '<c r="J2"><v>45717</v></c><c r="K2" s="1"><v>45717</v></c>'
+    sheet = open_sheet(_with_date_system(item, cells, date1904), item, max_rows=10, max_bytes=MB, catalogue=catalogue)
+    try:
+        assert sheet.date1904 is date1904
+        [(n, raw)] = list(sheet.rows())
+        start, end = (converter(item.field_map[k], date1904=sheet.date1904) for k in ("start_date", "end_date"))
+        assert (start(raw[9]), end(raw[10])) == (expected, expected)   # the bare serial and the date cell agree
+    finally:
+        sheet.close()
+
+
+def test_a_month_serial_follows_the_date_system_too(catalogue):
+    month = catalogue.item("attendance_report").field_map["month"]
+    assert (converter(month)(45717), converter(month, date1904=True)(45717)) == ("2025-03", "2029-03")
 
 
 def test_an_id_number_excel_turned_into_a_number_is_refused_with_the_reason(match):
