@@ -94,7 +94,7 @@ class Sheet:
             yield pending
         raw_rows, number = self._rows, self._next_number
         while raw := list(islice(raw_rows, size)):
-            chunk = [(n, row) for n, row in enumerate(raw, number) if row.count("") != len(row)]
+            chunk = [(n, row) for n, row in enumerate(raw, number) if row.count("") != len(row) and has_value(row)]
             number += len(raw)
             if chunk:
                 yield chunk
@@ -109,6 +109,12 @@ class Sheet:
 
 
 # ---- the file as a whole ---------------------------------------------------
+
+def has_value(row) -> bool:
+    """A row with something in it: a cell of spaces (Excel keeps them, xml:space="preserve") is empty, as it
+    is once trimmed. Only asked of rows with a non-empty cell, so a sheet of empty rows costs no call."""
+    return any(type(v) is not str or not v.isspace() for v in row if v != "")
+
 
 def _mb(n: int) -> str:
     return f"{n / 1024 / 1024:.1f}MB" if n >= 1024 * 1024 else f"{n / 1024:.0f}KB"
@@ -309,7 +315,7 @@ def open_sheet(data: bytes, item: ItemDefinition, *, max_rows: int, max_bytes: i
         number, first = header_row + 1, None
         for row in rows:  # up to the first row with a value: a sheet with none has only its header
             number += 1
-            if row.count("") != len(row):
+            if row.count("") != len(row) and has_value(row):
                 first = (number - 1, row)
                 break
         if first is None:

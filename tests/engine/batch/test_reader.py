@@ -274,11 +274,8 @@ def test_empty_sheet(match):
     assert "是空的，连表头也没有" in e.value.message
 
 
-# A cell of spaces now reaches calamine as Excel writes it (xml:space="preserve": openpyxl does so when lxml is
-# installed, which pikepdf brings), and the reader counts a row of spaces as data instead of trimming first.
-# The fix belongs in engine/batch/reader.py (Sheet.chunks and open_sheet test `row.count("")`); strict, so
-# this mark fails, and goes, once it is fixed.
-@pytest.mark.xfail(strict=True, reason="engine/batch/reader.py takes a row of spaces for data")
+# A cell of spaces reaches calamine as Excel writes it (xml:space="preserve"; openpyxl does so with lxml):
+# a row of them is no data.
 def test_header_only(match):
     with pytest.raises(BadFile) as e:
         open_sheet(wbs.raw_workbook(wbs.headers(match), [[], [None, "  "]]), match, max_rows=10, max_bytes=MB)
