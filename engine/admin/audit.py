@@ -21,11 +21,12 @@ ACTION_LABELS = {
     "login": "登录", "login_failed": "登录失败", "logout": "退出",
     "account_create": "创建账号", "account_disable": "停用账号", "account_enable": "启用账号",
     "password_reset": "重置密码", "jurisdiction_change": "修改管辖范围",
+    "calendar_set": "设置工作日历", "calendar_remove": "删除工作日历设置",
     "transition": "流程操作",
 }
 AUDIT_KINDS = {"login": ("login", "login_failed", "logout"),
                "admin": ("account_create", "account_disable", "account_enable", "password_reset",
-                         "jurisdiction_change")}
+                         "jurisdiction_change", "calendar_set", "calendar_remove")}
 AUDIT_PER_PAGE = 50
 RECENT = 10   # the newest entries a summary shows (系统管理 home, an account's page)
 AUDIT_COUNT_CAP = 10_000
@@ -165,6 +166,10 @@ def _describe(row, catalogue: Catalogue | None) -> tuple[str, str]:
         parts.append(f"管辖范围：{regions.label(d['jurisdiction']) or d['jurisdiction']}")
     if "from" in d or "to" in d:
         parts.append(f"管辖范围：{regions.label(d.get('from')) or '无'} → {regions.label(d.get('to')) or d.get('to')}")
+    if "workday" in d:
+        ruling = ("上班" if d["workday"] else "放假") + (f"（{d['note']}）" if d.get("note") else "")
+        parts.append(("原为" if row.action == "calendar_remove" else "") + ruling
+                     + (f"，共{len(d['days'])}天" if len(d.get("days") or ()) > 1 else ""))
     if d.get("via") == "console":
         parts.append("通过命令行")
     return ACTION_LABELS.get(row.action, row.action), "；".join(parts)
