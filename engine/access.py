@@ -7,6 +7,9 @@
   an object check (one case, one position); both read the jurisdiction's level from the region table.
 - The draft rule: a case that was never submitted (no submitted_at: it has never left its workflow's
   initial state) is its owner's alone; no reviewer or administrator ever sees it.
+- Supervision (超期督办): a reviewer of the province or of a city also oversees the jurisdictions below
+  theirs: the province every city's and county's cases, a city its counties'. They see those cases (the
+  jurisdiction rule already lets them); whether they may act on one is the workflow's word, as always.
 - Claims: a case claimed by one reviewer cannot be acted on by another until the claim is released or
   lapses. This is honoured on every path (page, bulk, JSON API), because every reviewer's action goes
   through `check_may_act`.
@@ -80,6 +83,21 @@ def jurisdiction_clause(jurisdiction: str | None, city_column=Case.city_code, co
 
 def is_reviewer(account: Account | None) -> bool:
     return account is not None and account.role == "reviewer" and account.active
+
+
+def supervises(account: Account | None) -> bool:
+    """Whether this reviewer oversees jurisdictions below their own (a province or a city reviewer)."""
+    return is_reviewer(account) and level_of(account.jurisdiction) in (PROVINCE, CITY)
+
+
+def below_clause(level: str | None):
+    """Cases located below a jurisdiction of this level, as a SQL condition to add to the jurisdiction clause:
+    for the province, cases located in a city; for a city, cases located in one of its counties."""
+    if level == PROVINCE:
+        return Case.city_code.is_not(None)
+    if level == CITY:
+        return Case.county_code.is_not(None)
+    return false()
 
 
 # ---- owners and drafts -----------------------------------------------------------
