@@ -43,10 +43,10 @@ def warning_days(value) -> int:
     """The ini's jianxi.deadline_warning_days: a whole number of working days, 0 or more."""
     if value is None or str(value).strip() == "":
         return WARNING_DAYS
-    days = int(str(value).strip())
-    if days < 0:
-        raise ValueError("jianxi.deadline_warning_days must not be negative")
-    return days
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()) or int(text) > 365:
+        raise ValueError(f"jianxi.deadline_warning_days 须为0至365之间的整数（工作日），现为“{text}”")
+    return int(text)
 
 
 # ---- starting and stopping clocks ---------------------------------------------

@@ -47,6 +47,16 @@ def covered(year: int) -> bool:
     return True
 
 
+PACKAGE = f"chinese-calendar {chinese_calendar.__version__}"
+
+
+@lru_cache(maxsize=1)
+def coverage() -> tuple[int, int]:
+    """The first and last year the pinned package knows."""
+    years = [y for y in range(1990, 2100) if covered(y)]
+    return years[0], years[-1]
+
+
 def _holiday_note(name: str | None, workday: bool) -> str | None:
     if name is None:
         return None

@@ -169,3 +169,5 @@ def test_the_warning_days_setting_is_read_strictly():
         deadlines.warning_days("-1")
     with pytest.raises(ValueError):
         deadlines.warning_days("两天")
+    with pytest.raises(ValueError, match="须为0至365之间的整数"):
+        deadlines.warning_days("2.5")
