@@ -73,7 +73,7 @@ def follow(session, case: Case, workflow, source: str, today: date) -> None:
         case.deadline_on = None
 
 
-def start_missing(session, catalogue, limit_rows: int = 10_000) -> int:
+def start_missing(session, catalogue, chunk: int = 1_000) -> int:
     """Start the clocks of cases that wait in a timed state without one (cases already waiting when the time
     limits came in: migration 0007, or a limit added to a workflow later), counted from the day they were
     submitted. Returns how many were started."""
@@ -82,15 +82,16 @@ def start_missing(session, catalogue, limit_rows: int = 10_000) -> int:
     for wf in catalogue.workflows.values():
         for state in wf.state_names:
             limit = wf.time_limit(state)
-            if not limit:
-                continue
-            cases = session.scalars(select(Case).where(
-                Case.workflow_key == wf.key, Case.state == state, Case.clock.is_(None),
-                Case.submitted_at.is_not(None)).limit(limit_rows))
-            for case in cases:
-                start_clock(case, cal, clock.to_beijing(case.submitted_at).date(), limit)
-                started += 1
-    session.flush()
+            while limit:
+                cases = session.scalars(select(Case).where(
+                    Case.workflow_key == wf.key, Case.state == state, Case.clock.is_(None),
+                    Case.submitted_at.is_not(None)).order_by(Case.id).limit(chunk)).all()
+                for case in cases:
+                    start_clock(case, cal, clock.to_beijing(case.submitted_at).date(), limit)
+                session.flush()
+                started += len(cases)
+                if len(cases) < chunk:
+                    break
     return started
 
 
@@ -132,10 +133,10 @@ class Countdown:
         return self.calendar.add_workdays(self.today, self.warning_days + 1)
 
     def status(self, deadline_on: date | None, clock_state: str | None) -> DeadlineStatus | None:
-        if clock_state is None:
-            return None
+        if clock_state in ENDED_LABELS:
+            return DeadlineStatus(clock_state, None, None, None, None)
         if clock_state != RUNNING or deadline_on is None:
-            return DeadlineStatus(clock_state if clock_state in ENDED_LABELS else MET, None, None, None, None)
+            return None
         if self.today > deadline_on:
             return DeadlineStatus(RUNNING, OVERDUE, deadline_on, None,
                                   self.calendar.workdays_between(deadline_on, self.today))

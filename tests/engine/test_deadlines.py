@@ -158,7 +158,7 @@ def test_cases_waiting_before_time_limits_existed_get_their_clock_from_their_sub
     case.deadline_on, case.clock, case.clock_round = None, None, 0   # as migration 0007 finds it
     s.commit()
     clock_at(bj(2026, 4, 1))
-    assert start_missing(s, catalogue) == 1
+    assert start_missing(s, catalogue, chunk=1) == 1
     assert (case.deadline_on, case.clock, case.clock_round) == (date(2026, 3, 5), "running", 1)
     assert start_missing(s, catalogue) == 0
 
