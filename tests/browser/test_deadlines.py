@@ -39,3 +39,24 @@ def test_the_queue_shows_yellow_and_red_deadlines_in_words(page, live_server, sh
     page.wait_for_url("**deadline=overdue**")
     expect(badges).to_have_text(["已超期3个工作日"])
     shot("queue-overdue")
+
+
+def test_the_administrator_sees_the_spring_festival_and_enters_a_workday_in_lieu(page, live_server, shot, session_factory,
+                                                                         clock_at):
+    s = session_factory()
+    f.admin(s)
+    s.commit()
+    s.close()
+    clock_at(bj(2026, 11, 20))
+    login(page, live_server, "/staff/login", "admin")
+    page.goto(live_server + "/admin/calendar?year=2026&month=2")
+    expect(page.locator("td[data-day='2026-02-14']")).to_contain_text("班")
+    expect(page.locator("td[data-day='2026-02-16']")).to_contain_text("春节")
+    shot("calendar-2026-02")
+    page.goto(live_server + "/admin/calendar?year=2027&month=2")
+    page.locator("#f-start").fill("2027-02-20")
+    page.get_by_label("安排").select_option("workday")
+    page.get_by_label("说明").fill("调休（春节）")
+    page.get_by_role("button", name="保存设置").click()
+    expect(page.locator("[data-testid=special] tr[data-day='2027-02-20']")).to_contain_text("管理员设置")
+    shot("calendar-2027-02-entered")
