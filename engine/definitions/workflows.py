@@ -16,11 +16,6 @@ def check_workflow(doc: Doc) -> list[Problem]:
         out.append(Problem(name, "/states", "状态名称重复"))
     if raw_states is not None and doc.sound("initial") and wf["initial"] not in states:
         out.append(Problem(name, "/initial", f"初始状态“{wf['initial']}”未在 states 中声明"))
-    for i, s in enumerate(raw_states or []):
-        # A clock runs only where a case waits for a reviewer (engine/deadlines.py).
-        if isinstance(s, dict) and doc.sound("states", i, "time_limit") and not s.get("queue"):
-            out.append(Problem(name, f"/states/{i}/time_limit",
-                               f"“{s.get('label', s.get('name'))}”不是待审核状态（queue），办理时限只能设在等待审核人员处理的状态上"))
     seen = set()
     for i, t in enumerate(doc.part("transitions") or []):
         if not isinstance(t, dict):
