@@ -11,6 +11,9 @@
   reviewers are given a copy whose formulas are text (engine.spreadsheet.neutralised_copy).
 - Notices: a notice (engine/notices) is its recipient's alone, and only one shown in the 消息中心 is read
   there; nobody else reaches it, an administrator included (they see deliveries, not the 消息中心).
+- Supervision (超期督办): a reviewer of the province or of a city also oversees the jurisdictions below
+  theirs: the province every city's and county's cases, a city its counties'. They see those cases (the
+  jurisdiction rule already lets them); whether they may act on one is the workflow's word, as always.
 - Claims: a case claimed by one reviewer cannot be acted on by another until the claim is released or
   lapses. This is honoured on every path (page, bulk, JSON API), because every reviewer's action goes
   through `check_may_act`.
@@ -93,6 +96,21 @@ def is_reviewer(account: Account | None) -> bool:
 
 def is_admin(account: Account | None) -> bool:
     return account is not None and account.role == "admin" and account.active
+
+
+def supervises(account: Account | None) -> bool:
+    """Whether this reviewer oversees jurisdictions below their own (a province or a city reviewer)."""
+    return is_reviewer(account) and level_of(account.jurisdiction) in (PROVINCE, CITY)
+
+
+def below_clause(level: str | None):
+    """Cases located below a jurisdiction of this level, as a SQL condition to add to the jurisdiction clause:
+    for the province, cases located in a city; for a city, cases located in one of its counties."""
+    if level == PROVINCE:
+        return Case.city_code.is_not(None)
+    if level == CITY:
+        return Case.county_code.is_not(None)
+    return false()
 
 
 # ---- owners and drafts -----------------------------------------------------------

@@ -4,6 +4,7 @@
   jianxi create-admin --ini FILE --login NAME       create an administrator (the first one, typically)
   jianxi create-reviewer --ini FILE --login NAME --name 姓名 --jurisdiction CODE
   jianxi worker --ini FILE [--once]                  send notices and run periodic jobs until stopped
+  jianxi deadlines-scan --ini FILE                  start missing clocks, record 预警/超期 crossings once each
 
 Passwords are never taken from a flag (it would stay in the shell history and the process list): they
 are read from JIANXI_PASSWORD or asked for twice at a prompt.
@@ -94,6 +95,47 @@ def _create(argv: list[str], role: str) -> int:
     return 0
 
 
+def deadlines_scan(argv: list[str]) -> int:
+    """What the worker runs on a timer, by hand: cases waiting without a clock get one (cases from before
+    time limits), then every running clock that entered 即将超期 or 超期 is recorded once and listed."""
+    from engine import clock, deadlines
+    from engine.db import database_url, make_engine, make_session_factory, writer_engine
+    from engine.loader import load_catalogue
+    from engine.regions import load_regions
+
+    parser = argparse.ArgumentParser(prog="jianxi deadlines-scan", description="扫描办理时限：记录即将超期与已超期的申请")
+    parser.add_argument("--ini", type=Path, default=Path("development.ini"), help="配置文件（DATABASE_URL 优先）")
+    args = parser.parse_args(argv)
+    settings = _ini_settings(args.ini)
+    try:
+        warning = deadlines.warning_days(settings.get("jianxi.deadline_warning_days"))
+    except ValueError as e:
+        print(str(e), file=sys.stderr)
+        return 1
+    forms_dir, workflows_dir = default_dirs()
+    catalogue = load_catalogue(Path(os.environ.get("JIANXI_FORMS_DIR") or settings.get("jianxi.forms_dir") or forms_dir),
+                               Path(os.environ.get("JIANXI_WORKFLOWS_DIR") or settings.get("jianxi.workflows_dir")
+                                    or workflows_dir))
+    engine = make_engine(database_url(settings))
+    session = make_session_factory(writer_engine(engine))()
+    try:
+        started = deadlines.start_missing(session, catalogue)
+        crossings = deadlines.scan(session, clock.now(), warning)
+        session.commit()
+    finally:
+        session.close()
+        engine.dispose()
+    if started:
+        print(f"已为{started}件等待中的申请开始计时（时限设立前提交的申请）")
+    regions = load_regions()
+    for c in crossings:
+        where = regions.label(c.county_code) or regions.label(c.city_code) or "无归属地"
+        print(f"{c.label}\t{c.reference or c.case_id}\t期限 {c.deadline_on:%Y-%m-%d}\t{where}")
+    kinds = [c.kind for c in crossings]
+    print(f"扫描完成：新记录即将超期{kinds.count(deadlines.WARNING)}件、已超期{kinds.count(deadlines.OVERDUE)}件")
+    return 0
+
+
 def rule_tables() -> int:
     """The rule, condition and effect tables of docs/definitions.md, from the registries."""
     from engine.rules.docs import hooks_table, rules_table
@@ -154,6 +196,7 @@ USAGE = ("用法：jianxi check [--forms DIR] [--workflows DIR]\n"
          "      jianxi create-admin --ini FILE --login NAME [--name 姓名]\n"
          "      jianxi create-reviewer --ini FILE --login NAME --name 姓名 --jurisdiction CODE\n"
          "      jianxi worker --ini FILE [--once]\n"
+         "      jianxi deadlines-scan --ini FILE\n"
          "密码从环境变量 JIANXI_PASSWORD 读取，未设置时提示输入两次。")
 
 
@@ -172,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
         return _create(argv[1:], "reviewer")
     if argv[0] == "worker":
         return worker(argv[1:])
+    if argv[0] == "deadlines-scan":
+        return deadlines_scan(argv[1:])
     print(f"未知命令：{argv[0]}", file=sys.stderr)
     print(USAGE, file=sys.stderr)
     return 2

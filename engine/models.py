@@ -106,6 +106,11 @@ class DefinitionSnapshot(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+# Cases whose clock runs (engine/deadlines.py); the queries repeat it so the partial WHERE is implied.
+DEADLINE_SQL = "deadline_on IS NOT NULL"
+DEADLINE_QUEUE = ("deadline_on", "id", "submitted_at", "item_key", "submitted_month")
+
+
 class Case(Base):
     __tablename__ = "cases"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -129,6 +134,12 @@ class Case(Base):
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     # A change application (migration 0005): the case in force it changes; set by the engine, never from input.
     change_of: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    # 办理时限 (engine/deadlines.py): the last working day of the clock that is running (NULL whenever none
+    # runs, so the deadline indexes hold only waiting cases), what became of the latest clock, and how many
+    # clocks the case has had (a resubmission starts a new one; each crossing is recorded once per clock).
+    deadline_on: Mapped[date | None] = mapped_column(Date)
+    clock: Mapped[str | None] = mapped_column(String(10))
+    clock_round: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     unit: Mapped[Unit | None] = relationship()
     account: Mapped[Account] = relationship(foreign_keys=[account_id])
@@ -146,6 +157,13 @@ class Case(Base):
         Index("ix_cases_city_queue", "city_code", "state", "submitted_at", "id", "item_key", "submitted_month"),
         Index("ix_cases_county_queue", "county_code", "state", "submitted_at", "id", "item_key", "submitted_month"),
         Index("ix_cases_account", "account_id", "created_at"),
+        # The queue by deadline (migration 0007): only cases whose clock runs are indexed; region + state
+        # fixed, ordered by deadline_on, id, with every filter column inside, like the queue indexes above.
+        *(Index(f"ix_cases_{name}_deadline", *lead, "state", *DEADLINE_QUEUE,
+                sqlite_where=text(DEADLINE_SQL), postgresql_where=text(DEADLINE_SQL))
+          for name, lead in (("state", ()), ("city", ("city_code",)), ("county", ("county_code",)))),
+        # The deadline scan (预警, 超期) over every running clock, whatever its state.
+        Index("ix_cases_deadline", "deadline_on", sqlite_where=text(DEADLINE_SQL), postgresql_where=text(DEADLINE_SQL)),
     )
 
 
@@ -164,6 +182,30 @@ class CaseEvent(Base):
 
     case: Mapped[Case] = relationship(back_populates="events")
     actor: Mapped[Account | None] = relationship()
+
+
+class DeadlineCrossing(Base):
+    """A case's running clock entering the warning window (预警) or passing its deadline (超期), recorded
+    once per clock: the unique key makes repeated and concurrent scans record each crossing once."""
+    __tablename__ = "deadline_crossings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    clock_round: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(10))          # warning, overdue
+    deadline_on: Mapped[date] = mapped_column(Date)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (UniqueConstraint("case_id", "clock_round", "kind", name="uq_deadline_crossings_case_round_kind"),)
+
+
+class CalendarDay(Base):
+    """An administrator's ruling on one day (a holiday, a 调休 working day), over the built-in calendar:
+    next year's arrangement is published each November, before the package knows it (engine/workdays.py)."""
+    __tablename__ = "calendar_days"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    is_workday: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str | None] = mapped_column(String(40))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
 
 
 class Attachment(Base):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm.exc import StaleDataError
 from transitions import Machine
 
-from engine import access, formats
+from engine import access, deadlines, formats
 from engine.definitions.model import Transition, WorkflowDefinition
 from engine.errors import (  # noqa: F401  (the workflow's errors, importable from here)
     ClaimConflict, CommentInvalid, CommentRequired, GuardFailed, StaleCase, TransitionNotAllowed, WorkflowError,
@@ -121,6 +121,8 @@ def fire(case: Case, workflow: WorkflowDefinition, trigger: str, actor: Actor, c
         # Effects query the database, and their autoflush can be where the version check fails.
         for name in t.effects:
             EFFECTS[name](case, ctx)
+        # The state's declared time limit starts, stops or ends the case's clock.
+        deadlines.follow(ctx.session, case, workflow, source, ctx.today)
         event = CaseEvent(case=case, actor_id=actor.account_id, trigger=t.trigger, from_state=source,
                           to_state=case.state, comment=comment, data=event_data)
         ctx.session.add(event)

@@ -65,6 +65,7 @@ def includeme(config):
     r("admin_account", "/admin/accounts/{id:\\d+}")
     r("admin_items", "/admin/items")
     r("admin_item", "/admin/items/{key}")
+    r("admin_calendar", "/admin/calendar")
     r("admin_audit", "/admin/audit")
     r("admin_audit_xlsx", "/admin/audit.xlsx")
     r("admin_deliveries", "/admin/deliveries")

@@ -1,7 +1,18 @@
-"""Per-request access to the file store, configured from the ini."""
+"""Per-request access to the file store and today's deadline countdown, configured from the ini."""
 from __future__ import annotations
 
+from engine.deadlines import Countdown, countdown
 from engine.storage import FileStorage
+
+
+def deadline_board(request) -> Countdown:
+    """Today's countdown of every clock (one small calendar query), once per request; the warning window is
+    the ini's jianxi.deadline_warning_days (read by webapp.make_app)."""
+    board = getattr(request, "_deadline_board", None)
+    if board is None:
+        board = request._deadline_board = countdown(
+            request.dbsession, request.registry.settings["jianxi.deadline_warning_days"])
+    return board
 
 
 def storage(request) -> FileStorage:

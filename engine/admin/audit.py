@@ -29,6 +29,7 @@ ACTION_LABELS = {
     "password_reset": "重置密码", "jurisdiction_change": "修改管辖范围",
     "intent_consent": "登记意向并同意提供个人信息",
     "delivery_resend": "重新发送通知",
+    "calendar_set": "设置工作日历", "calendar_remove": "删除工作日历设置",
     "transition": "流程操作",
     "unit_relocate": "变更业务办理归属地",   # written by the locate_unit effect (engine/cases/lifecycle.py)
 }
@@ -38,6 +39,7 @@ AUDIT_KINDS = {"login": ("login", "login_failed", "logout"),
                "consent": ("intent_consent",)}
 KIND_LABELS = {"login": "登录", "admin": "账号管理", "consent": "个人信息授权", "transition": "流程"}
 UNKNOWN_ACCOUNT = "（未注册的账号）"
+                         "jurisdiction_change", "calendar_set", "calendar_remove")}
 AUDIT_PER_PAGE = 50
 RECENT = 10   # the newest entries a summary shows (系统管理 home, an account's page)
 AUDIT_COUNT_CAP = 10_000
@@ -186,6 +188,10 @@ def _describe(row, catalogue: Catalogue | None) -> tuple[str, str]:
     if "from" in d or "to" in d:
         what = "业务办理归属地" if row.action == "unit_relocate" else "管辖范围"
         parts.append(f"{what}：{regions.label(d.get('from')) or '无'} → {regions.label(d.get('to')) or d.get('to')}")
+    if "workday" in d:
+        ruling = ("上班" if d["workday"] else "放假") + (f"（{d['note']}）" if d.get("note") else "")
+        parts.append(("原为" if row.action == "calendar_remove" else "") + ruling
+                     + (f"，共{len(d['days'])}天" if len(d.get("days") or ()) > 1 else ""))
     if d.get("via") == "console":
         parts.append("通过命令行")
     if d.get("consent_version"):

@@ -1,5 +1,6 @@
 """The 系统管理 home page's figures: accounts by role, cases in all, the catalogue's size, failed notice
-deliveries, the newest log entries."""
+deliveries, the newest log entries, and a reminder when next year's holiday arrangement is not in the
+working-day calendar yet."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from engine.admin.audit import RECENT, AuditFilter, AuditRow, audit_log
+from engine.admin.calendar import uncovered_soon
 from engine.admin.staff import account_counts
 from engine.definitions.model import Catalogue
 from engine.models import Case, Delivery
@@ -20,6 +22,7 @@ class Summary:
     workflows: int
     recent: list[AuditRow]
     failed_deliveries: int = 0  # notices email or SMS could not deliver (通知发送)
+    calendar_missing: int | None = None   # next year, while neither the package nor an administrator has it
 
 
 def summary(session, catalogue: Catalogue) -> Summary:
@@ -27,4 +30,5 @@ def summary(session, catalogue: Catalogue) -> Summary:
                    items=len(catalogue.items), workflows=len(catalogue.workflows),
                    recent=audit_log(session, catalogue, AuditFilter(), per_page=RECENT)[0],
                    failed_deliveries=session.scalar(select(func.count()).select_from(Delivery).where(
-                       Delivery.state == "failed")))
+                       Delivery.state == "failed")),
+                   calendar_missing=uncovered_soon(session))

@@ -8,6 +8,7 @@ from sqlalchemy import and_, func, or_, select
 
 from engine import access, clock
 from engine.cases.summary import case_summary
+from engine.deadlines import Countdown, countdown
 from engine.definitions.model import Catalogue, ItemDefinition
 from engine.models import Account, Case
 from engine.paging import Page, page_count, parse_page
@@ -94,8 +95,9 @@ class CaseList:
                 "page": self.filters.page}
 
 
-def owner_cases(session, catalogue: Catalogue, account: Account, filters: CaseFilters) -> CaseList:
-    """The cases engine.access's owner rule gives this account, newest first."""
+def owner_cases(session, catalogue: Catalogue, account: Account, filters: CaseFilters,
+                board: Countdown | None = None) -> CaseList:
+    """The cases engine.access's owner rule gives this account, newest first, each with its 办理时限."""
     base = select(Case).where(access.owner_clause(account))
     if filters.item:
         base = base.where(Case.item_key == filters.item)
@@ -116,4 +118,6 @@ def owner_cases(session, catalogue: Catalogue, account: Account, filters: CaseFi
         listed.order_by(func.coalesce(Case.submitted_at, Case.created_at).desc(), Case.id.desc())
         .limit(PAGE_SIZE).offset(Page(filters.page, PAGE_SIZE, total).offset)).all()
     items = [i for i in catalogue.items.values() if account.role in i.roles]
-    return CaseList(filters, list(rows), total, counts, index, items, [case_summary(catalogue, c) for c in rows])
+    board = board or countdown(session)
+    return CaseList(filters, list(rows), total, counts, index, items,
+                    [case_summary(catalogue, c, board) for c in rows])

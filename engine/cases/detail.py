@@ -7,6 +7,7 @@ from engine import clock
 from engine.attachments import current_attachments
 from engine.cases.lifecycle import actor_of, definition_for
 from engine.cases.summary import case_summary
+from engine.deadlines import Countdown, countdown
 from engine.definitions.model import Catalogue
 from engine.models import Account, BatchImport, Case
 from engine.roles import role_label
@@ -37,24 +38,28 @@ def timeline(catalogue: Catalogue, case: Case) -> list[dict]:
     return out
 
 
-def case_page(session, catalogue: Catalogue, case: Case) -> dict:
+def case_page(session, catalogue: Catalogue, case: Case, board: Countdown | None = None) -> dict:
     """Everything the owner's page of one case shows, but its fields' layout (the web side draws that
     from `item`, the definition the case was submitted under)."""
     wf = catalogue.workflows[case.workflow_key]
+    board = board or countdown(session)
     item = definition_for(session, catalogue, case)
     current = catalogue.item(case.item_key)
     return {"item": item, "timeline": timeline(catalogue, case), "state_label": wf.label(case.state),
             "editable": wf.editable(case.state) and item.kind == "form",
             "newer_definition": current is not None and current.version != case.definition_version,
-            "attachments": current_attachments(case), "source": source_import(session, case)}
+            "attachments": current_attachments(case), "source": source_import(session, case),
+            "deadline": board.of(case)}
 
 
-def case_document(session, catalogue: Catalogue, case: Case, account: Account) -> dict:
-    """The JSON API's body of one case: its summary, data (without typed-twice copies), the case it changes
-    (a change application), current files, history and the triggers this account may fire now."""
+def case_document(session, catalogue: Catalogue, case: Case, account: Account,
+                  board: Countdown | None = None) -> dict:
+    """The JSON API's body of one case: its summary (with its 办理时限), data (without typed-twice copies),
+    the case it changes (a change application), current files, history and the triggers this account may
+    fire now."""
     wf = catalogue.workflows[case.workflow_key]
     item = definition_for(session, catalogue, case)
-    out = case_summary(catalogue, case)
+    out = case_summary(catalogue, case, board or countdown(session))
     out["data"] = {k: v for k, v in (case.data or {}).items() if not item.field_map.get(k) or
                    not item.field_map[k].transient}
     out["change_of"] = case.change_of

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 from engine import clock
+from engine.deadlines import Countdown
 from engine.definitions.model import Catalogue
 from engine.models import Case
 
 
-def case_summary(catalogue: Catalogue, case: Case) -> dict:
-    """As the JSON API gives it: times as ISO 8601 text in Beijing time."""
+def case_summary(catalogue: Catalogue, case: Case, board: Countdown | None = None) -> dict:
+    """As the JSON API gives it: times as ISO 8601 text in Beijing time; its 办理时限 as today's `board`
+    reads it (None for a case that never had a clock)."""
+    status = board.of(case) if board is not None else None
     wf = catalogue.workflows[case.workflow_key]
     item = catalogue.item(case.item_key)
     return {
@@ -18,4 +21,5 @@ def case_summary(catalogue: Catalogue, case: Case) -> dict:
         "created_at": clock.isoformat(case.created_at), "version": case.version,
         "definition_version": case.definition_version, "row_count": case.row_count,
         "editable": wf.editable(case.state),
+        "deadline": status.as_dict() if status else None,
     }

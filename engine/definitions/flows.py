@@ -87,6 +87,10 @@ def check_flow(name: str, flow: Flow) -> list[Problem]:
             out.append(Problem(name, at(state),
                                f"“{s['label']}”由审核人员退回、只能由单位或个人重新提交，须标为可修改"
                                f"（\"editable\": true），否则无法修改后再提交"))
+        if "time_limit" in s and not s.get("queue"):
+            # A clock runs only where a case waits for a reviewer (engine/deadlines.py).
+            out.append(Problem(name, f"{at(state)}/time_limit",
+                               f"“{s['label']}”不是待审核状态（queue），办理时限只能设在等待审核人员处理的状态上"))
         if "reviewer_level" in s and not by_reviewer:
             out.append(Problem(name, f"{at(state)}/reviewer_level",
                                f"“{s['label']}”指定了审核层级，但没有审核人员的操作从这里出发"))

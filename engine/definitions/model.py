@@ -117,6 +117,14 @@ class WorkflowDefinition:
     def editable(self, state: str) -> bool:
         return bool(self.state(state).get("editable"))
 
+    def time_limit(self, state: str) -> int | None:
+        """The working days a case may wait in this state (办理时限), or None (engine/deadlines.py)."""
+        return self.state(state).get("time_limit")
+
+    @cached_property
+    def timed(self) -> bool:
+        return any(s.get("time_limit") for s in self.states)
+
     def transitions_from(self, state: str) -> list[Transition]:
         return [t for t in self.transitions if state in t.sources]
 

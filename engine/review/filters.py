@@ -18,6 +18,9 @@ MAX_PER_PAGE = 100
 
 
 QUEUE = "queue"   # the default state filter: the queue states this reviewer can act on
+ORDERS = ("oldest", "newest", "deadline")
+DEADLINE_FILTERS = {"warning": "即将超期", "overdue": "已超期"}
+MINE, BELOW = "mine", "below"   # scope: this reviewer's queue, or the jurisdictions below theirs (超期督办)
 
 
 @dataclass
@@ -31,6 +34,8 @@ class QueueQuery:
     page: int = 1
     per_page: int = PER_PAGE
     order: str = "oldest"
+    deadline: str | None = None   # warning (即将超期) or overdue (已超期)
+    scope: str = MINE
 
     @classmethod
     def from_params(cls, params, catalogue: Catalogue) -> tuple["QueueQuery", dict[str, str]]:
@@ -77,14 +82,31 @@ class QueueQuery:
             query.county = county
         query.page = parse_page(params.get("page"))
         query.per_page = parse_per_page(params.get("per_page"), PER_PAGE, MAX_PER_PAGE)
-        query.order = "newest" if params.get("order") == "newest" else "oldest"
+        order = params.get("order")
+        query.order = order if order in ORDERS else "oldest"
+        deadline = text("deadline")
+        if deadline and deadline not in DEADLINE_FILTERS:
+            errors["deadline"] = "办理期限只能按“即将超期”或“已超期”筛选"
+        else:
+            query.deadline = deadline
+        scope = text("scope")
+        if scope and scope not in (MINE, BELOW):
+            errors["scope"] = "没有这个查看范围"
+        else:
+            query.scope = scope or MINE
         return query, errors
+
+    @property
+    def supervising(self) -> bool:
+        """超期督办: the overdue cases of the jurisdictions below, most overdue first."""
+        return self.scope == BELOW
 
     def params(self, **over) -> dict:
         """The query string for links that keep the current filters."""
         values = {"item": self.item, "state": None if self.state == QUEUE else self.state, "month": self.month,
                   "q": self.q, "city": self.city, "county": self.county,
                   "order": None if self.order == "oldest" else self.order,
+                  "deadline": self.deadline, "scope": None if self.scope == MINE else self.scope,
                   "per_page": None if self.per_page == PER_PAGE else self.per_page}
         values.update(over)
         return {k: v for k, v in values.items() if v is not None and v != "" and not (k == "page" and v == 1)}

@@ -6,12 +6,13 @@ from sqlalchemy import select
 from engine import access, clock
 from engine.cases.detail import source_import
 from engine.cases.lifecycle import relocation
+from engine.deadlines import Countdown, countdown
 from engine.definitions.model import Catalogue
 from engine.models import Account, Case
 from engine.review import actions, display, queue
 
 
-def case_page(session, catalogue: Catalogue, case: Case, account: Account) -> dict:
+def case_page(session, catalogue: Catalogue, case: Case, account: Account, board: Countdown | None = None) -> dict:
     item = display.item_for_case(session, catalogue, case)
     current = catalogue.item(case.item_key)
     events = list(case.events)
@@ -32,5 +33,6 @@ def case_page(session, catalogue: Catalogue, case: Case, account: Account) -> di
         "rows": display.batch_rows(session, item, case) if item and item.is_batch else [],
         "source": source_import(session, case),
         "days": queue.days_between(case.submitted_at, clock.utcnow()),
+        "deadline": (board or countdown(session)).of(case),
         "catalogue": catalogue, "labels": queue.state_labels(catalogue),
     }

@@ -1,4 +1,5 @@
-"""One page of the reviewer's queue with the counts per state, scoped by engine.access to the jurisdiction."""
+"""One page of the reviewer's queue with the counts per state (and of 即将超期 and 已超期), scoped by
+engine.access to the jurisdiction; with scope "below", a supervisor's view of the jurisdictions below (超期督办)."""
 from __future__ import annotations
 
 import weakref
@@ -6,17 +7,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 
-from engine import clock
+from engine import access, clock
 from engine.access import claim_active
+from engine.deadlines import Countdown, DeadlineStatus, countdown
 from engine.cases.lifecycle import actor_of
 from engine.definitions.model import Catalogue
 from engine.models import Account
 from engine.paging import Page
 from engine.states import state_index
 from engine.workflow import Actor, available
-from engine.review.filters import QUEUE, QueueQuery
+from engine.review.filters import DEADLINE_FILTERS, QUEUE, QueueQuery
 from engine.review.statements import (
-    counts_statement, filter_shape, matching_units, page_statement, queue_count_statement, queue_spec,
+    counts_statement, dated_count_statement, deadline_counts_statement, filter_shape, matching_units,
+    page_statement, queue_count_statement, queue_spec,
 )
 
 
@@ -43,6 +46,7 @@ class QueueRow:
     claimed_at: datetime | None
     version: int
     actionable: bool
+    deadline: DeadlineStatus | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -55,6 +59,7 @@ class QueueRow:
             "claimed_by": {"id": self.claimed_by, "name": self.claimed_by_name,
                            "at": clock.isoformat(self.claimed_at)} if self.claimed_by else None,
             "version": self.version, "actionable": self.actionable,
+            "deadline": self.deadline.as_dict() if self.deadline else None,
         }
 
 
@@ -84,6 +89,13 @@ class QueuePage:
     queue_states: set[str] = field(default_factory=set)
     queue_label: str = "未审核"
     queue_choice: str | None = None   # the state choice that is exactly this reviewer's queue, if one is
+    deadline_counts: dict[str, int] = field(default_factory=dict)   # warning, overdue: in this selection
+    timed: bool = False               # some workflow has time limits: the page shows deadlines
+    supervises: bool = False          # this reviewer oversees jurisdictions below (超期督办)
+
+    @property
+    def deadline_filters(self) -> list[StateCount]:
+        return [StateCount(k, label, self.deadline_counts.get(k, 0)) for k, label in DEADLINE_FILTERS.items()]
 
     @property
     def state_tabs(self) -> list[StateCount]:
@@ -132,16 +144,29 @@ def days_between(start: datetime | None, now: datetime) -> int | None:
     return max(0, (now - start).days)
 
 
+def every_queue_state(catalogue: Catalogue) -> dict[str, set[str]]:
+    """Per workflow, every queue state, whoever acts in it: what a supervisor looks over."""
+    return {wf.key: states for wf in catalogue.workflows.values()
+            if (states := {s["name"] for s in wf.states if s.get("queue")})}
+
+
 def queue(session, catalogue: Catalogue, account: Account, query: QueueQuery,
-          now: datetime | None = None) -> QueuePage:
-    """One page of the reviewer's queue plus the counts per state under the same filters."""
+          now: datetime | None = None, board: Countdown | None = None) -> QueuePage:
+    """One page of the reviewer's queue plus the counts per state under the same filters. `board` is
+    today's countdown (engine.deadlines: the calendar and the warning days); built here when not given."""
     now = now or clock.utcnow()
     actor = actor_of(account)
     pairs = actionable_states(catalogue, actor)
-    spec, unambiguous = queue_spec(catalogue, pairs)
+    timed = any(wf.timed for wf in catalogue.workflows.values())
+    board = board or countdown(session)
+    supervising = query.supervising
+    below = access.level_of(account.jurisdiction) if supervising and access.supervises(account) else None
+    # A supervisor looks over every queue state below, whoever acts in it (the rows say who may).
+    spec, unambiguous = queue_spec(catalogue, every_queue_state(catalogue) if supervising else pairs)
     queue_names = {n for _, states in spec for n in states}
     unit_ids = matching_units(session, query.q) if query.q else None
-    filters = filter_shape(query, account.jurisdiction, unit_ids)
+    filters = None if supervising and below is None else \
+        filter_shape(query, account.jurisdiction, unit_ids, board if timed else None, below)
     index = state_index(catalogue)
     # Drafts were never submitted: not the reviewer's to see, nor to count.
     choices = tuple(c for c in index.choices if not index.never_submitted(c))
@@ -169,16 +194,21 @@ def queue(session, catalogue: Catalogue, account: Account, query: QueueQuery,
     page = Page(query.page, query.per_page, total).within()
     query.page = page.number
 
+    deadline_counts: dict[str, int] = {}
+    if timed and filters is not None and where_key is not None:
+        shape, params = filters
+        # The chips count the selection without its own deadline filter, as the state tabs count without theirs.
+        deadline_counts = dict(session.execute(deadline_counts_statement(shape, where_key, COUNT_CAP), params).all())
+
     found = []
     if filters is not None and where_key is not None and total:
         shape, params = filters
-        stmt = page_statement(shape, where_key, query.order == "newest")
-        found = session.execute(stmt, {**params, "limit": query.per_page, "offset": page.offset}).all()
+        found = _page(session, shape, params, where_key, query, page.offset, timed)
     labels = state_labels(catalogue)
     rows = []
     for r in found:
         (cid, ref, item_key, wf_key, state, city, county, sub_at, sub_month, claimed_by, claimed_at, version,
-         unit_name, credit_code, claimer_name) = r
+         unit_name, credit_code, claimer_name, deadline_on, clock_state) = r
         item = catalogue.item(item_key)
         wf = catalogue.workflows.get(wf_key)
         active = claim_active(claimed_at, now)
@@ -189,10 +219,29 @@ def queue(session, catalogue: Catalogue, account: Account, query: QueueQuery,
             submitted_month=sub_month, days_waited=days_between(sub_at, now),
             claimed_by=claimed_by if active else None, claimed_by_name=claimer_name if active else None,
             claimed_at=claimed_at if active else None, version=version,
-            actionable=state in pairs.get(wf_key, ())))
+            actionable=state in pairs.get(wf_key, ()), deadline=board.status(deadline_on, clock_state)))
     counts = [StateCount(c.key, c.label, counts_by_key[c.key]) for c in choices if counts_by_key.get(c.key)]
     queue_states = set().union(*pairs.values()) if pairs else set()
     mine = {(w, st) for w, states in pairs.items() for st in states}
     queue_choice = next((c.key for c in choices if set(c.members) == mine), None)
     return QueuePage(query=query, rows=rows, total=total, pages=page.pages, queue_count=queue_count, counts=counts,
-                     queue_states=queue_states, queue_choice=queue_choice)
+                     queue_states=queue_states, queue_choice=queue_choice, deadline_counts=deadline_counts,
+                     timed=timed, supervises=access.supervises(account))
+
+
+def _page(session, shape, params, where_key, query: QueueQuery, offset: int, timed: bool) -> list:
+    """The page's rows. By deadline: the running clocks soonest due first, then the cases with no clock
+    (oldest first), each part a range of its own index."""
+    limit = query.per_page
+    if query.order != "deadline" or not timed:
+        order = "oldest" if query.order == "deadline" else query.order
+        return session.execute(page_statement(shape, where_key, order),
+                               {**params, "limit": limit, "offset": offset}).all()
+    found = session.execute(page_statement(shape, where_key, "deadline"),
+                            {**params, "limit": limit, "offset": offset}).all()
+    if len(found) == limit or query.deadline:
+        return found
+    dated = offset + len(found) if found or not offset else \
+        session.scalar(dated_count_statement(shape, where_key), params)
+    return found + session.execute(page_statement(shape, where_key, "undated"),
+                                   {**params, "limit": limit - len(found), "offset": max(0, offset - dated)}).all()

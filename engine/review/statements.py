@@ -1,11 +1,12 @@
 """The queue's SQL, built once per shape of the filters and cached: every count and page is one range of the
-(region, state, submitted_at, id, item_key, submitted_month) indexes."""
+(region, state, submitted_at, id, item_key, submitted_month) indexes, or, by deadline and for 即将超期 and
+已超期, of the partial (region, state, deadline_on, id, ...) indexes that hold only running clocks."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import and_, bindparam, false, func, literal, or_, select, union_all
+from sqlalchemy import Date, and_, bindparam, false, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from engine import access, formats
@@ -53,15 +54,22 @@ def _region(query: QueueQuery, jurisdiction: str | None) -> tuple[str, str | Non
     return ("all", None) if level == "province" else (level, jurisdiction)
 
 
-def filter_shape(query: QueueQuery, jurisdiction: str | None,
-                  unit_ids: list[int] | None) -> tuple[tuple, dict] | None:
+def filter_shape(query: QueueQuery, jurisdiction: str | None, unit_ids: list[int] | None,
+                 board=None, below: str | None = None) -> tuple[tuple, dict] | None:
     """The filters as (shape, parameters): the shape picks a statement built once and cached, the
-    parameters fill it. None when nothing can match."""
+    parameters fill it. None when nothing can match. `board` (engine.deadlines.Countdown) gives today's
+    bounds of 即将超期 and 已超期; `below`, a supervisor's level, narrows to the jurisdictions below it."""
     region = _region(query, jurisdiction)
     if region is None or (unit_ids is not None and not unit_ids):
         return None
     kind, code = region
     shape, params = [kind], {"region": code} if code else {}
+    if below is not None:
+        shape.append(("below", below))
+    if board is not None:
+        params.update(today=board.today, warn_before=board.warn_before)
+        if query.deadline:
+            shape.append(("deadline", query.deadline))
     if query.item:
         shape.append("item")
         params["item"] = query.item
@@ -93,7 +101,24 @@ def _conditions(shape: tuple) -> list:
                   Case.submitted_month == bindparam("month")]
     if "units" in shape:
         conds.append(Case.unit_id.in_(bindparam("units", expanding=True)))
+    for part in shape:
+        if isinstance(part, tuple) and part[0] == "below":
+            conds.append(access.below_clause(part[1]))
+        elif isinstance(part, tuple) and part[0] == "deadline":
+            conds.append(_deadline_clause(part[1]))
     return conds
+
+
+def _deadline_clause(level: str):
+    """即将超期 (at most the warning days left) or 已超期, as a range of deadline_on: the bounds are today's."""
+    if level == "overdue":
+        return Case.deadline_on < bindparam("today", type_=Date)
+    return and_(Case.deadline_on >= bindparam("today", type_=Date),
+                Case.deadline_on < bindparam("warn_before", type_=Date))
+
+
+def without_deadline(shape: tuple) -> tuple:
+    return tuple(p for p in shape if not (isinstance(p, tuple) and p[0] == "deadline"))
 
 
 def _capped(where: list, cap: int):
@@ -112,25 +137,54 @@ def counts_statement(shape: tuple, choices: tuple[StateChoice, ...], cap: int):
                               .label("n")) for c in choices))
 
 
-@lru_cache(maxsize=256)
-def page_statement(shape: tuple, where_key: tuple, newest: bool):
-    """One page: the ids from the narrow index first, then only those rows with their unit and claimer."""
+def _where(shape: tuple, where_key: tuple) -> list:
     base = _conditions(shape)
     if where_key[0] == "state":
-        where = [*base, where_key[1].condition()]
-    else:
-        where = [*base, _queue_clause(where_key[1], where_key[2])]
-    order = (Case.submitted_at.desc(), Case.id.desc()) if newest else (Case.submitted_at.asc(), Case.id.asc())
+        return [*base, where_key[1].condition()]
+    return [*base, _queue_clause(where_key[1], where_key[2])]
+
+
+# oldest, newest; by deadline the running clocks soonest due first, then (undated) the cases with none.
+_ORDERS = {"oldest": (Case.submitted_at.asc(), Case.id.asc()), "newest": (Case.submitted_at.desc(), Case.id.desc()),
+           "deadline": (Case.deadline_on.asc(), Case.id.asc()), "undated": (Case.submitted_at.asc(), Case.id.asc())}
+
+
+def _dated(order: str) -> list:
+    # Repeats the deadline indexes' predicate, so SQLite sees that they apply.
+    return {"deadline": [Case.deadline_on.is_not(None)], "undated": [Case.deadline_on.is_(None)]}.get(order, [])
+
+
+@lru_cache(maxsize=256)
+def page_statement(shape: tuple, where_key: tuple, order_by: str):
+    """One page: the ids from the narrow index first, then only those rows with their unit and claimer."""
+    where = [*_where(shape, where_key), *_dated(order_by)]
+    order = _ORDERS[order_by]
     ids = (select(Case.id).where(*where).order_by(*order)
            .limit(bindparam("limit")).offset(bindparam("offset")).subquery())
     claimer = aliased(Account)
     return (select(Case.id, Case.reference, Case.item_key, Case.workflow_key, Case.state, Case.city_code,
                    Case.county_code, Case.submitted_at, Case.submitted_month, Case.claimed_by, Case.claimed_at,
-                   Case.version, Unit.name, Unit.credit_code, claimer.name)
+                   Case.version, Unit.name, Unit.credit_code, claimer.name, Case.deadline_on, Case.clock)
             .join(ids, ids.c.id == Case.id)
             .outerjoin(Unit, Unit.id == Case.unit_id)
             .outerjoin(claimer, claimer.id == Case.claimed_by)
             .order_by(*order))
+
+
+@lru_cache(maxsize=256)
+def dated_count_statement(shape: tuple, where_key: tuple):
+    """How many of the selection have a running clock (where the undated ones start, by deadline)."""
+    return select(func.count()).select_from(
+        select(Case.id).where(*_where(shape, where_key), *_dated("deadline")).subquery())
+
+
+@lru_cache(maxsize=256)
+def deadline_counts_statement(shape: tuple, where_key: tuple, cap: int):
+    """How many of the selection are 即将超期 and 已超期, each capped: two ranges of the deadline indexes."""
+    where = _where(without_deadline(shape), where_key)
+    return union_all(*(select(literal(level).label("level"),
+                              _capped([*where, _deadline_clause(level)], cap).scalar_subquery().label("n"))
+                       for level in ("warning", "overdue")))
 
 
 @lru_cache(maxsize=256)

@@ -86,3 +86,35 @@ def test_the_worker_command_sends_what_is_due(tmp_path, session_factory, databas
     bad.write_text(f"[app:main]\nsqlalchemy.url = {database}\njianxi.smtp.security = tls\n", "utf-8")
     assert cli(["worker", "--ini", str(bad), "--once"]) == 2
     assert "通知设置有误" in capsys.readouterr().err
+
+
+def test_console_scans_deadlines_once_and_starts_the_clocks_of_cases_already_waiting(
+        tmp_path, session_factory, database, catalogue, storage, clock_at, capsys):
+    from datetime import datetime
+
+    from engine import clock
+    from engine.models import Case
+    from tests import factories as f
+    s = session_factory()
+    clock_at(datetime(2026, 3, 2, 10, tzinfo=clock.BEIJING))
+    waiting = f.submitted_unit_application(s, catalogue, storage, f.unit_account(s, name="晋阳科技有限公司"))
+    old = f.submitted_unit_application(s, catalogue, storage, f.unit_account(s, name="升级前有限公司"))
+    old.deadline_on, old.clock = None, None   # as migration 0007 leaves a case already waiting
+    s.commit()
+    reference = waiting.reference
+    ini = tmp_path / "site.ini"
+    ini.write_text(f"[app:main]\nsqlalchemy.url = {database}\njianxi.deadline_warning_days = 3\n", "utf-8")
+    clock_at(datetime(2026, 3, 11, 10, tzinfo=clock.BEIJING))   # 3 working days before the 16th
+    assert cli(["deadlines-scan", "--ini", str(ini)]) == 0
+    out = capsys.readouterr().out
+    assert "已为1件等待中的申请开始计时" in out
+    assert f"即将超期\t{reference}\t期限 2026-03-16\t太原市 小店区" in out
+    assert "扫描完成：新记录即将超期2件、已超期0件" in out
+    assert cli(["deadlines-scan", "--ini", str(ini)]) == 0
+    assert capsys.readouterr().out.strip() == "扫描完成：新记录即将超期0件、已超期0件"
+    s.expire_all()
+    assert s.get(Case, old.id).clock == "running"
+    s.close()
+    ini.write_text(f"[app:main]\nsqlalchemy.url = {database}\njianxi.deadline_warning_days = 两天\n", "utf-8")
+    assert cli(["deadlines-scan", "--ini", str(ini)]) == 1
+    assert "jianxi.deadline_warning_days 须为0至365之间的整数" in capsys.readouterr().err

@@ -103,6 +103,8 @@ MATRIX = {
                       ("POST", "/admin/accounts/{rev_out_id}", "form", ADMIN_POST)],
     "admin_items": [("GET", "/admin/items", None, ADMIN_PAGE)],
     "admin_item": [("GET", "/admin/items/unit_application", None, ADMIN_PAGE)],
+    "admin_calendar": [("GET", "/admin/calendar?year=2027&month=2", None, ADMIN_PAGE),
+                       ("POST", "/admin/calendar", "form", ADMIN_POST)],
     "admin_audit": [("GET", "/admin/audit", None, ADMIN_PAGE)],
     "admin_audit_xlsx": [("GET", "/admin/audit.xlsx", None, ADMIN_PAGE)],
     "admin_deliveries": [("GET", "/admin/deliveries?state=all", None, ADMIN_PAGE)],

@@ -54,8 +54,8 @@ TWO_LEVEL = {
     "initial": "draft",
     "states": [
         {"name": "draft", "label": "草稿", "editable": True},
-        {"name": "submitted", "label": "待县级审核", "queue": True, "reviewer_level": "county"},
-        {"name": "county_approved", "label": "待市级审核", "queue": True, "reviewer_level": "city"},
+        {"name": "submitted", "label": "待县级审核", "queue": True, "reviewer_level": "county", "time_limit": 5},
+        {"name": "county_approved", "label": "待市级审核", "queue": True, "reviewer_level": "city", "time_limit": 5},
         {"name": "approved", "label": "审核通过", "final": True},
         {"name": "rejected", "label": "审核不通过", "final": True},
         {"name": "returned", "label": "退回修改", "editable": True},

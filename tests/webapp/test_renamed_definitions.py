@@ -285,3 +285,73 @@ def test_renamed_items_and_fields_run_the_whole_programme(renamed_catalogue, app
                                                  F("end_date"): (formats.add_months(later, 4)).isoformat()})
     refused = upload(unit, match_key, overlap, status=422)
     assert errors_of(refused) == [f"该人员已有{start:%Y-%m-%d}至{end:%Y-%m-%d}的见习协议，协议期间不能重叠"]
+
+
+STATES = {"draft": "cao_gao", "submitted": "dai_shen", "approved": "tong_guo", "rejected": "bu_tong_guo",
+          "returned": "tui_hui"}
+
+
+@pytest.fixture(scope="module")
+def renamed_states(tmp_path_factory):
+    """The shipped definitions with every state of the review workflow renamed (and the items' references to
+    them), its waiting state given 3 working days instead of 10."""
+    forms, workflows = default_dirs()
+    target = tmp_path_factory.mktemp("renamed-states")
+    shutil.copytree(forms, target / "forms")
+    shutil.copytree(workflows, target / "workflows")
+    path = target / "workflows" / "review.json"
+    wf = json.loads(path.read_text("utf-8"))
+    wf["initial"] = STATES[wf["initial"]]
+    for s in wf["states"]:
+        s["name"] = STATES[s["name"]]
+        if "time_limit" in s:
+            s["time_limit"] = 3
+    for t in wf["transitions"]:
+        t["source"] = [STATES[x] for x in t["source"]] if isinstance(t["source"], list) else STATES[t["source"]]
+        t["dest"] = STATES[t["dest"]]
+    path.write_text(json.dumps(wf, ensure_ascii=False), "utf-8")
+    for item_path in (target / "forms").glob("*.json"):
+        item = json.loads(item_path.read_text("utf-8"))
+        for req in item.get("requires", []):
+            req["state"] = STATES.get(req["state"], req["state"])
+        for part in ("publish", "role"):
+            if item.get(part) and "when" in item[part]:
+                item[part]["when"] = STATES.get(item[part]["when"], item[part]["when"])
+        item_path.write_text(json.dumps(item, ensure_ascii=False), "utf-8")
+    return load_catalogue(target / "forms", target / "workflows")
+
+
+def test_renamed_states_keep_their_time_limit_stop_and_restart(renamed_states, apps, dbsession, clock_at):
+    """Deadlines follow the limit the renamed waiting state declares: no state name in the Python."""
+    from tests.webapp.test_deadlines import bj, deadline_text
+    cat = renamed_states
+    s = dbsession
+    f.reviewer(s, login="sheng", jurisdiction="140000", name="省级审核员")
+    account = f.unit_account(s, name="山西晋阳智能科技有限公司")
+    s.commit()
+    client = apps(cat)
+    clock_at(bj(2026, 2, 13))                       # three working days: 14 February (调休), 24 and 25
+    unit = client()
+    unit.login(account.login_name)
+    form = the_form(unit.app.get("/items/unit_application"))
+    for key, value in f.unit_application_data("山西晋阳智能科技有限公司").items():
+        form[key] = str(value)
+    for spec in cat.item("unit_application").attachments:
+        form[f"file_{spec['slot']}"] = (f"{spec['slot']}.pdf", f.PDF)
+    done = form.submit("action", value="submit").follow()
+    case_id = int(re.search(r"/cases/(\d+)/done", done.request.path).group(1))
+    fresh(s)
+    assert s.get(Case, case_id).state == "dai_shen"
+    assert deadline_text(unit.app.get(f"/cases/{case_id}")) == "剩余3个工作日 期限 2026-02-25"
+    reviewer = client()
+    reviewer.login("sheng", tab="staff")
+    clock_at(bj(2026, 2, 26))
+    overdue = reviewer.api("get", "/api/review/cases?deadline=overdue").json["items"]
+    assert [(i["id"], i["deadline"]["label"]) for i in overdue] == [(case_id, "已超期1个工作日")]
+    assert confirm(reviewer, case_id, "return_for_correction", reason="信息填写有误").status_int == 303
+    assert deadline_text(unit.app.get(f"/cases/{case_id}")) == "已退回，暂停计时"
+    form = the_form(unit.app.get(f"/cases/{case_id}/edit"))
+    form["bank_account_confirm"] = form["bank_account"].value
+    form.submit("action", value="submit").follow()
+    # Resubmitted on Thursday 26 February: 27th, Saturday 28th (调休) and 2 March.
+    assert deadline_text(unit.app.get(f"/cases/{case_id}")) == "剩余3个工作日 期限 2026-03-02"

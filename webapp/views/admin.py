@@ -1,4 +1,5 @@
-"""系统管理: accounts, the item catalogue with each workflow drawn, and the audit log with its export."""
+"""系统管理: accounts, the item catalogue with each workflow drawn, the working-day calendar, and the audit log
+with its export."""
 from __future__ import annotations
 
 from markupsafe import Markup
@@ -6,11 +7,12 @@ from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
 from engine import clock, masking
-from engine.admin import audit, catalogue, deliveries, overview, staff
+from engine.admin import audit, calendar, catalogue, deliveries, overview, staff
 from engine.paging import page_count, parse_page
 from engine.regions import load_regions
 from engine.roles import ROLE_LABELS, ROLES, STAFF_ROLES
 from engine.validation import FieldError
+from engine.workdays import PACKAGE, SOURCE_LABELS, coverage
 from webapp.drawing import transition_caption, workflow_svg
 from webapp.responses import status_of, xlsx_download
 
@@ -129,6 +131,56 @@ def item(request):
     data = _base(request, "items", f"事项：{info.item.title}")
     data.update(info=info, diagram=Markup(workflow_svg(info.workflow)), caption=transition_caption)
     return data
+
+
+# ---- the working-day calendar ----------------------------------------------------
+
+WEEKDAY_NAMES = "一二三四五六日"
+
+
+def _calendar_page(request, year: int, month: int, values=None, errors=()):
+    view = calendar.year_view(request.dbsession, year, month)
+    first, last = coverage()
+    data = _base(request, "calendar", "工作日历")
+
+    def month_url(y, m):
+        return request.route_path("admin_calendar", _query={"year": y, "month": m})
+
+    data.update(view=view, values=values or {}, errors=list(errors), package=PACKAGE, first=first, last=last,
+                weekdays=WEEKDAY_NAMES, month_url=month_url, kinds=calendar.KIND_LABELS, sources=SOURCE_LABELS,
+                years=range(calendar.FIRST_YEAR, max(last, clock.today().year) + 3))
+    return data
+
+
+@view_config(route_name="admin_calendar", renderer="admin_calendar.jinja2", permission="admin", request_method="GET")
+def calendar_page(request):
+    return _calendar_page(request, *calendar.parse_month(request.params.get("year"), request.params.get("month")))
+
+
+@view_config(route_name="admin_calendar", renderer="admin_calendar.jinja2", permission="admin",
+             request_method="POST")
+def calendar_change(request):
+    year, month = calendar.parse_month(request.POST.get("year"), request.POST.get("month"))
+    action = request.POST.get("action", "")
+    values = {k: request.POST.get(k, "") for k in ("start", "end", "kind", "note")}
+    try:
+        if action == "remove":
+            day = calendar.remove_day(request.dbsession, request.account, request.POST.get("day", ""),
+                                      request.remote_addr)
+            message = f"已删除{day:%Y-%m-%d}的管理员设置，该日恢复为内置安排"
+        elif action == "set":
+            days = calendar.set_days(request.dbsession, request.account, values["start"], values["end"],
+                                     values["kind"], values["note"], request.remote_addr)
+            day = days[0]
+            span = f"{days[0]:%Y-%m-%d}" + (f"至{days[-1]:%Y-%m-%d}（{len(days)}天）" if len(days) > 1 else "")
+            message = f"已将{span}设为{calendar.KIND_LABELS[values['kind']]}"
+        else:
+            raise calendar.CalendarError([FieldError("", "未知的操作")])
+    except calendar.CalendarError as e:
+        request.response.status_int = status_of(e)
+        return _calendar_page(request, year, month, values, e.errors)
+    request.session.flash(message, "success")
+    return HTTPSeeOther(request.route_path("admin_calendar", _query={"year": day.year, "month": day.month}))
 
 
 # ---- the audit log ---------------------------------------------------------------

@@ -17,7 +17,7 @@ from engine.validation import ValidationFailed
 from webapp.forms import build_sections, display_value
 from webapp.payloads import expected_version, field_problem, json_object
 from webapp.responses import api_error, refusal, status_of, stored_file
-from webapp.services import doom_on_abort_delete, restart_transaction, storage
+from webapp.services import deadline_board, doom_on_abort_delete, restart_transaction, storage
 from webapp.views.api_docs import query_errors
 
 
@@ -43,7 +43,8 @@ def _sections(item, case):
 
 @view_config(route_name="my_cases", renderer="my_cases.jinja2", request_method="GET", permission="authenticated")
 def my_cases(request):
-    listing = center.owner_cases(request.dbsession, _catalogue(request), request.account, _filters(request))
+    listing = center.owner_cases(request.dbsession, _catalogue(request), request.account, _filters(request),
+                                 deadline_board(request))
 
     def url_for(page=None, **change):
         return request.route_path("my_cases", _query=listing.filters.params(page, **change))
@@ -57,7 +58,7 @@ def my_cases(request):
 @view_config(route_name="case_detail", renderer="case_detail.jinja2", request_method="GET", permission="view")
 def case_detail(context, request):
     case = context.case
-    page = detail.case_page(request.dbsession, _catalogue(request), case)
+    page = detail.case_page(request.dbsession, _catalogue(request), case, deadline_board(request))
     return {"case": case, **page, "sections": _sections(page["item"], case), "active_top": "个人中心"}
 
 
@@ -91,7 +92,8 @@ def attachment_file(context, request):
 # ---- JSON (documented in webapp/openapi/cases.json) ------------------------------
 
 def _document(request, case) -> dict:
-    return detail.case_document(request.dbsession, _catalogue(request), case, request.account)
+    return detail.case_document(request.dbsession, _catalogue(request), case, request.account,
+                                deadline_board(request))
 
 
 @view_config(route_name="api_cases", renderer="json", request_method="GET", permission="authenticated")
@@ -101,7 +103,8 @@ def api_cases(request):
     filters = _filters(request)
     if filters.problems:
         return api_error(request, 422, filters.problems[0])
-    return center.owner_cases(request.dbsession, _catalogue(request), request.account, filters).as_dict()
+    return center.owner_cases(request.dbsession, _catalogue(request), request.account, filters,
+                              deadline_board(request)).as_dict()
 
 
 @view_config(route_name="api_case", renderer="json", request_method="GET", permission="read")

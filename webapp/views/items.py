@@ -17,7 +17,7 @@ from engine.workflow import GuardFailed, StaleCase, TransitionNotAllowed
 from webapp.forms import build_sections, regions_json
 from webapp.payloads import field_problem, json_object
 from webapp.responses import api_error, refusal, status_of
-from webapp.services import doom_on_abort_delete, restart_transaction, storage
+from webapp.services import deadline_board, doom_on_abort_delete, restart_transaction, storage
 
 RENDERER = "item_form.jinja2"
 
@@ -284,4 +284,4 @@ def api_create_case(context, request):
         return refusal(request, e)
     request.response.status_int = 201
     request.response.headers["Location"] = request.route_path("api_case", id=case.id)
-    return detail.case_document(request.dbsession, catalogue, case, request.account)
+    return detail.case_document(request.dbsession, catalogue, case, request.account, deadline_board(request))

@@ -15,6 +15,7 @@ from engine.errors import ClaimConflict, StaleCase, WorkflowError
 from engine.workflow import comment_problem, compose_comment
 from webapp.payloads import json_object
 from webapp.responses import api_error, stored_file
+from webapp.services import deadline_board
 from webapp.views.api_docs import query_errors
 
 
@@ -42,7 +43,7 @@ def _region_choices(account):
 def queue_page(request):
     catalogue = _catalogue(request)
     query, errors = review.filters.QueueQuery.from_params(request.GET, catalogue)
-    page = review.queue.queue(request.dbsession, catalogue, request.account, query)
+    page = review.queue.queue(request.dbsession, catalogue, request.account, query, board=deadline_board(request))
     cities, counties = _region_choices(request.account)
 
     def url(**over):
@@ -58,13 +59,16 @@ def queue_page(request):
             "items": list(catalogue.items.values()), "cities": cities, "counties": counties, "url": url,
             "page_url": lambda n: url(page=n), "case_url": case_url,
             "bulk_triggers": review.bulk.bulk_triggers(catalogue, request.account),
-            "back": request.path_qs}
+            "back": request.path_qs, "deadline_filters": review.filters.DEADLINE_FILTERS,
+            "supervise_url": request.route_path("review_queue", _query={"scope": "below", "deadline": "overdue",
+                                                                         "order": "deadline"})}
 
 
 # ---- one case ------------------------------------------------------------------
 
 def _case_view(request, case):
-    return review.page.case_page(request.dbsession, _catalogue(request), case, request.account)
+    return review.page.case_page(request.dbsession, _catalogue(request), case, request.account,
+                                 deadline_board(request))
 
 
 @view_config(route_name="review_case", renderer="review_case.jinja2", permission="review", request_method="GET")
@@ -238,15 +242,16 @@ def bulk_result(request):
 
 @view_config(route_name="api_review_cases", renderer="json", permission="reviewer", request_method="GET")
 def api_queue(request):
-    if errors := query_errors(request, "city", "county", "order", "page", "per_page"):
+    if errors := query_errors(request, "city", "county", "order", "deadline", "scope", "page", "per_page"):
         return api_error(request, 422, "筛选条件有误", errors=errors)
     catalogue = _catalogue(request)
     query, errors = review.filters.QueueQuery.from_params(request.GET, catalogue)
     if errors:
         return api_error(request, 422, "筛选条件有误", errors=[{"field": k, "message": v} for k, v in errors.items()])
-    page = review.queue.queue(request.dbsession, catalogue, request.account, query)
+    page = review.queue.queue(request.dbsession, catalogue, request.account, query, board=deadline_board(request))
     return {"items": [r.as_dict() for r in page.rows], "total": page.total, "page": query.page,
             "pages": page.pages, "per_page": query.per_page, "queue_count": page.queue_count,
+            "deadline_counts": page.deadline_counts,
             "counts": [{"state": c.state, "label": c.label, "count": c.count, **({"capped": True} if c.capped else {})}
                        for c in page.counts]}
 

@@ -13,7 +13,7 @@ def test_a_draft_in_one_line_with_beijing_times(dbsession, catalogue, clock_at):
         "id": draft.id, "item": "unit_application", "item_title": "就业见习单位申请", "state": "draft",
         "state_label": "草稿", "reference": None, "submitted_month": None, "submitted_at": None,
         "created_at": "2026-12-01T07:30:00+08:00", "version": draft.version, "definition_version": 1,
-        "row_count": None, "editable": True}
+        "row_count": None, "editable": True, "deadline": None}
 
 
 def test_a_submitted_case_and_one_whose_item_is_gone(dbsession, catalogue, storage, clock_at):

@@ -8,7 +8,7 @@ from tests.engine.definitions.copies import TWO_LEVEL, edit, problems_of, with_t
 
 @pytest.mark.parametrize("change, expected", [
     # Submitted cases no reviewer queue would show.
-    (lambda r: r["states"][1].pop("queue"),
+    (lambda r: [r["states"][1].pop(k) for k in ("queue", "time_limit")],
      "/states/1: 单位或个人“提交”后申请进入“未审核”，但该状态既不是待审核（queue），也不是终态（final）或可修改"
      "（editable）：审核人员的未审核列表里看不到这些申请"),
     # A queue no reviewer can empty.
