@@ -102,6 +102,7 @@ def deadlines_scan(argv: list[str]) -> int:
     from engine.db import database_url, make_engine, make_session_factory, writer_engine
     from engine.loader import load_catalogue
     from engine.regions import load_regions
+    from engine.review import alerts
 
     parser = argparse.ArgumentParser(prog="jianxi deadlines-scan", description="扫描办理时限：记录即将超期与已超期的申请")
     parser.add_argument("--ini", type=Path, default=Path("development.ini"), help="配置文件（DATABASE_URL 优先）")
@@ -121,6 +122,7 @@ def deadlines_scan(argv: list[str]) -> int:
     try:
         started = deadlines.start_missing(session, catalogue)
         crossings = deadlines.scan(session, clock.now(), warning)
+        alerts.notify(session, catalogue, crossings)   # as the worker's job does: recorded and told at once
         session.commit()
     finally:
         session.close()

@@ -127,6 +127,9 @@ ITEM_EVENTS: dict[str, NoticeEvent] = {
     "import_failed": NoticeEvent({"uploader": INAPP_ONLY}, "Excel 导入未通过检查", needs="batch"),
     # Told on every channel when a reviewer took it down; the unit's own take-down only in the 消息中心.
     "position_taken_down": NoticeEvent({"owner": EVERY_CHANNEL}, "岗位下架", needs="publish"),
+    # 预警 and 超期 of a state's time limit (engine/deadlines.py scan), to the reviewers who must act.
+    "deadline_warning": NoticeEvent({"reviewers": ("inapp", "email")}, "即将超期"),
+    "deadline_overdue": NoticeEvent({"reviewers": ("inapp", "email")}, "已超期"),
 }
 
 

@@ -35,11 +35,10 @@ ACTION_LABELS = {
 }
 AUDIT_KINDS = {"login": ("login", "login_failed", "logout"),
                "admin": ("account_create", "account_disable", "account_enable", "password_reset",
-                         "jurisdiction_change", "delivery_resend"),
+                         "jurisdiction_change", "delivery_resend", "calendar_set", "calendar_remove"),
                "consent": ("intent_consent",)}
 KIND_LABELS = {"login": "登录", "admin": "账号管理", "consent": "个人信息授权", "transition": "流程"}
 UNKNOWN_ACCOUNT = "（未注册的账号）"
-                         "jurisdiction_change", "calendar_set", "calendar_remove")}
 AUDIT_PER_PAGE = 50
 RECENT = 10   # the newest entries a summary shows (系统管理 home, an account's page)
 AUDIT_COUNT_CAP = 10_000
