@@ -314,7 +314,7 @@ def renamed_states(tmp_path_factory):
         item = json.loads(item_path.read_text("utf-8"))
         for req in item.get("requires", []):
             req["state"] = STATES.get(req["state"], req["state"])
-        for part in ("publish", "role"):
+        for part in ("publish", "role", "change"):
             if item.get(part) and "when" in item[part]:
                 item[part]["when"] = STATES.get(item[part]["when"], item[part]["when"])
         item_path.write_text(json.dumps(item, ensure_ascii=False), "utf-8")
