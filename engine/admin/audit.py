@@ -72,8 +72,9 @@ class AuditFilter:
         out = cls()
         kind = (params.get("kind") or "").strip()
         out.kind = kind if kind in ("", *AUDIT_KINDS, "transition") else ""
-        out.actor = (params.get("actor") or "").strip()
-        out.q = (params.get("q") or "").strip()
+        # Control characters (NUL breaks a PostgreSQL query) count for nothing.
+        out.actor = formats.trim(formats.drop_control_chars(params.get("actor") or ""))
+        out.q = formats.trim(formats.drop_control_chars(params.get("q") or ""))
         for name in ("date_from", "date_to"):
             raw = (params.get(name) or "").strip()
             if raw:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import func, or_, select
 
+from engine import formats
 from engine.admin.audit import audit
 from engine.errors import EngineError
 from engine.masking import mask_mobile
@@ -31,7 +32,7 @@ class DeliveryFilter:
         state = (params.get("state") or "failed").strip()
         channel = (params.get("channel") or "").strip()
         return cls(state=state if state in (*STATE_LABELS, "all") else "failed",
-                   channel=channel if channel in CHANNELS else "", q=(params.get("q") or "").strip()[:100],
+                   channel=channel if channel in CHANNELS else "", q=formats.trim(formats.drop_control_chars(params.get("q") or ""))[:100],
                    page=parse_page(params.get("page")))
 
     def params(self, **over) -> dict:

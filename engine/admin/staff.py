@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 
-from engine import masking
+from engine import formats, masking
 from engine.accounts.passwords import check_password, hash_password
 from engine.accounts.registration import AccountError
 from engine.admin.audit import RECENT, AuditFilter, AuditRow, audit, audit_log
@@ -152,6 +152,8 @@ def list_accounts(session, role: str | None = None, q: str | None = None, page: 
     conds = []
     if role:
         conds.append(Account.role == role)
+    # Control characters typed or pasted (NUL breaks a PostgreSQL query) count for nothing.
+    q = formats.trim(formats.drop_control_chars(q or ""))
     if q:
         conds.append(or_(Account.login_name.contains(q, autoescape=True), Account.name.contains(q, autoescape=True)))
     total = session.scalar(select(func.count()).select_from(Account).where(*conds))

@@ -270,3 +270,12 @@ def test_a_multipart_body_sent_anywhere_leaves_no_open_file(fuzz_world, make_web
     for url in ("/api/items/unit_application/cases", f"/api/cases/{fuzz_world['unit_case'].id}/attachments/license"):
         unit.app.post(url, upload_files=[("file", "a.pdf", big)], headers={"X-CSRF-Token": token}, status="*")
     gc.collect()  # an unclosed temporary file warns here, and warnings are errors
+
+
+def test_an_empty_minimum_allowance_means_no_minimum_as_the_document_says(fuzz_world, testapp):
+    # The search page's form sends min_allowance= when left blank; the API reads it the same way.
+    everything = testapp.get("/api/positions").json["total"]
+    res = testapp.get("/api/positions?min_allowance=&city=")
+    assert_matches_spec(res)
+    assert res.json["total"] == everything == 1
+    assert testapp.get("/api/positions?min_allowance=abc", status=422).json["errors"][0]["field"] == "min_allowance"
