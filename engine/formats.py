@@ -535,6 +535,17 @@ def parse_date_text(v) -> date | None:
         return v.date()
     if isinstance(v, date):
         return v
+    parts = _date_parts(v)
+    if parts is None:
+        return None
+    try:
+        return date(*parts[1:])
+    except ValueError:
+        return None
+
+
+def _date_parts(v) -> tuple[str, int, int, int] | None:
+    """Text written as a date, as (the text compacted, year, month, day), whether or not that day exists."""
     s = _as_text(v)
     if not s:
         return None
@@ -542,10 +553,7 @@ def parse_date_text(v) -> date | None:
     for pattern in _DATE_PATTERNS:
         m = pattern.match(s)
         if m:
-            try:
-                return date(int(m.group(1)), int(m.group(3)), int(m.group(4)))
-            except ValueError:
-                return None
+            return s, int(m.group(1)), int(m.group(3)), int(m.group(4))
     return None
 
 
@@ -569,16 +577,11 @@ def date_text_problem(v) -> str | None:
     """For text written as a date but naming no real day ("2025/2/30"): why, as a sentence; else None.
 
     Lets a reader say "2025/2/30不是有效日期（2月没有30日）" rather than that the format is wrong."""
-    s = _as_text(v)
-    if not s:
+    parts = _date_parts(v)
+    if parts is None:
         return None
-    s = _ANY_SPACE_RE.sub("", _TIME_SUFFIX_RE.sub("", s))
-    for pattern in _DATE_PATTERNS:
-        m = pattern.match(s)
-        if m:
-            why = _why_not_a_date(int(m.group(1)), int(m.group(3)), int(m.group(4)))
-            return f"{s}不是有效日期（{why}）" if why else None
-    return None
+    why = _why_not_a_date(*parts[1:])
+    return f"{parts[0]}不是有效日期（{why}）" if why else None
 
 
 def parse_month_text(v) -> str | None:
