@@ -28,7 +28,9 @@ import time
 import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy import func, insert, select, text
+
+from bench.pg import NoServer, throwaway_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -180,15 +182,6 @@ def _baseline(n: int, folder: Path) -> dict:
             "messages_received": len(received)}
 
 
-def _pg_server():
-    from engine.db import database_url
-    given = os.environ.get("BENCH_PG_URL") or os.environ.get("DATABASE_URL") or \
-        "postgresql://postgres@127.0.0.1:5432/postgres"
-    if not given.startswith(("postgres", "postgresql")):
-        given = "postgresql://postgres@127.0.0.1:5432/postgres"
-    return database_url({"sqlalchemy.url": given})
-
-
 def run(args) -> dict:
     n = 500 if getattr(args, "quick", False) else 10_000
     result = {"target": "10,000 notices: two workers faster than one, none sent twice", "notices": n}
@@ -200,27 +193,15 @@ def run(args) -> dict:
         _migrate(url)
         print(f"sqlite: one worker, {n} notices…", flush=True)
         result["sqlite_one_worker"] = _run_workers(url, 1, n, folder)
-        base = _pg_server()
-        name = f"jx_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(base, isolation_level="AUTOCOMMIT")
         try:
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-        except Exception as e:  # noqa: BLE001 - no server: say so in the result
-            result["postgresql"] = {"skipped": f"no PostgreSQL server reachable ({type(e).__name__})"}
-            admin.dispose()
-            return result
-        try:
-            pg = base.rsplit("/", 1)[0] + "/" + name
-            _migrate(pg)
-            print(f"postgresql: one worker, {n} notices…", flush=True)
-            one = _run_workers(pg, 1, n, folder)
-            print(f"postgresql: two workers, {n} notices…", flush=True)
-            two = _run_workers(pg, 2, n, folder)
-            result["postgresql"] = {"one_worker": one, "two_workers": two,
-                                    "ratio_two_to_one": round(two["notices_per_s"] / one["notices_per_s"], 2)}
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+            with throwaway_database() as pg:
+                _migrate(pg)
+                print(f"postgresql: one worker, {n} notices…", flush=True)
+                one = _run_workers(pg, 1, n, folder)
+                print(f"postgresql: two workers, {n} notices…", flush=True)
+                two = _run_workers(pg, 2, n, folder)
+                result["postgresql"] = {"one_worker": one, "two_workers": two,
+                                        "ratio_two_to_one": round(two["notices_per_s"] / one["notices_per_s"], 2)}
+        except NoServer as e:
+            result["postgresql"] = {"skipped": str(e)}
     return result

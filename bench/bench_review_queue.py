@@ -22,11 +22,12 @@ import random
 import statistics
 import tempfile
 import time
-import uuid
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
+
+from bench.pg import NoServer, throwaway_database
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUESTS = 200
@@ -260,15 +261,6 @@ def _measure(url, n_cases, n_units, requests):
     return out
 
 
-def _pg_server():
-    from engine.db import database_url
-    given = os.environ.get("BENCH_PG_URL") or os.environ.get("DATABASE_URL") or \
-        "postgresql://postgres@127.0.0.1:5432/postgres"
-    if not given.startswith(("postgres", "postgresql")):
-        given = "postgresql://postgres@127.0.0.1:5432/postgres"
-    return database_url({"sqlalchemy.url": given})
-
-
 def run(args) -> dict:
     n_cases, n_units = (20_000, 200) if getattr(args, "quick", False) else (1_000_000, 2_000)
     requests = 50 if getattr(args, "quick", False) else REQUESTS
@@ -278,21 +270,10 @@ def run(args) -> dict:
         url = f"sqlite:///{Path(tmp) / 'queue.sqlite'}"
         print(f"sqlite: generating {n_cases} cases…", flush=True)
         result["sqlite"] = _measure(url, n_cases, n_units, requests)
-    base = _pg_server()
-    name = f"jx_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
     try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as e:  # noqa: BLE001 - no server: say so in the result
-        result["postgresql"] = {"skipped": f"no PostgreSQL server reachable ({type(e).__name__})"}
-        admin.dispose()
-        return result
-    try:
-        print(f"postgresql: generating {n_cases} cases…", flush=True)
-        result["postgresql"] = _measure(base.rsplit("/", 1)[0] + "/" + name, n_cases, n_units, requests)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        with throwaway_database() as pg:
+            print(f"postgresql: generating {n_cases} cases…", flush=True)
+            result["postgresql"] = _measure(pg, n_cases, n_units, requests)
+    except NoServer as e:
+        result["postgresql"] = {"skipped": str(e)}
     return result
