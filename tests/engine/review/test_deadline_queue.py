@@ -3,18 +3,16 @@ filters and their counts, and a supervisor's view of the jurisdictions below (�
 from __future__ import annotations
 
 import copy
-import json
 from datetime import date, datetime
 
 import pytest
 
 from engine import clock, review
 from engine.cases.lifecycle import submit
-from engine.loader import default_dirs, load_catalogue
 from engine.review.filters import QueueQuery
 from tests import factories as f
 from tests.engine.review.conftest import ids
-from tests.engine.review.test_queue import TWO_LEVEL
+from tests.engine.review.test_queue import TWO_LEVEL, two_level_catalogue
 
 
 def bj(y, m, d, h=10):
@@ -107,20 +105,7 @@ def _two_level_catalogue(tmp_path):
     wf = copy.deepcopy(TWO_LEVEL)
     wf["states"][1]["time_limit"] = 5
     wf["states"][2]["time_limit"] = 5
-    forms, workflows = default_dirs()
-    new_forms, new_workflows = tmp_path / "forms", tmp_path / "workflows"
-    new_forms.mkdir()
-    new_workflows.mkdir()
-    for p in forms.glob("*.json"):
-        (new_forms / p.name).write_text(p.read_text("utf-8"), "utf-8")
-    for p in workflows.glob("*.json"):
-        (new_workflows / p.name).write_text(p.read_text("utf-8"), "utf-8")
-    (new_workflows / "two_level.json").write_text(json.dumps(wf, ensure_ascii=False), "utf-8")
-    item = json.loads((forms / "post_application.json").read_text("utf-8"))
-    item.update(key="post_two_level", title="两级审核岗位申请", workflow="two_level", order=99)
-    item.pop("publish")
-    (new_forms / "post_two_level.json").write_text(json.dumps(item, ensure_ascii=False), "utf-8")
-    return load_catalogue(new_forms, new_workflows)
+    return two_level_catalogue(tmp_path, wf)
 
 
 def test_each_level_has_its_own_clock_and_a_supervisor_looks_on_read_only(tmp_path, dbsession, people,

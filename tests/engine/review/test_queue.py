@@ -106,7 +106,8 @@ TWO_LEVEL = {
          "reviewer_levels": ["city"], "label": "市级审核通过", "style": "primary"}]}
 
 
-def test_the_default_queue_holds_only_what_this_level_can_act_on(tmp_path, dbsession, people, world_unit):
+def two_level_catalogue(tmp_path, workflow: dict = TWO_LEVEL):
+    """The shipped definitions plus `post_two_level`: a post application reviewed by the county, then the city."""
     forms, workflows = default_dirs()
     new_forms, new_workflows = tmp_path / "forms", tmp_path / "workflows"
     new_forms.mkdir()
@@ -115,12 +116,16 @@ def test_the_default_queue_holds_only_what_this_level_can_act_on(tmp_path, dbses
         (new_forms / p.name).write_text(p.read_text("utf-8"), "utf-8")
     for p in workflows.glob("*.json"):
         (new_workflows / p.name).write_text(p.read_text("utf-8"), "utf-8")
-    (new_workflows / "two_level.json").write_text(json.dumps(TWO_LEVEL, ensure_ascii=False), "utf-8")
+    (new_workflows / "two_level.json").write_text(json.dumps(workflow, ensure_ascii=False), "utf-8")
     item = json.loads((forms / "post_application.json").read_text("utf-8"))
     item.update(key="post_two_level", title="两级审核岗位申请", workflow="two_level", order=99)
     item.pop("publish")
     (new_forms / "post_two_level.json").write_text(json.dumps(item, ensure_ascii=False), "utf-8")
-    catalogue = load_catalogue(new_forms, new_workflows)
+    return load_catalogue(new_forms, new_workflows)
+
+
+def test_the_default_queue_holds_only_what_this_level_can_act_on(tmp_path, dbsession, people, world_unit):
+    catalogue = two_level_catalogue(tmp_path)
     case = submit(dbsession, catalogue, catalogue.item("post_two_level"), world_unit, f.post_data())
     dbsession.commit()
     default = lambda who: ids(review.queue.queue(dbsession, catalogue, people[who], QueueQuery()))  # noqa: E731
