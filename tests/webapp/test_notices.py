@@ -182,18 +182,9 @@ def reference(session, case_id):
 
 @pytest.fixture
 def two_level(tmp_path_factory):
-    import json
-    import shutil
-
-    from engine.loader import default_dirs, load_catalogue
-    from tests.webapp.test_new_item import SUBSIDY, TWO_LEVEL
-    forms, workflows = default_dirs()
-    root = tmp_path_factory.mktemp("two-level-web")
-    shutil.copytree(forms, root / "forms")
-    shutil.copytree(workflows, root / "workflows")
-    (root / "forms" / "subsidy_claim.json").write_text(json.dumps(SUBSIDY, ensure_ascii=False), "utf-8")
-    (root / "workflows" / "two_level_review.json").write_text(json.dumps(TWO_LEVEL, ensure_ascii=False), "utf-8")
-    return load_catalogue(root / "forms", root / "workflows")
+    """The shipped definitions plus the docs' worked example: 见习补贴申领, county then city review."""
+    from tests.webapp.test_new_item import definitions
+    return definitions(tmp_path_factory.mktemp("two-level-web"), "definitions")
 
 
 def test_an_import_result_reaches_the_unit_and_a_failed_one_its_uploader(town, make_web, catalogue, deliver,

@@ -2,13 +2,9 @@
 catalogue (county first, then city) beside the shipped one."""
 from __future__ import annotations
 
-import json
-import shutil
-
 import pytest
 
 from engine.accounts.passwords import hash_password
-from engine.loader import default_dirs, load_catalogue
 from engine.models import Account
 from tests import factories as f
 
@@ -37,11 +33,5 @@ def people(dbsession):
 @pytest.fixture(scope="session")
 def two_level(tmp_path_factory):
     """The shipped definitions plus the docs' worked example: 见习补贴申领, county then city review."""
-    from tests.webapp.test_new_item import SUBSIDY, TWO_LEVEL
-    forms, workflows = default_dirs()
-    root = tmp_path_factory.mktemp("two-level")
-    shutil.copytree(forms, root / "forms")
-    shutil.copytree(workflows, root / "workflows")
-    (root / "forms" / "subsidy_claim.json").write_text(json.dumps(SUBSIDY, ensure_ascii=False), "utf-8")
-    (root / "workflows" / "two_level_review.json").write_text(json.dumps(TWO_LEVEL, ensure_ascii=False), "utf-8")
-    return load_catalogue(root / "forms", root / "workflows")
+    from tests.webapp.test_new_item import definitions
+    return definitions(tmp_path_factory.mktemp("two-level"), "definitions")
