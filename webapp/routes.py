@@ -15,6 +15,7 @@ def includeme(config):
     r("logout", "/logout")
     r("register_unit", "/register/unit")
     r("register_individual", "/register/individual")
+    r("account", "/me/account")
 
     # items and cases (unit / individual side)
     r("item", "/items/{key}", factory="webapp.resources.item_factory")
@@ -74,6 +75,7 @@ def includeme(config):
     # JSON API (see /api/openapi.json)
     r("api_openapi", "/api/openapi.json")
     r("api_session", "/api/session")
+    r("api_account", "/api/account")
     r("api_regions", "/api/regions")
     r("api_items", "/api/items")
     r("api_item", "/api/items/{key}", factory="webapp.resources.item_factory")

@@ -1,6 +1,7 @@
 """Accounts, one job per module.
 
 - passwords: hashing (argon2) and the rule every password must meet.
+- contact: how a person is reached (mobile, email), checked alike at registration and on 账号信息.
 - registration: units and individuals sign themselves up, every problem reported at once.
 - login: throttled authentication; every login and failed login is written to the audit log.
 

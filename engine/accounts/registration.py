@@ -4,28 +4,12 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from engine import formats
+from engine.accounts.contact import AccountError, check_email, check_mobile
 from engine.accounts.passwords import check_password, hash_password
-from engine.errors import EngineError
 from engine.models import Account, Unit
 from engine.validation import FieldError
 
-
-class AccountError(EngineError):
-    """What was typed, refused: every problem at once, each by its field."""
-    kind = "invalid"
-
-    def __init__(self, errors: list[FieldError]):
-        super().__init__("; ".join(e.message for e in errors))
-        self.errors = errors
-
-
-def _check_mobile(mobile: str, errors: list[FieldError], field="/mobile", label="手机号") -> str:
-    mobile = formats.normalize_mobile(mobile or "")
-    if not mobile:
-        errors.append(FieldError(field, f"请填写{label}"))
-    elif problem := formats.check_mobile(mobile):
-        errors.append(FieldError(field, label + problem))
-    return mobile
+__all__ = ["AccountError", "register_individual", "register_unit"]
 
 
 NAME_MAX = 30  # a person's name (accounts.name holds 64)
@@ -53,7 +37,7 @@ def _check_code(session, code: str, errors: list[FieldError], field: str, label:
 
 
 def register_unit(session, name: str, credit_code: str, contact_name: str, mobile: str,
-                  password: str, password_confirm: str | None = None) -> Account:
+                  password: str, password_confirm: str | None = None, email: str | None = None) -> Account:
     errors: list[FieldError] = []
     name = formats.trim(name or "")
     credit_code = formats.normalize_code(credit_code or "")
@@ -62,13 +46,14 @@ def register_unit(session, name: str, credit_code: str, contact_name: str, mobil
     _check_code(session, credit_code, errors, "/credit_code", "统一社会信用代码", formats.check_credit_code,
                 select(Unit.id).where(Unit.credit_code == credit_code), "请直接登录或找回密码")
     _check_text(contact_name, errors, "/contact_name", "联系人姓名", NAME_MAX)
-    mobile = _check_mobile(mobile, errors, label="联系人手机号")
+    mobile = check_mobile(mobile, errors, label="联系人手机号")
+    email = check_email(email or "", errors)
     check_password(password, password_confirm, errors)
     if errors:
         raise AccountError(errors)
     unit = Unit(name=name, credit_code=credit_code)
     session.add(unit)
-    account = Account(login_name=credit_code, role="unit", name=contact_name, mobile=mobile,
+    account = Account(login_name=credit_code, role="unit", name=contact_name, mobile=mobile, email=email,
                       password_hash=hash_password(password), unit=unit)
     session.add(account)
     session.flush()
@@ -76,18 +61,21 @@ def register_unit(session, name: str, credit_code: str, contact_name: str, mobil
 
 
 def register_individual(session, name: str, id_number: str, mobile: str, password: str,
-                        password_confirm: str | None = None, profile: dict | None = None) -> Account:
+                        password_confirm: str | None = None, profile: dict | None = None,
+                        email: str | None = None) -> Account:
     errors: list[FieldError] = []
     name = formats.trim(name or "")
     id_number = formats.normalize_code(id_number or "")
     _check_text(name, errors, "/name", "姓名", NAME_MAX)
     _check_code(session, id_number, errors, "/id_number", "身份证号", formats.check_id_number,
                 select(Account.id).where(Account.login_name == id_number), "请直接登录")
-    mobile = _check_mobile(mobile, errors)
+    mobile = check_mobile(mobile, errors)
+    email = check_email(email or "", errors)
     check_password(password, password_confirm, errors)
     if errors:
         raise AccountError(errors)
-    account = Account(login_name=id_number, role="individual", name=name, mobile=mobile, id_number=id_number,
+    account = Account(login_name=id_number, role="individual", name=name, mobile=mobile, email=email,
+                      id_number=id_number,
                       password_hash=hash_password(password), profile=profile or {})
     session.add(account)
     session.flush()

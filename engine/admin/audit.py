@@ -27,6 +27,7 @@ ACTION_LABELS = {
     "login": "登录", "login_failed": "登录失败", "logout": "退出",
     "account_create": "创建账号", "account_disable": "停用账号", "account_enable": "启用账号",
     "password_reset": "重置密码", "jurisdiction_change": "修改管辖范围",
+    "contact_change": "修改联系方式",
     "intent_consent": "登记意向并同意提供个人信息",
     "delivery_resend": "重新发送通知",
     "calendar_set": "设置工作日历", "calendar_remove": "删除工作日历设置",
@@ -36,8 +37,10 @@ ACTION_LABELS = {
 AUDIT_KINDS = {"login": ("login", "login_failed", "logout"),
                "admin": ("account_create", "account_disable", "account_enable", "password_reset",
                          "jurisdiction_change", "delivery_resend", "calendar_set", "calendar_remove"),
-               "consent": ("intent_consent",)}
-KIND_LABELS = {"login": "登录", "admin": "账号管理", "consent": "个人信息授权", "transition": "流程"}
+               "consent": ("intent_consent",), "contact": ("contact_change",)}
+KIND_LABELS = {"login": "登录", "admin": "账号管理", "consent": "个人信息授权", "contact": "联系方式",
+               "transition": "流程"}
+CONTACT_FIELDS = {"email": "电子邮箱", "mobile": "手机号"}
 UNKNOWN_ACCOUNT = "（未注册的账号）"
 AUDIT_PER_PAGE = 50
 RECENT = 10   # the newest entries a summary shows (系统管理 home, an account's page)
@@ -55,7 +58,7 @@ def audit(session, actor: Account | None, action: str, target: str | None, detai
 
 @dataclass
 class AuditFilter:
-    kind: str = ""          # "", login, admin, consent, transition
+    kind: str = ""          # "", login, admin, consent, contact, transition
     actor: str = ""         # login name or name contains
     q: str = ""             # target (login name as shown, case reference) contains
     date_from: date | None = None
@@ -192,6 +195,8 @@ def _describe(row, catalogue: Catalogue | None) -> tuple[str, str]:
         ruling = ("上班" if d["workday"] else "放假") + (f"（{d['note']}）" if d.get("note") else "")
         parts.append(("原为" if row.action == "calendar_remove" else "") + ruling
                      + (f"，共{len(d['days'])}天" if len(d.get("days") or ()) > 1 else ""))
+    if d.get("fields"):
+        parts.append("修改了" + "、".join(CONTACT_FIELDS.get(f, f) for f in d["fields"]))
     if d.get("via") == "console":
         parts.append("通过命令行")
     if d.get("consent_version"):

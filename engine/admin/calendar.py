@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from sqlalchemy import delete, select
 
 from engine import clock, formats
-from engine.accounts.registration import AccountError
+from engine.accounts.contact import AccountError
 from engine.admin.audit import audit
 from engine.models import Account, CalendarDay
 from engine.validation import FieldError

@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select
 
 from engine import formats, masking
 from engine.accounts.passwords import check_password, hash_password
-from engine.accounts.registration import AccountError
+from engine.accounts.contact import AccountError
 from engine.admin.audit import RECENT, AuditFilter, AuditRow, audit, audit_log
 from engine.definitions.model import Catalogue
 from engine.models import Account, row_id

@@ -597,3 +597,18 @@ def test_no_other_module_spells_a_format_name():
             if isinstance(node, ast.Constant) and node.value in names:
                 found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {node.value}")
     assert found == []
+
+
+@pytest.mark.parametrize("typed,kept", [
+    (" Zhang.San@Example.CN ", "Zhang.San@example.cn"),      # the domain is case-blind, the mailbox is not
+    ("zhang＠example．com", "zhang@example.com"),            # full-width, as a Chinese IME types it
+])
+def test_normalize_email(typed, kept):
+    assert f.normalize_email(typed) == kept
+    assert f.check_email(kept) is None
+
+
+@pytest.mark.parametrize("typed", ["zhang@", "@example.com", "zhang@example", "张三@例子.中国", "a b@example.com",
+                                   "x" * 250 + "@a.cn"])
+def test_check_email_refuses_what_no_relay_would_deliver(typed):
+    assert f.check_email(f.normalize_email(typed))

@@ -33,6 +33,7 @@ VERDICTS = ("full", "masked", "absent")
 
 # The known values of the world below, and the mask each field is shown with.
 PERSON = {"name": "欧阳明轩", "id_number": f.id_number("14010520010315021"), "mobile": "15912340001"}
+PERSON_EMAIL = "ouyang.mingxuan@example.com"
 LEGACY = {"name": "司马静", "id_number": f.id_number("14010720020620032"), "mobile": "15912340002"}
 UNIT_APP = {"legal_rep": "慕容铁柱", "contact_mobile": "13566667777", "bank_account": "6222020200112233445"}
 POST = {"contact_name": "欧阳红梅", "contact_mobile": "13644445555"}
@@ -42,6 +43,7 @@ FIELDS = {
     "姓名（个人）": ([PERSON["name"]], None),
     "身份证号（个人）": ([PERSON["id_number"]], mask_id),
     "手机号（个人）": ([PERSON["mobile"]], mask_mobile),
+    "电子邮箱（个人）": ([PERSON_EMAIL], None),
     "身份证号（未经同意的旧意向）": ([LEGACY["id_number"]], mask_id),
     "法定代表人（单位申请）": ([UNIT_APP["legal_rep"]], None),
     "联系电话（单位申请）": ([UNIT_APP["contact_mobile"]], mask_mobile),
@@ -101,7 +103,7 @@ def build(make_web, dbsession, catalogue, storage, monkeypatch, caplog) -> World
     transition(s, catalogue, app_case, "approve", province)
     position = f.published_position(s, catalogue, unit, province, **POST)
     profile = {"education": "本科", "school": "山西大学", "major": "会计学"}
-    person = register_individual(s, *PERSON.values(), f.PASSWORD, profile=profile)
+    person = register_individual(s, *PERSON.values(), f.PASSWORD, profile=profile, email=PERSON_EMAIL)
     legacy = register_individual(s, *LEGACY.values(), f.PASSWORD, profile=profile)
     s.execute(insert(Intent), [{"position_id": position.id, "account_id": legacy.id}])   # before consent was asked
     s.commit()
@@ -200,12 +202,15 @@ def api_import(w, web):
 
 
 INDIVIDUAL = {"姓名（个人）", "身份证号（个人）", "手机号（个人）"}
+OWN_ACCOUNT = {*INDIVIDUAL, "电子邮箱（个人）"}
 UNIT_DATA = {"法定代表人（单位申请）", "联系电话（单位申请）", "银行账号（单位申请）"}
 PUBLIC = {"联系人（岗位）", "联系电话（岗位）", *UNIT_DATA}
 AUDIT = {"姓名（个人）", "身份证号（个人）", "密码", "误填入账号栏的密码"}
 # surface (as the table names it) -> (how to reach it, the fields its rows must cover)
 SURFACES = {
     "页头 `GET /`": (header, {"姓名（个人）"}),
+    "账号信息 `GET /me/account`": (get("/me/account"), OWN_ACCOUNT),
+    "账号信息 JSON `GET /api/account`": (get("/api/account"), OWN_ACCOUNT),
     "岗位详情页 `GET /positions/{id}`": (get("/positions/{w.position_id}"), PUBLIC),
     "岗位详情 JSON `GET /api/positions/{id}`": (get("/api/positions/{w.position_id}"), PUBLIC),
     "意向人员页 `GET /unit/positions/{id}`": (get("/unit/positions/{w.position_id}"),

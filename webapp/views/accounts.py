@@ -1,4 +1,4 @@
-"""登录, 注册, 退出 — pages and the JSON session endpoint."""
+"""登录, 注册, 退出, 账号信息 — pages and the JSON session and account endpoints."""
 from __future__ import annotations
 
 from urllib.parse import quote
@@ -8,8 +8,10 @@ from pyramid.response import Response
 from pyramid.security import forget, remember
 from pyramid.view import view_config
 
+from engine.accounts.contact import AccountError, mobile_label, update_contact
 from engine.accounts.login import Throttled, authenticate
-from engine.accounts.registration import AccountError, register_individual, register_unit
+from engine.accounts.registration import register_individual, register_unit
+from engine.masking import shown_login
 from engine.validation import FieldError
 from webapp.payloads import json_object
 from webapp.responses import api_error, refusal
@@ -72,8 +74,8 @@ def logout(request):
 
 
 def _register(request, kind: str):
-    fields = (("unit_name", "credit_code", "contact_name", "mobile") if kind == "unit"
-              else ("name", "id_number", "mobile", "education", "school", "major"))
+    fields = (("unit_name", "credit_code", "contact_name", "mobile", "email") if kind == "unit"
+              else ("name", "id_number", "mobile", "email", "education", "school", "major"))
     values = {k: request.POST.get(k, "") for k in fields}
     errors: list[FieldError] = []
     if request.method == "POST":
@@ -81,12 +83,13 @@ def _register(request, kind: str):
             if kind == "unit":
                 account = register_unit(request.dbsession, values["unit_name"], values["credit_code"],
                                         values["contact_name"], values["mobile"], request.POST.get("password", ""),
-                                        request.POST.get("password_confirm", ""))
+                                        request.POST.get("password_confirm", ""), email=values["email"])
             else:
                 profile = {k: values[k].strip() for k in ("education", "school", "major") if values[k].strip()}
                 account = register_individual(request.dbsession, values["name"], values["id_number"],
                                               values["mobile"], request.POST.get("password", ""),
-                                              request.POST.get("password_confirm", ""), profile=profile)
+                                              request.POST.get("password_confirm", ""), profile=profile,
+                                              email=values["email"])
         except AccountError as e:
             errors = e.errors
         else:
@@ -137,3 +140,61 @@ def api_login(request):
 def api_logout(request):
     forget(request)
     return Response(status=204)
+
+
+# ---- 账号信息: the signed-in person's own contact details ------------------------------
+
+def account_json(account) -> dict:
+    """What the person is shown of their own account (their login as anyone sees it: an ID number masked)."""
+    return {"id": account.id, "role": account.role, "name": account.name,
+            "login": shown_login(account.role, account.login_name),
+            "unit": {"name": account.unit.name, "credit_code": account.unit.credit_code} if account.unit else None,
+            "mobile": account.mobile, "email": account.email}
+
+
+@view_config(route_name="account", renderer="account.jinja2", request_method=("GET", "POST"),
+             permission="authenticated")
+def account_page(request):
+    account = request.account
+    values = {"email": account.email or "", "mobile": account.mobile or ""}
+    errors: list[FieldError] = []
+    if request.method == "POST":
+        values = {k: request.POST.get(k, "") for k in values}
+        try:
+            changed = update_contact(request.dbsession, account, values["email"], values["mobile"],
+                                     request.remote_addr)
+        except AccountError as e:
+            errors = e.errors
+            request.response.status_int = 422
+        else:
+            request.session.flash("联系方式已保存。" if changed else "联系方式没有变化。", "success")
+            return HTTPSeeOther(request.route_path("account"))
+    return {"page_title": "账号信息", "active_top": "account", "values": values, "errors": errors,
+            "shown": account_json(account), "mobile_label": mobile_label(account)}
+
+
+@view_config(route_name="api_account", renderer="json", request_method="GET", permission="authenticated")
+def api_account(request):
+    return account_json(request.account)
+
+
+@view_config(route_name="api_account", renderer="json", request_method="PATCH", permission="authenticated")
+def api_account_update(request):
+    """Change email and/or mobile; a field left out keeps its value, null or "" clears it (where allowed)."""
+    body = json_object(request)
+    if body is None:
+        return api_error(request, 400, "请求体须为 JSON 对象，如 {\"email\": \"zhangsan@example.com\"}")
+    account = request.account
+    wrong = [k for k in ("email", "mobile") if k in body and not isinstance(body[k], (str, type(None)))]
+    unknown = sorted(set(body) - {"email", "mobile"})
+    if wrong or unknown:
+        return api_error(request, 422, "只能修改 email 和 mobile，取值须为字符串或 null",
+                         errors=[{"field": k, "message": "须为字符串或 null" if k in wrong else "不能修改此项"}
+                                 for k in (*wrong, *unknown)])
+    email = body["email"] if "email" in body else account.email
+    mobile = body["mobile"] if "mobile" in body else account.mobile
+    try:
+        update_contact(request.dbsession, account, email, mobile, request.remote_addr)
+    except AccountError as e:
+        return api_error(request, 422, e.errors[0].message, errors=[x.as_dict() for x in e.errors])
+    return account_json(account)
