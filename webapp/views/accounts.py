@@ -181,7 +181,7 @@ def api_account(request):
 @view_config(route_name="api_account", renderer="json", request_method="PATCH", permission="authenticated")
 def api_account_update(request):
     """Change email and/or mobile; a field left out keeps its value, null or "" clears it (where allowed)."""
-    body = json_object(request)
+    body = json_object(request) if request.body else None
     if body is None:
         return api_error(request, 400, "请求体须为 JSON 对象，如 {\"email\": \"zhangsan@example.com\"}")
     account = request.account
