@@ -46,8 +46,9 @@ GONE = "该整改任务不存在"
 INDIVIDUAL = "个人申请人"
 
 
-class FollowupError(EngineError):
-    """A close refused: errors holds the field problems (kind invalid), else the message says why."""
+class RatingError(EngineError):
+    """A refusal of this package (a rating, a follow-up's close): errors holds the field problems (kind
+    invalid), else the message says why."""
 
     def __init__(self, message: str, kind: str = "invalid", errors: list[FieldError] | None = None):
         super().__init__(message, kind)
@@ -257,19 +258,19 @@ def close_followup(session, catalogue, followup: RatingFollowup, account: Accoun
     jurisdiction (as if it did not exist), once closed (even by a colleague at the same moment), and without
     an outcome."""
     if not access.may_handle_followup(account, followup):
-        raise FollowupError(GONE, "not_found")
+        raise RatingError(GONE, "not_found")
     if followup.closed_at is not None:
-        raise FollowupError("该整改任务已办结", "conflict")
+        raise RatingError("该整改任务已办结", "conflict")
     value, problem = outcome_problem(text)
     if problem:
-        raise FollowupError(problem, errors=[FieldError(f"/{OUTCOME_FIELD}", problem)])
+        raise RatingError(problem, errors=[FieldError(f"/{OUTCOME_FIELD}", problem)])
     now = clock.utcnow()
     # The conditional UPDATE decides between two reviewers closing it at once: the second changes nothing.
     done = session.execute(update(RatingFollowup).where(
         RatingFollowup.id == followup.id, RatingFollowup.closed_at.is_(None))
         .values(closed_at=now, closed_by=account.id, outcome=value).execution_options(synchronize_session=False))
     if done.rowcount != 1:
-        raise FollowupError("该整改任务已办结", "conflict")
+        raise RatingError("该整改任务已办结", "conflict")
     session.refresh(followup)
     case = session.get(Case, followup.case_id)
     raise_notice(session, catalogue, "followup_closed", case=case, actor_role=account.role,

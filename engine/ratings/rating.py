@@ -19,21 +19,13 @@ from sqlalchemy.exc import IntegrityError
 
 from engine import access, clock, formats
 from engine.deadlines import Countdown, countdown
-from engine.errors import EngineError
 from engine.masking import redact_text
 from engine.models import Account, Case, Rating
 from engine.ratings import followups, scale
+from engine.ratings.followups import RatingError
 from engine.validation import FieldError
 
 ALREADY = "该办件已评价"
-
-
-class RatingError(EngineError):
-    """A rating refused: errors holds the field problems (kind invalid), else the message says why."""
-
-    def __init__(self, message: str, kind: str = "invalid", errors: list[FieldError] | None = None):
-        super().__init__(message, kind)
-        self.errors = errors or []
 
 
 def state_problem(catalogue, case: Case) -> str | None:

@@ -11,7 +11,8 @@ from pyramid.view import view_config
 from engine.models import row_id
 from engine.paging import page_count
 from engine.ratings import followups, scale, stats
-from engine.ratings.rating import RatingError, rate, rating_document, rating_panel
+from engine.ratings.followups import RatingError
+from engine.ratings.rating import rate, rating_document, rating_panel
 from webapp.payloads import json_object
 from webapp.responses import api_error, status_of
 from webapp.services import deadline_board
@@ -23,6 +24,12 @@ PASSED_ON = "您的意见已转交审核人员整改，将在{deadline}前回访
 
 def _catalogue(request):
     return request.registry["catalogue"]
+
+
+def _refused(request, error: RatingError):
+    """A refusal as the API's body: with every field's problem when there are some."""
+    return api_error(request, status_of(error), error.message,
+                     **({"errors": [x.as_dict() for x in error.errors]} if error.errors else {}))
 
 
 # ---- the owner: rating a case ---------------------------------------------------------
@@ -75,8 +82,7 @@ def api_rate(request):
     try:
         rate(request.dbsession, _catalogue(request), case, request.account, body)
     except RatingError as e:
-        return api_error(request, status_of(e), e.message, **({"errors": [x.as_dict() for x in e.errors]}
-                                                                if e.errors else {}))
+        return _refused(request, e)
     request.response.status_int = 201
     return rating_document(request.dbsession, _catalogue(request), case, request.account, deadline_board(request))
 
@@ -125,7 +131,7 @@ def followup_close(request):
     value = request.POST.get(followups.OUTCOME_FIELD, "")
     try:
         followups.close_followup(request.dbsession, _catalogue(request), followup, request.account, value)
-    except followups.FollowupError as e:
+    except RatingError as e:
         request.response.status_int = status_of(e)
         return _followup_page(request, followup, value, e.errors, None if e.errors else e.message)
     request.session.flash("已办结该差评整改，申请人将收到整改情况和回访结果", "success")
@@ -168,9 +174,8 @@ def api_followup_close(request):
     try:
         followups.close_followup(request.dbsession, _catalogue(request), followup, request.account,
                                  body.get(followups.OUTCOME_FIELD))
-    except followups.FollowupError as e:
-        return api_error(request, status_of(e), e.message, **({"errors": [x.as_dict() for x in e.errors]}
-                                                                if e.errors else {}))
+    except RatingError as e:
+        return _refused(request, e)
     return _followup_json(request, followup)
 
 

@@ -64,7 +64,7 @@ def test_its_clock_reads_like_a_cases(dbsession, catalogue, people, approved, cl
 
 
 def test_reviewers_see_and_close_only_their_jurisdictions_follow_ups(dbsession, catalogue, storage, people, approved,
-                                                                    clock_at):
+                                                                    admin, clock_at):
     s = dbsession
     clock_at(bj(2026, 9, 30))
     mine = bad(s, catalogue, people, approved)
@@ -81,20 +81,20 @@ def test_reviewers_see_and_close_only_their_jurisdictions_follow_ups(dbsession, 
             for who in ("province", "taiyuan", "xiaodian", "yingze", "datong")}
     assert seen == {"province": [approved.id, far.id], "taiyuan": [approved.id], "xiaodian": [approved.id],
                     "yingze": [], "datong": [far.id]}
-    assert F.followups(s, catalogue, people["admin"], query).rows == []
+    assert F.followups(s, catalogue, admin, query).rows == []
     assert F.visible_followup(s, people["datong"], mine.id) is None
-    with pytest.raises(F.FollowupError) as e:
+    with pytest.raises(F.RatingError) as e:
         F.close_followup(s, catalogue, mine, people["datong"], "越权")
     assert e.value.kind == "not_found"
 
-    with pytest.raises(F.FollowupError) as e:
+    with pytest.raises(F.RatingError) as e:
         F.close_followup(s, catalogue, mine, people["xiaodian"], "   ")
     assert [x.as_dict() for x in e.value.errors] == [{"field": "outcome", "message": "请填写整改情况/回访结果"}]
     clock_at(bj(2026, 10, 9))
     F.close_followup(s, catalogue, mine, people["xiaodian"], "已更新办事指南的材料清单，并于10月9日电话回访，申请人表示满意")
     s.commit()
     assert mine.closed_by == people["xiaodian"].id and mine.outcome.startswith("已更新办事指南")
-    with pytest.raises(F.FollowupError) as e:
+    with pytest.raises(F.RatingError) as e:
         F.close_followup(s, catalogue, mine, people["taiyuan"], "再次办结")
     assert (e.value.kind, e.value.message) == ("conflict", "该整改任务已办结")
     told = s.scalars(select(Notice).where(Notice.kind == "followup_closed")).all()
