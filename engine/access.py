@@ -14,6 +14,10 @@
 - Supervision (超期督办): a reviewer of the province or of a city also oversees the jurisdictions below
   theirs: the province every city's and county's cases, a city its counties'. They see those cases (the
   jurisdiction rule already lets them); whether they may act on one is the workflow's word, as always.
+- Ratings (好差评, engine/ratings): a case is rated by its owner only (any agent of the unit), never by staff;
+  its rating is read where the case is (the owner, the jurisdiction's reviewers). A bad rating's follow-up
+  (差评整改) belongs to the jurisdiction like the case: every reviewer whose jurisdiction covers the place
+  copied from the case sees it and may close it.
 - Claims: a case claimed by one reviewer cannot be acted on by another until the claim is released or
   lapses. This is honoured on every path (page, bulk, JSON API), because every reviewer's action goes
   through `check_may_act`.
@@ -43,10 +47,11 @@ class Permission(StrEnum):
     ORIGINAL = "original"      # a batch's workbook byte for byte as uploaded: owner and administrators
     REVIEW = "review"          # the reviewer's pages of a case or position
     MANAGE = "manage"          # the unit's pages of its own position
+    RATE = "rate"              # 好差评: the owner's rating of a finished case
 
 
 OWNER_CASE = frozenset({Permission.VIEW, Permission.EDIT, Permission.TRANSITION, Permission.READ,
-                        Permission.ORIGINAL})
+                        Permission.ORIGINAL, Permission.RATE})
 STAFF_CASE = frozenset({Permission.REVIEW, Permission.TRANSITION, Permission.READ})
 # An administrator reviews nothing, but may fetch what a unit uploaded as it was (to examine a suspect file);
 # reviewers get a copy with its formulas turned into text instead (engine.spreadsheet.neutralised_copy).
@@ -199,6 +204,31 @@ def check_may_take_down(account: Account | None, position: Position) -> None:
     """Only the unit that owns the position or a reviewer of its jurisdiction may end its listing."""
     if not position_permissions(account, position):
         raise AccessDenied("您的账号无权下架此岗位", hide=is_reviewer(account))
+
+
+# ---- ratings (好差评) and their follow-ups -------------------------------------------
+
+def check_may_rate(account: Account | None, case: Case) -> None:
+    """Raise unless this account may rate the case at all (its state is engine.ratings' word): its owner.
+    A reviewer outside the jurisdiction is told nothing exists; other staff and other owners are refused."""
+    if Permission.RATE in case_permissions(account, case):
+        return
+    if is_reviewer(account) and not may_review(account, case):
+        raise AccessDenied("该办件不存在", hide=True)
+    if is_reviewer(account) or is_admin(account):
+        raise AccessDenied("好差评由申请人评价，工作人员不能评价")
+    raise AccessDenied("只能评价本单位（本人）的办件")
+
+
+def followup_clause(account: Account | None, model):
+    """The follow-ups (差评整改) this reviewer sees and handles, as a SQL condition on `model`'s place columns."""
+    if not is_reviewer(account):
+        return false()
+    return jurisdiction_clause(account.jurisdiction, model.city_code, model.county_code)
+
+
+def may_handle_followup(account: Account | None, followup) -> bool:
+    return is_reviewer(account) and covers(account.jurisdiction, followup.city_code, followup.county_code)
 
 
 # ---- notices ---------------------------------------------------------------------

@@ -51,9 +51,20 @@ def warning_days(value) -> int:
 
 # ---- starting and stopping clocks ---------------------------------------------
 
+def due_on(cal: WorkCalendar, received: date, limit: int) -> date:
+    """The deadline of a limit of `limit` working days counted from the day after `received` (受理); also the
+    deadline of other tasks on the same calendar (a bad rating's follow-up, engine/ratings)."""
+    return cal.add_workdays(received, limit)
+
+
+def outcome(deadline_on: date | None, finished: date) -> str:
+    """What became of a clock that stopped on `finished`: 按期办结 (met) or 超期办结 (missed)."""
+    return MISSED if deadline_on is not None and finished > deadline_on else MET
+
+
 def start_clock(case: Case, cal: WorkCalendar, received: date, limit: int) -> None:
     case.clock_round = (case.clock_round or 0) + 1
-    case.deadline_on = cal.add_workdays(received, limit)
+    case.deadline_on = due_on(cal, received, limit)
     case.clock = RUNNING
 
 
@@ -69,7 +80,7 @@ def follow(session, case: Case, workflow, source: str, today: date) -> None:
         if workflow.editable(dest):
             case.clock = PAUSED
         else:
-            case.clock = MISSED if case.deadline_on is not None and today > case.deadline_on else MET
+            case.clock = outcome(case.deadline_on, today)
         case.deadline_on = None
 
 
@@ -146,11 +157,12 @@ class Countdown:
     def of(self, case: Case) -> DeadlineStatus | None:
         return self.status(case.deadline_on, case.clock)
 
-    def level_clause(self, level: str):
-        """The SQL condition on cases for 即将超期 or 已超期: a range of deadline_on (the deadline indexes)."""
+    def level_clause(self, level: str, column=Case.deadline_on):
+        """The SQL condition for 即将超期 or 已超期: a range of deadline_on (the deadline indexes); `column`
+        for another table's deadline on the same calendar (a follow-up's)."""
         if level == OVERDUE:
-            return Case.deadline_on < self.today
-        return and_(Case.deadline_on >= self.today, Case.deadline_on < self.warn_before)
+            return column < self.today
+        return and_(column >= self.today, column < self.warn_before)
 
 
 def countdown(session, warning: int = WARNING_DAYS, today: date | None = None) -> Countdown:

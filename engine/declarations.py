@@ -130,6 +130,11 @@ ITEM_EVENTS: dict[str, NoticeEvent] = {
     # 预警 and 超期 of a state's time limit (engine/deadlines.py scan), to the reviewers who must act.
     "deadline_warning": NoticeEvent({"reviewers": ("inapp", "email")}, "即将超期"),
     "deadline_overdue": NoticeEvent({"reviewers": ("inapp", "email")}, "已超期"),
+    # 好差评 (engine/ratings): a bad rating to the reviewers of the case's jurisdiction (the level that decided
+    # it), its follow-up's 超期 to the same, and the follow-up's close (整改情况/回访结果) to the applicant.
+    "rating_bad": NoticeEvent({"reviewers": ("inapp", "email")}, "收到差评"),
+    "followup_overdue": NoticeEvent({"reviewers": ("inapp", "email")}, "差评整改已超期"),
+    "followup_closed": NoticeEvent({"owner": EVERY_CHANNEL}, "差评整改办结"),
 }
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import engine.batch.store  # noqa: F401  (registers deactivate_rows)
 import engine.cases.lifecycle  # noqa: F401  (registers assign_reference)
 import engine.positions.publish  # noqa: F401  (registers publish, unpublish)
+import engine.ratings.followups  # noqa: F401  (registers the workers' followup_overdue_scan job)
 import engine.review.alerts  # noqa: F401  (registers the workers' deadline_scan job)
 from engine.definitions import loading
 from engine.definitions.loading import DefinitionError, default_dirs

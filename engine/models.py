@@ -438,3 +438,57 @@ class JobRun(Base):
     last_started_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_finished_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class Rating(Base):
+    """好差评 (engine/ratings): the applicant's one rating of a finished case; the unique case_id refuses a second,
+    even two at the same moment. Item and place are copied from the case for the statistics, and the month
+    is the Beijing month of the rating (engine.clock), so every count is a GROUP BY on this table alone."""
+    __tablename__ = "ratings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    item_key: Mapped[str] = mapped_column(String(40))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))   # who rated
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    city_code: Mapped[str | None] = mapped_column(String(6))
+    county_code: Mapped[str | None] = mapped_column(String(6))
+    # The levels as scores, 5 (非常满意) to 1 (非常不满意): engine/ratings/scale.py.
+    efficiency: Mapped[int] = mapped_column(Integer)
+    guide: Mapped[int] = mapped_column(Integer)
+    convenience: Mapped[int] = mapped_column(Integer)
+    usability: Mapped[int] = mapped_column(Integer)
+    overall: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    bad: Mapped[bool] = mapped_column(Boolean)
+    rated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    rated_month: Mapped[str] = mapped_column(String(7))
+
+    __table_args__ = (
+        Index("ix_ratings_month_item", "rated_month", "item_key"),
+        Index("ix_ratings_bad", "bad", "rated_at"),
+    )
+
+
+class RatingFollowup(Base):
+    """差评整改: the task a bad rating opens for the reviewers of the case's jurisdiction, due on the working-day
+    calendar (engine/deadlines.py); closed once, with what was done (整改情况/回访结果)."""
+    __tablename__ = "rating_followups"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rating_id: Mapped[int] = mapped_column(ForeignKey("ratings.id"), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    city_code: Mapped[str | None] = mapped_column(String(6))
+    county_code: Mapped[str | None] = mapped_column(String(6))
+    level: Mapped[str | None] = mapped_column(String(10))   # the reviewers' level told of it (who decided the case)
+    opened_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    deadline_on: Mapped[date] = mapped_column(Date)
+    overdue_at: Mapped[datetime | None] = mapped_column(DateTime)   # when the 超期 notice went out
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    outcome: Mapped[str | None] = mapped_column(Text)
+
+    rating: Mapped[Rating] = relationship()
+    __table_args__ = (
+        Index("ix_rating_followups_city", "city_code", "deadline_on"),
+        Index("ix_rating_followups_county", "county_code", "deadline_on"),
+        Index("ix_rating_followups_open", "closed_at", "deadline_on"),
+    )

@@ -26,6 +26,7 @@ def includeme(config):
     r("case_print", "/cases/{id:\\d+}/print", factory="webapp.resources.case_factory")
     r("attachment_file", "/cases/{id:\\d+}/files/{attachment_id:\\d+}", factory="webapp.resources.case_factory")
     r("my_cases", "/me/cases")
+    r("case_rating", "/cases/{id:\\d+}/rating", factory="webapp.resources.case_factory")  # 好差评
 
     # 消息中心 (every signed-in person's notices)
     r("notices", "/me/notices")
@@ -59,6 +60,8 @@ def includeme(config):
     r("review_claim", "/review/cases/{id:\\d+}/claim", factory="webapp.resources.case_factory")
     r("review_bulk", "/review/bulk")
     r("review_file", "/review/cases/{id:\\d+}/files/{attachment_id:\\d+}", factory="webapp.resources.case_factory")
+    r("review_followups", "/review/followups")                       # 差评整改
+    r("review_followup", "/review/followups/{id:\\d+}")
 
     # administration
     r("admin_home", "/admin")
@@ -71,6 +74,7 @@ def includeme(config):
     r("admin_audit_xlsx", "/admin/audit.xlsx")
     r("admin_deliveries", "/admin/deliveries")
     r("admin_delivery_resend", "/admin/deliveries/{id:\\d+}/resend")
+    r("admin_ratings", "/admin/ratings")                             # 好差评统计
 
     # JSON API (see /api/openapi.json)
     r("api_openapi", "/api/openapi.json")
@@ -91,6 +95,9 @@ def includeme(config):
     r("api_position_intents", "/api/positions/{id:\\d+}/intents", factory="webapp.resources.position_factory")
     r("api_intent", "/api/intents/{id:\\d+}")
     r("api_review_cases", "/api/review/cases")
+    r("api_case_rating", "/api/cases/{id:\\d+}/rating", factory="webapp.resources.case_factory")
+    r("api_review_followups", "/api/review/followups")
+    r("api_review_followup", "/api/review/followups/{id:\\d+}")
     r("api_notices", "/api/notices")
     r("api_notice_read", "/api/notices/{id:\\d+}/read")
     r("api_notices_read_all", "/api/notices/read-all")

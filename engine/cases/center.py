@@ -12,6 +12,7 @@ from engine.deadlines import Countdown, countdown
 from engine.definitions.model import Catalogue, ItemDefinition
 from engine.models import Account, Case
 from engine.paging import Page, page_count, parse_page
+from engine.ratings.rating import rateable_ids
 from engine.states import StateIndex, state_index
 
 PAGE_SIZE = 20
@@ -67,6 +68,7 @@ class CaseList:
     index: StateIndex
     items: list[ItemDefinition]
     summaries: list[dict]
+    rateable: frozenset[int] = frozenset()     # cases of this page that have ended and await 好差评
 
     @property
     def pages(self) -> int:
@@ -84,7 +86,8 @@ class CaseList:
 
     def page_rows(self) -> list[dict]:
         # The page prints 提交时间 through its dt filter, like every other time: the datetime, not the API's text.
-        return [{**s, "submitted_at": c.submitted_at} for s, c in zip(self.summaries, self.rows)]
+        return [{**s, "submitted_at": c.submitted_at, "rateable": c.id in self.rateable}
+                for s, c in zip(self.summaries, self.rows)]
 
     def as_dict(self) -> dict:
         """The JSON API's body. counts: per state choice (the values `state` takes), non-zero only;
@@ -120,4 +123,5 @@ def owner_cases(session, catalogue: Catalogue, account: Account, filters: CaseFi
     items = [i for i in catalogue.items.values() if account.role in i.roles]
     board = board or countdown(session)
     return CaseList(filters, list(rows), total, counts, index, items,
-                    [case_summary(catalogue, c, board) for c in rows])
+                    [case_summary(catalogue, c, board) for c in rows],
+                    frozenset(rateable_ids(session, catalogue, rows)))

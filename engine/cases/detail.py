@@ -10,6 +10,7 @@ from engine.cases.summary import case_summary
 from engine.deadlines import Countdown, countdown
 from engine.definitions.model import Catalogue
 from engine.models import Account, BatchImport, Case
+from engine.ratings.rating import rating_panel
 from engine.roles import role_label
 from engine.workflow import available
 
@@ -38,9 +39,10 @@ def timeline(catalogue: Catalogue, case: Case) -> list[dict]:
     return out
 
 
-def case_page(session, catalogue: Catalogue, case: Case, board: Countdown | None = None) -> dict:
+def case_page(session, catalogue: Catalogue, case: Case, board: Countdown | None = None,
+              account: Account | None = None) -> dict:
     """Everything the owner's page of one case shows, but its fields' layout (the web side draws that
-    from `item`, the definition the case was submitted under)."""
+    from `item`, the definition the case was submitted under); with its rating (好差评) for `account`."""
     wf = catalogue.workflows[case.workflow_key]
     board = board or countdown(session)
     item = definition_for(session, catalogue, case)
@@ -49,7 +51,7 @@ def case_page(session, catalogue: Catalogue, case: Case, board: Countdown | None
             "editable": wf.editable(case.state) and item.kind == "form",
             "newer_definition": current is not None and current.version != case.definition_version,
             "attachments": current_attachments(case), "source": source_import(session, case),
-            "deadline": board.of(case)}
+            "deadline": board.of(case), "rating": rating_panel(session, catalogue, case, account, board)}
 
 
 def case_document(session, catalogue: Catalogue, case: Case, account: Account,

@@ -23,6 +23,7 @@ LINKS = {
     "review": "/review/cases/{id}",                 # the reviewer's page of a case
     "position": "/unit/positions/{id}",             # the unit's page of its position
     "import_errors": "/imports/{token}/errors.xlsx",  # the uploader's error workbook
+    "followup": "/review/followups/{id}",           # a bad rating's follow-up (差评整改), for the reviewers
 }
 ADDRESS = {"email": lambda a: a.email, "sms": lambda a: a.mobile}
 NO_ADDRESS = {"email": "账号未填写邮箱", "sms": "账号未填写手机号"}
@@ -106,13 +107,15 @@ def transition_notices(session, catalogue: Catalogue, case: Case, t: Transition,
 def raise_notice(session, catalogue: Catalogue | None, event: str, *, item: ItemDefinition | None = None,
                  case: Case | None = None, owner: tuple[int | None, int | None] | None = None,
                  uploader: Account | None = None, actor_role: str | None = None, params: dict | None = None,
-                 links: dict[str, str] | None = None) -> list[Notice]:
+                 links: dict[str, str] | None = None, reviewers: list[Account] | None = None) -> list[Notice]:
     """Notices of an item event (engine/declarations.py ITEM_EVENTS) to the audiences the item routes it to.
 
     item: the item whose `notify` routes it (default: the case's). owner: (unit_id, account_id) when the
     event concerns an owner without a case (a position's unit); uploader: the account that uploaded a file.
     params fill the event's template (engine/notices/templates/<event>.txt) besides the case's own
-    (reference, item_title, result, owner_name) and each person's name; links: audience -> path."""
+    (reference, item_title, result, owner_name) and each person's name; links: audience -> path.
+    reviewers: the reviewers concerned when they are not those who must act next on the case (a finished
+    case's follow-up: engine.notices.recipients.jurisdiction_reviewers)."""
     if item is None and case is not None and catalogue is not None:
         item = catalogue.item(case.item_key)
     by_owner = actor_role in OWNER_ROLES
@@ -126,7 +129,8 @@ def raise_notice(session, catalogue: Catalogue | None, event: str, *, item: Item
                 recipients.owners(session, *(owner or (None, None)))
             default_link = link("case", id=case.id) if case is not None else None
         elif audience == "reviewers":
-            people = recipients.acting_reviewers(session, catalogue.workflows[case.workflow_key], case) \
+            people = reviewers if reviewers is not None else \
+                recipients.acting_reviewers(session, catalogue.workflows[case.workflow_key], case) \
                 if case is not None else []
             default_link = link("review", id=case.id) if case is not None else None
         else:

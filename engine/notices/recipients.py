@@ -6,6 +6,8 @@
   jurisdiction covers the case (engine.access.covers) and whose level has an action in the case's state
   (engine.workflow.available: the state's `reviewer_level`, a transition's `reviewer_levels`).
 - uploader: the account that uploaded a batch file (what an import shows back is theirs alone).
+- a jurisdiction's reviewers (a bad rating's follow-up, engine/ratings): active reviewers whose
+  jurisdiction covers a place, of a given level, else of the most local level that has any.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from sqlalchemy import select
 from engine import access
 from engine.definitions.model import WorkflowDefinition
 from engine.models import Account, Case
-from engine.regions import load_regions
+from engine.regions import CITY, COUNTY, PROVINCE, load_regions
 from engine.roles import OWNER_ROLES
 from engine.workflow import Actor, available
 
@@ -36,6 +38,25 @@ def case_owners(session, case: Case) -> list[Account]:
 def covering_jurisdictions(city_code: str | None, county_code: str | None) -> list[str]:
     """The jurisdictions that cover a place: the province, its city, its county (engine.access.covers)."""
     return [code for code in (load_regions().province.code, city_code, county_code) if code]
+
+
+LOCAL_FIRST = (COUNTY, CITY, PROVINCE)
+
+
+def jurisdiction_reviewers(session, city_code: str | None, county_code: str | None,
+                           level: str | None = None) -> list[Account]:
+    """The active reviewers covering a place at `level` (province, city, county); when there are none of it (or
+    no level is given), those of the most local level that has any: the county's, else the city's, else the
+    province's."""
+    places = covering_jurisdictions(city_code, county_code)
+    candidates = [a for a in session.scalars(select(Account).where(
+        Account.role == "reviewer", Account.active.is_(True), Account.jurisdiction.in_(places))
+        .order_by(Account.id)) if access.covers(a.jurisdiction, city_code, county_code)]
+    for wanted in ((level,) if level else ()) + LOCAL_FIRST:
+        found = [a for a in candidates if access.level_of(a.jurisdiction) == wanted]
+        if found:
+            return found
+    return []
 
 
 def acting_reviewers(session, wf: WorkflowDefinition, case: Case) -> list[Account]:

@@ -9,6 +9,7 @@ from engine.cases.lifecycle import relocation
 from engine.deadlines import Countdown, countdown
 from engine.definitions.model import Catalogue
 from engine.models import Account, Case
+from engine.ratings.rating import rating_panel
 from engine.review import actions, display, queue
 
 
@@ -18,6 +19,7 @@ def case_page(session, catalogue: Catalogue, case: Case, account: Account, board
     events = list(case.events)
     ids = {e.actor_id for e in events if e.actor_id} | ({case.claimed_by} if case.claimed_by else set())
     actors = {a.id: a for a in session.scalars(select(Account).where(Account.id.in_(ids)))} if ids else {}
+    board = board or countdown(session)
     return {
         "case": case, "item": item, "wf": catalogue.workflows[case.workflow_key],
         "current_version": current.version if current else None,
@@ -33,6 +35,6 @@ def case_page(session, catalogue: Catalogue, case: Case, account: Account, board
         "rows": display.batch_rows(session, item, case) if item and item.is_batch else [],
         "source": source_import(session, case),
         "days": queue.days_between(case.submitted_at, clock.utcnow()),
-        "deadline": (board or countdown(session)).of(case),
+        "deadline": board.of(case), "rating": rating_panel(session, catalogue, case, account, board),
         "catalogue": catalogue, "labels": queue.state_labels(catalogue),
     }

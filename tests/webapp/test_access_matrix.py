@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from engine.attachments import attach
 from engine.cases.lifecycle import save_draft, start_change
-from engine.models import BatchImport, Case, CaseEvent, Delivery, Intent, Notice, utcnow
+from engine.models import BatchImport, Case, CaseEvent, Delivery, Intent, Notice, RatingFollowup, utcnow
 from tests import factories as f
 from tests.data import workbooks
 
@@ -61,8 +61,12 @@ MATRIX = {
     "case_print": [("GET", "/cases/{submitted}/print", None, READ_PAGE)],
     "attachment_file": [("GET", "/cases/{app_case}/files/{attachment}", None, READ_PAGE)],
     "my_cases": [("GET", "/me/cases", None, SIGNED_IN_PAGE)],
+    # 好差评: the owner's alone (its approved application is rated: a second rating is refused, not hidden).
+    "case_rating": [("GET", "/cases/{app_case}/rating", None, OWNER_PAGE),
+                    ("POST", "/cases/{app_case}/rating", "form", OWNER_POST)],
     # A notice is its recipient's alone: anyone else's is as if it did not exist (404), staff's included.
     "notices": [("GET", "/me/notices", None, SIGNED_IN_PAGE)],
+    "account": [("GET", "/me/account", None, SIGNED_IN_PAGE)],
     "notice_read": [("POST", "/me/notices/{notice}/read", "form", row(401, OK, 404, 404, 404, 404, 404))],
     "notices_read_all": [("POST", "/me/notices/read-all", "form", row(401, OK, OK, OK, OK, OK, OK))],
     "item_template": [("GET", "/items/attendance_report/template.xlsx", None, UNIT_ONLY_PAGE)],
@@ -96,6 +100,10 @@ MATRIX = {
     "review_bulk": [("GET", "/review/bulk", None, REVIEWER_PAGE),
                     ("POST", "/review/bulk", "form", row(401, 403, 403, 403, OK, OK, 403))],
     "review_file": [("GET", "/review/cases/{app_case}/files/{attachment}", None, REVIEW_PAGE)],
+    # 差评整改: the reviewers whose jurisdiction covers the rated case's place.
+    "review_followups": [("GET", "/review/followups", None, REVIEWER_PAGE)],
+    "review_followup": [("GET", "/review/followups/{followup}", None, REVIEW_PAGE),
+                        ("POST", "/review/followups/{followup}", "form", REVIEW_POST)],
     "admin_home": [("GET", "/admin", None, ADMIN_PAGE)],
     "admin_accounts": [("GET", "/admin/accounts", None, ADMIN_PAGE),
                        ("POST", "/admin/accounts", "form", ADMIN_POST)],
@@ -109,6 +117,7 @@ MATRIX = {
     "admin_audit_xlsx": [("GET", "/admin/audit.xlsx", None, ADMIN_PAGE)],
     "admin_deliveries": [("GET", "/admin/deliveries?state=all", None, ADMIN_PAGE)],
     "admin_delivery_resend": [("POST", "/admin/deliveries/{delivery}/resend", "form", ADMIN_POST)],
+    "admin_ratings": [("GET", "/admin/ratings?city=140100", None, ADMIN_PAGE)],
     "api_openapi": [("GET", "/api/openapi.json", None, PUBLIC)],
     "api_session": [("DELETE", "/api/session", "json", PUBLIC)],
     "api_regions": [("GET", "/api/regions", None, PUBLIC)],
@@ -130,7 +139,13 @@ MATRIX = {
     "api_intent": [("DELETE", "/api/intents/{intent}", "json", row(401, 403, 403, OK, 403, 403, 403))],
     "api_review_cases": [("GET", "/api/review/cases", None, row(401, 403, 403, 403, OK, OK, 403)),
                          ("POST", "/api/review/cases", "json", row(401, 403, 403, 403, OK, OK, 403))],
+    "api_case_rating": [("GET", "/api/cases/{app_case}/rating", None, row(401, OK, 403, 403, OK, 404, 403)),
+                        ("POST", "/api/cases/{app_case}/rating", "json", OWNER_POST)],
+    "api_review_followups": [("GET", "/api/review/followups", None, row(401, 403, 403, 403, OK, OK, 403))],
+    "api_review_followup": [("GET", "/api/review/followups/{followup}", None, row(401, 403, 403, 403, OK, 404, 403)),
+                            ("POST", "/api/review/followups/{followup}", "json", REVIEW_POST)],
     "api_notices": [("GET", "/api/notices", None, row(401, OK, OK, OK, OK, OK, OK))],
+    "api_account": [("GET", "/api/account", None, row(401, OK, OK, OK, OK, OK, OK))],
     "api_notice_read": [("POST", "/api/notices/{notice}/read", "json", row(401, OK, 404, 404, 404, 404, 404))],
     "api_notices_read_all": [("POST", "/api/notices/read-all", "json", row(401, OK, OK, OK, OK, OK, OK))],
 }
@@ -172,6 +187,11 @@ def objects(world, dbsession, catalogue, storage):
     claimed = submit(s, catalogue, catalogue.item("post_application"), unit, f.post_data(position_name="已认领岗位"))
     claimed.claimed_by, claimed.claimed_at = world["province"].id, utcnow()
     draft_file = attach(s, storage, catalogue, app_draft, "license", "license.pdf", f.PDF, unit)
+    # The approved application rated 不满意: its follow-up (差评整改) is 太原's (and the province's).
+    from engine.ratings.rating import rate
+    from engine.ratings.scale import ALL
+    rated = rate(s, catalogue, submitted, unit, {**{d.key: 2 for d in ALL}, "comment": "材料要求不清楚"})
+    followup = s.scalar(select(RatingFollowup.id).where(RatingFollowup.rating_id == rated.id))
     s.commit()
     # The unit's notice of its approved application, and a delivery of one (its SMS).
     notice = s.scalar(select(Notice).where(Notice.recipient_id == unit.id, Notice.inapp.is_(True)).order_by(Notice.id))
@@ -180,7 +200,7 @@ def objects(world, dbsession, catalogue, storage):
             "submitted": post.id, "draft": draft.id, "app_draft": app_draft.id, "attachment": submitted.attachments[0].id,
             "claimed": claimed.id, "draft_attachment": draft_file.id,
             "app_case": submitted.id, "batch": batch.id, "position": world["position"].id, "intent": intent.id,
-            "rev_out_id": world["datong"].id, "foreign_token": "0" * 32}
+            "rev_out_id": world["datong"].id, "foreign_token": "0" * 32, "followup": followup}
 
 
 def _client(make_web, world, actor):

@@ -87,7 +87,7 @@ def test_the_queue_bounds_its_page_size_too(listings, make_web):
 
 
 APIS = [("unit", "unit", "/api/cases"), ("taiyuan", "staff", "/api/review/cases"), (None, None, "/api/positions"),
-        ("unit", "unit", "/api/notices")]
+        ("unit", "unit", "/api/notices"), ("taiyuan", "staff", "/api/review/followups")]
 
 
 @pytest.mark.parametrize("login, tab, address", APIS, ids=[a[2] for a in APIS])

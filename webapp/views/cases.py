@@ -58,7 +58,7 @@ def my_cases(request):
 @view_config(route_name="case_detail", renderer="case_detail.jinja2", request_method="GET", permission="view")
 def case_detail(context, request):
     case = context.case
-    page = detail.case_page(request.dbsession, _catalogue(request), case, deadline_board(request))
+    page = detail.case_page(request.dbsession, _catalogue(request), case, deadline_board(request), request.account)
     return {"case": case, **page, "sections": _sections(page["item"], case), "active_top": "个人中心"}
 
 
