@@ -5,6 +5,11 @@ import zope.sqlalchemy
 
 from engine.db import database_url, make_engine, make_session_factory, writer_engine
 
+# POSTs that write nothing in the request's transaction: lookups whose one write, a rate-limit count, commits
+# on a connection of its own (engine/throttle.py). On SQLite their transaction must not take the write lock
+# up front, or that count would wait for the request that waits for it.
+READ_ONLY_POSTS = frozenset({"progress", "api_progress"})
+
 
 def get_tm_session(session_factory, transaction_manager, request=None):
     dbsession = session_factory(info={"request": request})
@@ -30,7 +35,8 @@ def includeme(config):
 
     def dbsession(request):
         session = get_tm_session(factory, request.tm, request=request)
-        if request.method not in ("GET", "HEAD", "OPTIONS"):
+        route = getattr(request.matched_route, "name", None)
+        if request.method not in ("GET", "HEAD", "OPTIONS") and route not in READ_ONLY_POSTS:
             session.bind = writer
         return session
 
