@@ -18,6 +18,10 @@
   its rating is read where the case is (the owner, the jurisdiction's reviewers). A bad rating's follow-up
   (差评整改) belongs to the jurisdiction like the case: every reviewer whose jurisdiction covers the place
   copied from the case sees it and may close it.
+- Following (办件进度查询): anyone who types a submitted case's reference and its owner's code (the unit's
+  统一社会信用代码, or an individual's 身份证号) may learn its progress, and only that
+  (engine/cases/progress.py); a draft is never followed. The comparison costs the same whether or not the
+  reference names a case, so the answer cannot tell which of the two was wrong.
 - Claims: a case claimed by one reviewer cannot be acted on by another until the claim is released or
   lapses. This is honoured on every path (page, bulk, JSON API), because every reviewer's action goes
   through `check_may_act`.
@@ -27,6 +31,7 @@ engine code asks the same functions, so the two can never disagree.
 """
 from __future__ import annotations
 
+import hmac
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -229,6 +234,29 @@ def followup_clause(account: Account | None, model):
 
 def may_handle_followup(account: Account | None, followup) -> bool:
     return is_reviewer(account) and covers(account.jurisdiction, followup.city_code, followup.county_code)
+# ---- strangers following a case (办件进度查询) ---------------------------------------
+
+# What a typed code is compared with when there is no case, or a draft: no normalised code equals it.
+_NO_CODE = "\x00" * 18
+
+
+def follow_code(case: Case | None) -> str | None:
+    """What proves that someone may follow this case's progress without signing in: its unit's 统一社会信用代码,
+    or for an individual's case the individual's 身份证号. None for no case and for a draft."""
+    if case is None or is_draft(case):
+        return None
+    if case.unit_id is not None:
+        return case.unit.credit_code
+    return case.account.id_number or case.account.login_name
+
+
+def may_follow(case: Case | None, code: str) -> bool:
+    """Whether the typed code (normalised) lets its typist follow the case. One constant-time comparison
+    every time, against a dummy when there is no case to follow, so an unknown reference costs what a wrong
+    code does."""
+    expected = follow_code(case)
+    same = hmac.compare_digest((expected or _NO_CODE).encode("utf-8"), code.encode("utf-8"))
+    return expected is not None and same
 
 
 # ---- notices ---------------------------------------------------------------------

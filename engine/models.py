@@ -492,3 +492,12 @@ class RatingFollowup(Base):
         Index("ix_rating_followups_county", "county_code", "deadline_on"),
         Index("ix_rating_followups_open", "closed_at", "deadline_on"),
     )
+class RateLimit(Base):
+    """One fixed window of one rate-limit bucket (engine/throttle.py): how many hits it has had. Counted by
+    INSERT ... ON CONFLICT DO UPDATE ... RETURNING, so every process sharing the database counts in one place;
+    windows past expires_at are deleted by the workers' rate_limits_purge job."""
+    __tablename__ = "rate_limits"
+    bucket: Mapped[str] = mapped_column(String(200), primary_key=True)      # "<rule>:<key>", e.g. progress.address:1.2.3.4
+    window_start: Mapped[datetime] = mapped_column(DateTime, primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    count: Mapped[int] = mapped_column(Integer)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pyramid.config import Configurator
 
+from engine.cases.progress import limits as progress_limits
 from engine.deadlines import warning_days
 from engine.loader import DefinitionError, default_dirs, load_catalogue
 
@@ -34,6 +35,7 @@ def make_app(settings: dict, catalogue):
     install()   # the server log never holds a password or a full ID number
     # Read once: a bad value stops start-up here rather than on the first queue page.
     settings["jianxi.deadline_warning_days"] = warning_days(settings.get("jianxi.deadline_warning_days"))
+    settings["jianxi.progress_limits"] = progress_limits(settings)
     with Configurator(settings=settings) as config:
         config.registry["catalogue"] = catalogue
         config.include("pyramid_jinja2")

@@ -2,8 +2,23 @@
 from __future__ import annotations
 
 import zope.sqlalchemy
+from pyramid.interfaces import IRoutesMapper
 
 from engine.db import database_url, make_engine, make_session_factory, writer_engine
+
+# Routes whose POSTs write nothing in the request's transaction: lookups whose one write, a rate-limit count,
+# commits on a connection of its own (engine/throttle.py). On SQLite their transaction must not take the write
+# lock up front, or that count would wait for the request that waits for it.
+READ_ONLY_POSTS = ("progress", "api_progress")
+
+
+def _read_only(request) -> bool:
+    """Whether the request's path is one of READ_ONLY_POSTS. By the path, not request.matched_route: the
+    session may be needed before routing (pyramid_tm asks for the signed-in account to annotate the
+    transaction)."""
+    mapper = request.registry.getUtility(IRoutesMapper)
+    routes = (mapper.get_route(name) for name in READ_ONLY_POSTS)
+    return any(route is not None and route.match(request.path_info) is not None for route in routes)
 
 
 def get_tm_session(session_factory, transaction_manager, request=None):
@@ -30,7 +45,7 @@ def includeme(config):
 
     def dbsession(request):
         session = get_tm_session(factory, request.tm, request=request)
-        if request.method not in ("GET", "HEAD", "OPTIONS"):
+        if request.method not in ("GET", "HEAD", "OPTIONS") and not _read_only(request):
             session.bind = writer
         return session
 

@@ -1,7 +1,7 @@
 """What the app writes to the server log never holds a password or a full ID number (docs/privacy.md).
 
 A filter on the loggers the app and its server write to renders each record's message and traceback once,
-replaces the values of the current request's password and login fields, and masks every ID-number-shaped
+replaces the values of the current request's password, login and code fields, and masks every ID-number-shaped
 run (engine.masking.redact_text), before any handler sees the record. Database errors already come
 without their bound values (engine.db: hide_parameters).
 """
@@ -12,6 +12,7 @@ import logging
 
 from pyramid.threadlocal import get_current_request
 
+from engine.formats import normalize_code
 from engine.masking import redact_text
 
 # sqlalchemy.engine.Engine logs statements (INFO) and rows (DEBUG) when an ini turns it up: its bound values
@@ -22,12 +23,13 @@ _JSON_BODY_MAX = 64 * 1024
 
 
 def _typed(name: str) -> bool:
-    # "login" too: on the login pages a password is sometimes typed into the name field.
-    return "password" in name or name == "login"
+    # "login" too: on the login pages a password is sometimes typed into the name field. "code": the
+    # 证件号码 typed to follow a case (办件进度查询), which is what proves the right to see it.
+    return "password" in name or name in ("login", "code")
 
 
 def request_secrets(request) -> list[str]:
-    """The values of the request's password (and login) fields, form or JSON, longest first."""
+    """The values of the request's password (and login, code) fields, form or JSON, longest first."""
     if request is None:
         return []
     found: list[str] = []
@@ -39,6 +41,8 @@ def request_secrets(request) -> list[str]:
                 found += [v for k, v in body.items() if _typed(k) and isinstance(v, str)]
     except Exception:   # a body that cannot be read has no fields to hide; the log line still goes out
         pass
+    # Codes are compared (and may be logged in rows) as normalised: "9114 0105ma..." is also 91140105MA...
+    found += [normalize_code(v) for v in found]
     return sorted({v for v in found if v}, key=len, reverse=True)
 
 

@@ -28,6 +28,9 @@ def includeme(config):
     r("my_cases", "/me/cases")
     r("case_rating", "/cases/{id:\\d+}/rating", factory="webapp.resources.case_factory")  # 好差评
 
+    # 办件进度查询 (anyone: a case's reference and its owner's code, sent by POST)
+    r("progress", "/progress")
+
     # 消息中心 (every signed-in person's notices)
     r("notices", "/me/notices")
     r("notice_read", "/me/notices/{id:\\d+}/read")
@@ -101,3 +104,4 @@ def includeme(config):
     r("api_notices", "/api/notices")
     r("api_notice_read", "/api/notices/{id:\\d+}/read")
     r("api_notices_read_all", "/api/notices/read-all")
+    r("api_progress", "/api/progress")

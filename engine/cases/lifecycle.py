@@ -9,6 +9,7 @@ its first submission and keeps it, so a unit's earlier cases stay with the juris
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -60,6 +61,11 @@ def definition_for(session, catalogue: Catalogue, case: Case) -> ItemDefinition:
     if current is None:
         raise DefinitionGone(f"事项“{case.item_key}”已停止办理，此申请无法再打开或修改")
     return current
+
+
+# What assign_reference writes: the item's reference_prefix (2-6 capitals), 地市代码, 申办月份 YYYYMM, the case id
+# (6 digits at least; at most 10, engine.models.MAX_ID). People type it to follow a case (engine/cases/progress.py).
+REFERENCE_RE = re.compile(r"[A-Z]{2,6}-[0-9]{6}-[0-9]{6}-[0-9]{6,10}", re.ASCII)
 
 
 def assign_reference(session, item: ItemDefinition, case: Case) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy import insert, select
 from engine.accounts.registration import register_individual
 from engine.cases.lifecycle import transition
 from engine.masking import mask_id, mask_mobile
-from engine.models import AuditEntry, Intent, LoginAttempt
+from engine.models import AuditEntry, Intent, LoginAttempt, RateLimit
 from engine.positions.intents import CONSENT_TEXT, CONSENT_VERSION
 from engine.spreadsheet import XLSX_CONTENT_TYPE
 from tests import factories as f
@@ -84,6 +84,7 @@ class World:
     errors_url: str
     bad_file: bytes
     log: list = field(default_factory=list)
+    followed: dict = field(default_factory=dict)   # 办件进度查询: a returned case's reference and its unit's code
 
 
 def _upload(web, body: bytes, status):
@@ -158,10 +159,27 @@ def build(make_web, dbsession, catalogue, storage, monkeypatch, caplog) -> World
     assert caplog.text.count("unhandled error on POST") == 3
     assert "SELECT" in caplog.text   # the statements were logged too
 
+    # 办件进度查询: another unit's application, returned with a reason naming the person; lookups that type the
+    # person's ID number where the code goes (a reference no case has) and where the reference goes, and a
+    # password typed as the reference. The limits keep counts of what was typed, never of a code.
+    returning = f.unit_account(s, name="太原汾河文旅有限公司", mobile="13712345670")
+    returned = f.submitted_unit_application(s, catalogue, storage, returning, **UNIT_APP,
+                                            bank_account_confirm=UNIT_APP["bank_account"])
+    transition(s, catalogue, returned, "return_for_correction", province,
+               comment=f"见习人员身份证号{PERSON['id_number']}与花名册不符，请核对")
+    s.commit()
+    followed = {"reference": returned.reference, "code": returning.unit.credit_code}
+    for reference, code in ((returned.reference[:-6] + "999999", PERSON["id_number"]),
+                            (PERSON["id_number"], PERSON["id_number"]), (TYPED_SECRET, WRONG)):
+        web = make_web()
+        web.post("/progress", {"reference": reference, "code": code})
+        web.app.post_json("/api/progress", {"reference": reference, "code": code}, status="*")
+
     # Newest of all: one more failure naming the person (the 系统管理 home shows the newest entries).
     make_web().login(person.login_name, WRONG, tab="individual")
     intents = s.scalars(select(Intent.id).where(Intent.position_id == position.id).order_by(Intent.id)).all()
-    return World(clients, position.id, app_case.id, match_case_id, person.id, list(intents), errors_url, bad_file)
+    return World(clients, position.id, app_case.id, match_case_id, person.id, list(intents), errors_url, bad_file,
+                 followed=followed)
 
 
 # ---- reaching each surface -----------------------------------------------------------------
@@ -193,6 +211,10 @@ def header(w, web):
     page = web.app.get("/", status="*").text
     found = re.search(r'<header class="site-header">.*?</header>', page, re.S)
     return found.group(0) if found else ""
+
+
+def api_progress(w, web):
+    return web.app.post_json("/api/progress", w.followed, status="*").body.decode("utf-8")
 
 
 def api_import(w, web):
@@ -240,6 +262,9 @@ SURFACES = {
     "系统管理首页 `GET /admin`": (get("/admin"), {"身份证号（个人）"}),
     "审计日志 `GET /admin/audit`": (get("/admin/audit"), AUDIT),
     "审计日志导出 `GET /admin/audit.xlsx`": (get("/admin/audit.xlsx"), AUDIT),
+    "办件进度查询 `POST /progress`": (
+        post("/progress", lambda w: list(w.followed.items())), {"身份证号（个人）", *UNIT_DATA}),
+    "办件进度 JSON `POST /api/progress`": (api_progress, {"身份证号（个人）", *UNIT_DATA}),
     "登录失败后的登录页 `POST /login`": (
         post("/login?tab=individual", [("login", PERSON["id_number"]), ("password", WRONG)]), {"密码"}),
 }
@@ -304,10 +329,11 @@ def test_what_the_service_writes_down_about_people_is_as_the_table_says(make_web
             f"{t} {json.dumps(d, ensure_ascii=False)}" for t, d in dbsession.execute(
                 select(AuditEntry.target, AuditEntry.detail))),
         "登录尝试表 `login_attempts`": lambda: "\n".join(dbsession.scalars(select(LoginAttempt.login_name))),
+        "限流计数表 `rate_limits`": lambda: "\n".join(dbsession.scalars(select(RateLimit.bucket))),
         "服务器日志": lambda: caplog.text,
     }
     wanted = {(name, store) for store in stores for name in ("身份证号（个人）", "密码", "误填入账号栏的密码")
-              if not (store == "登录尝试表 `login_attempts`" and name == "密码")}
+              if not (store in ("登录尝试表 `login_attempts`", "限流计数表 `rate_limits`") and name == "密码")}
     assert {(r["field"], r["store"]) for r in rows} == wanted
     build(make_web, dbsession, catalogue, storage, monkeypatch, caplog)
     dbsession.rollback()
