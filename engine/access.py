@@ -14,6 +14,8 @@
 - Supervision (超期督办): a reviewer of the province or of a city also oversees the jurisdictions below
   theirs: the province every city's and county's cases, a city its counties'. They see those cases (the
   jurisdiction rule already lets them); whether they may act on one is the workflow's word, as always.
+- Units overseen (缺报名单): a reviewer oversees the units whose 业务办理归属地 lies in the jurisdiction, an
+  administrator every unit; nobody else any (`unit_jurisdiction_clause`).
 - Claims: a case claimed by one reviewer cannot be acted on by another until the claim is released or
   lapses. This is honoured on every path (page, bulk, JSON API), because every reviewer's action goes
   through `check_may_act`.
@@ -30,7 +32,7 @@ from sqlalchemy import and_, false, true
 
 from engine import clock
 from engine.errors import AccessDenied, ClaimConflict
-from engine.models import Account, Case, Notice, Position
+from engine.models import Account, Case, Notice, Position, Unit
 from engine.regions import CITY, COUNTY, PROVINCE, load_regions
 from engine.roles import OWNER_ROLES
 
@@ -111,6 +113,21 @@ def below_clause(level: str | None):
     if level == CITY:
         return Case.county_code.is_not(None)
     return false()
+
+
+def oversees_units(account: Account | None) -> bool:
+    """Whether this account may see which units owe a report (缺报名单): reviewers and administrators."""
+    return is_reviewer(account) or is_admin(account)
+
+
+def unit_jurisdiction_clause(account: Account | None):
+    """The units this account oversees, as a SQL condition on units: by their 业务办理归属地 for a reviewer
+    (a unit not yet located only for the province), all for an administrator, none for anyone else."""
+    if is_admin(account):
+        return true()
+    if not is_reviewer(account):
+        return false()
+    return jurisdiction_clause(account.jurisdiction, Unit.city_code, Unit.county_code)
 
 
 # ---- owners and drafts -----------------------------------------------------------

@@ -23,6 +23,7 @@ LINKS = {
     "review": "/review/cases/{id}",                 # the reviewer's page of a case
     "position": "/unit/positions/{id}",             # the unit's page of its position
     "import_errors": "/imports/{token}/errors.xlsx",  # the uploader's error workbook
+    "item": "/items/{key}",                         # an item's page (a batch item's: template and import)
 }
 ADDRESS = {"email": lambda a: a.email, "sms": lambda a: a.mobile}
 NO_ADDRESS = {"email": "账号未填写邮箱", "sms": "账号未填写手机号"}
