@@ -167,7 +167,7 @@ def report_reminders(argv: list[str]) -> int:
         engine.dispose()
     for r in sent:
         item = catalogue.item(r.item_key)
-        print(f"{r.label}\t{r.unit_name}\t{item.title}\t{reminders.month_label(r.month)}"
+        print(f"{r.label}\t{r.unit_name}\t{item.title}\t{dues.month_label(r.month)}"
               f"\t期限 {r.due_on:%Y-%m-%d}\t在册{r.trainees}人")
     kinds = [r.kind for r in sent]
     print(f"提醒完成：新发送即将到期{kinds.count(dues.SOON)}条、已逾期{kinds.count(dues.OVERDUE)}条")

@@ -58,6 +58,8 @@ def includeme(config):
     r("review_claim", "/review/cases/{id:\\d+}/claim", factory="webapp.resources.case_factory")
     r("review_bulk", "/review/bulk")
     r("review_file", "/review/cases/{id:\\d+}/files/{attachment_id:\\d+}", factory="webapp.resources.case_factory")
+    r("review_missing", "/review/missing")
+    r("review_missing_xlsx", "/review/missing.xlsx")
 
     # administration
     r("admin_home", "/admin")
@@ -89,6 +91,7 @@ def includeme(config):
     r("api_position_intents", "/api/positions/{id:\\d+}/intents", factory="webapp.resources.position_factory")
     r("api_intent", "/api/intents/{id:\\d+}")
     r("api_review_cases", "/api/review/cases")
+    r("api_review_missing", "/api/review/missing")
     r("api_notices", "/api/notices")
     r("api_notice_read", "/api/notices/{id:\\d+}/read")
     r("api_notices_read_all", "/api/notices/read-all")

@@ -54,6 +54,16 @@ def month_of(day: date) -> str:
     return f"{day:%Y-%m}"
 
 
+def month_label(month: str) -> str:
+    """"2026-03" as people write it: 2026年3月."""
+    return f"{int(month[:4])}年{int(month[5:7])}月"
+
+
+def date_label(day: date) -> str:
+    """A date as a notice writes it: 2026年4月10日."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def first_day(month: str) -> date:
     return date(int(month[:4]), int(month[5:7]), 1)
 

@@ -50,15 +50,6 @@ class Reminder:
         return KIND_LABELS[self.kind]
 
 
-def month_label(month: str) -> str:
-    """"2026-03" as people write it: 2026年3月."""
-    return f"{int(month[:4])}年{int(month[5:7])}月"
-
-
-def date_label(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 def remind(session, catalogue, now: datetime) -> list[Reminder]:
     """Record and notify every reminder due now (as of the Beijing date of `now`) that was not yet sent."""
     today = clock.to_beijing(now).date()
@@ -80,7 +71,7 @@ def _remind(session, catalogue, item, kind: str, month: str, due_on: date, chunk
                           ReportReminder.month == month, ReportReminder.kind == kind)
     found = session.execute(select(sq.c.unit_id, sq.c.trainees, Unit.name).join(Unit, Unit.id == sq.c.unit_id)
                             .where(dues.missing(sq), ~told).order_by(sq.c.unit_id)).all()
-    params = {"month": month_label(month), "due_on": date_label(due_on)}
+    params = {"month": dues.month_label(month), "due_on": dues.date_label(due_on)}
     links = {"owner": link("item", key=item.key)}
     at = clock.utcnow()
     out = []

@@ -16,13 +16,13 @@ from datetime import date
 
 from sqlalchemy import case, func, select
 
-from engine import access, declarations, formats
+from engine import access, clock, declarations, formats
 from engine.batch import dues
 from engine.models import Unit
 from engine.paging import Page, parse_page, parse_per_page
 from engine.regions import load_regions
 from engine.spreadsheet import neutralise
-from engine.workdays import WorkCalendar
+from engine.workdays import calendar
 
 PER_PAGE = 50
 MAX_PER_PAGE = 200
@@ -41,7 +41,9 @@ class MissingQuery:
     typed_month: str = ""     # as typed, kept on the page when it is wrong
 
     @classmethod
-    def from_params(cls, params, catalogue, cal: WorkCalendar, today: date) -> tuple["MissingQuery", dict[str, str]]:
+    def from_params(cls, params, catalogue, session, today: date | None = None
+                    ) -> tuple["MissingQuery", dict[str, str]]:
+        """The query and a message per field typed wrong (that field then takes its default)."""
         errors: dict[str, str] = {}
         out = cls(page=parse_page(params.get("page")),
                   per_page=parse_per_page(params.get("per_page"), PER_PAGE, MAX_PER_PAGE))
@@ -59,7 +61,7 @@ class MissingQuery:
             errors["month"] = "月份格式应为“年-月”，如2026-03"
             month = None
         if month is None and item is not None:
-            month = dues.latest_due(declarations.due_of(item), today, cal)
+            month = dues.latest_due(declarations.due_of(item), today or clock.today(), calendar(session))
         out.month = month or ""
         if month and not errors.get("month"):
             out.typed_month = month
@@ -124,6 +126,10 @@ class MissingPage:
     def pages(self) -> int:
         return Page(self.query.page, self.query.per_page, self.total).pages
 
+    @property
+    def month_label(self) -> str:
+        return dues.month_label(self.query.month) if self.query.month else ""
+
 
 def _statement(catalogue, account, item, month: str):
     """The units this account oversees that owe the month's report, with what the rows show, in page order."""
@@ -141,18 +147,20 @@ def _row(r, due_on: date, overdue_days: int | None) -> MissingRow:
                       dues.status(r.reported, r.trainees, r.filed), due_on, overdue_days)
 
 
-def _due(cal: WorkCalendar, item, month: str, today: date) -> tuple[date, int | None]:
-    due_on = dues.due_on(declarations.due_of(item), month, cal)
+def _due(session, item, month: str, today: date | None) -> tuple[date, int | None]:
+    """The month's due date, and how many days it is past (None while it has not passed)."""
+    due_on = dues.due_on(declarations.due_of(item), month, calendar(session))
+    today = today or clock.today()
     return due_on, ((today - due_on).days if today > due_on else None)
 
 
-def missing_page(session, catalogue, account, query: MissingQuery, cal: WorkCalendar, today: date) -> MissingPage:
+def missing_page(session, catalogue, account, query: MissingQuery, today: date | None = None) -> MissingPage:
     """One page of the list, with its total and the count of each status."""
     choices = declarations.due_items(catalogue)
     item = catalogue.item(query.item) if query.item else None
     if item is None or not query.month:
         return MissingPage(query, None, choices, None, None)
-    due_on, overdue_days = _due(cal, item, query.month, today)
+    due_on, overdue_days = _due(session, item, query.month, today)
     stmt = _statement(catalogue, account, item, query.month)
     listed = stmt.order_by(None).subquery()
     total, none_filed = session.execute(select(func.count(), func.coalesce(
@@ -164,23 +172,23 @@ def missing_page(session, catalogue, account, query: MissingQuery, cal: WorkCale
                        {dues.MISSING: none_filed, dues.PARTLY: total - none_filed})
 
 
-def missing_rows(session, catalogue, account, query: MissingQuery, cal: WorkCalendar, today: date,
+def missing_rows(session, catalogue, account, query: MissingQuery, today: date | None = None,
                  limit: int = EXPORT_MAX_ROWS) -> list[MissingRow]:
     """The whole list (up to `limit` rows), in the page's order."""
     item = catalogue.item(query.item) if query.item else None
     if item is None or not query.month:
         return []
-    due_on, overdue_days = _due(cal, item, query.month, today)
+    due_on, overdue_days = _due(session, item, query.month, today)
     stmt = _statement(catalogue, account, item, query.month)
     return [_row(r, due_on, overdue_days) for r in session.execute(stmt.limit(limit))]
 
 
-def missing_xlsx(session, catalogue, account, query: MissingQuery, cal: WorkCalendar, today: date) -> bytes:
+def missing_xlsx(session, catalogue, account, query: MissingQuery, today: date | None = None) -> bytes:
     """The list as a workbook: a header row, then one row per unit as on the page (every text neutralised)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    rows = missing_rows(session, catalogue, account, query, cal, today)
+    rows = missing_rows(session, catalogue, account, query, today)
     wb = Workbook()
     ws = wb.active
     ws.title = "缺报名单"

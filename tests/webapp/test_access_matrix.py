@@ -96,6 +96,9 @@ MATRIX = {
     "review_bulk": [("GET", "/review/bulk", None, REVIEWER_PAGE),
                     ("POST", "/review/bulk", "form", row(401, 403, 403, 403, OK, OK, 403))],
     "review_file": [("GET", "/review/cases/{app_case}/files/{attachment}", None, REVIEW_PAGE)],
+    # 缺报名单: every reviewer (each sees their jurisdiction's units) and administrators (every unit).
+    "review_missing": [("GET", "/review/missing", None, row(LOGIN, 403, 403, 403, OK, OK, OK))],
+    "review_missing_xlsx": [("GET", "/review/missing.xlsx", None, row(LOGIN, 403, 403, 403, OK, OK, OK))],
     "admin_home": [("GET", "/admin", None, ADMIN_PAGE)],
     "admin_accounts": [("GET", "/admin/accounts", None, ADMIN_PAGE),
                        ("POST", "/admin/accounts", "form", ADMIN_POST)],
@@ -130,6 +133,7 @@ MATRIX = {
     "api_intent": [("DELETE", "/api/intents/{intent}", "json", row(401, 403, 403, OK, 403, 403, 403))],
     "api_review_cases": [("GET", "/api/review/cases", None, row(401, 403, 403, 403, OK, OK, 403)),
                          ("POST", "/api/review/cases", "json", row(401, 403, 403, 403, OK, OK, 403))],
+    "api_review_missing": [("GET", "/api/review/missing", None, row(401, 403, 403, 403, OK, OK, OK))],
     "api_notices": [("GET", "/api/notices", None, row(401, OK, OK, OK, OK, OK, OK))],
     "api_notice_read": [("POST", "/api/notices/{notice}/read", "json", row(401, OK, 404, 404, 404, 404, 404))],
     "api_notices_read_all": [("POST", "/api/notices/read-all", "json", row(401, OK, OK, OK, OK, OK, OK))],
