@@ -115,11 +115,6 @@ def below_clause(level: str | None):
     return false()
 
 
-def oversees_units(account: Account | None) -> bool:
-    """Whether this account may see which units owe a report (缺报名单): reviewers and administrators."""
-    return is_reviewer(account) or is_admin(account)
-
-
 def unit_jurisdiction_clause(account: Account | None):
     """The units this account oversees, as a SQL condition on units: by their 业务办理归属地 for a reviewer
     (a unit not yet located only for the province), all for an administrator, none for anyone else."""
