@@ -303,7 +303,8 @@ DUE_MONTH = Slot(_STRING, required=True, format=MONTH)
 
 
 def _due_problems(raw: dict, props: dict, required: set, index: dict) -> list[tuple[str, str]]:
-    """`due`: only a batch item, whose month field is required, of format month and indexed as `month`."""
+    """`due`: only a batch item, whose month field is required, of format month and indexed as `month`, whose
+    rows are indexed by person too, one per person and month (batch.row_key: a report again replaces it)."""
     if raw["kind"] != "batch":
         return [("/due", "只有批量上报事项（kind 为 batch）才能声明 due（按月报送的期限）")]
     field = raw["due"]["month_field"]
@@ -311,6 +312,11 @@ def _due_problems(raw: dict, props: dict, required: set, index: dict) -> list[tu
         return [("/due/month_field", problem)]
     if index.get("month") != field:
         return [("/due/month_field", f"字段“{field}”须在 batch.index 中声明为“month”：按月份查找各单位的上报记录")]
+    person = index.get("id_number")
+    if person is None:
+        return [("/batch/index", "声明 due 的事项须在 batch.index 中声明“id_number”：按人员核对在册名单")]
+    if sorted(raw["batch"]["row_key"]) != sorted([person, field]):
+        return [("/batch/row_key", f"声明 due 的事项 row_key 须为人员与月份（{person}、{field}）：每人每月一行，重报时替换")]
     return []
 
 

@@ -40,6 +40,16 @@ def unit_account(session, name="太原测试科技有限公司", code=None, mobi
     return register_unit(session, name, code or new_credit_code(), "李红", mobile, PASSWORD)
 
 
+def colleague(session, account, login="JINYANG02", name="王晓明", mobile="13712345678", email="wang@jinyang.example"):
+    """A second agent of the account's unit (a unit may have several), with a mobile and an email address."""
+    from engine.accounts.passwords import hash_password
+    from engine.models import Account
+    other = Account(login_name=login, role="unit", name=name, mobile=mobile, email=email,
+                    password_hash=hash_password(PASSWORD), unit=account.unit)
+    session.add(other)
+    return other
+
+
 def individual_account(session, name="张晓明", id_no=None):
     return register_individual(session, name, id_no or new_id_number(), "13812345678", PASSWORD,
                                profile={"education": "本科", "school": "山西大学", "major": "计算机科学与技术"})

@@ -13,9 +13,10 @@ working-day calendar, and for an item and a month M every unit with a trainee on
   not one (engine/workdays.py: a weekend or a holiday; a 调休 Saturday is a working day and stays), as a
   Chinese filing deadline is. Reminders start `remind_before` calendar days before it, never before M+1.
 
-`owed` is one SELECT (two DISTINCT ranges on the partial indexes of migration 0008, joined and grouped), so
-a province (10k units, 100k agreements) is a few index scans whatever the caller adds: the reviewers'
-jurisdiction, a page, the reminders' "not yet told".
+`owed` is one SELECT: the roster is an index range (ix_batch_rows_agreed), each trainee on it is looked up in
+the month's rows (ix_batch_rows_filed), and the result grouped by unit; a reviewer's jurisdiction narrows the
+roster first. Measured on 10k units, 100k agreements and 240k rows: a few hundred milliseconds on either
+database, whatever the caller adds (a page, the reminders' "not yet told").
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from sqlalchemy import and_, func, select, text
 from sqlalchemy.orm import aliased
 
 from engine import declarations
-from engine.models import AGREED_SQL, FILED_SQL, BatchRow
+from engine.models import AGREED_SQL, FILED_SQL, BatchRow, Unit
 from engine.workdays import WorkCalendar
 
 MISSING, PARTLY = "missing", "partly"
@@ -113,23 +114,25 @@ def reminders_due(due: declarations.Due, today: date, cal: WorkCalendar) -> list
 
 # ---- who owes what ---------------------------------------------------------------
 
-def owed(catalogue, item, month: str):
+def owed(catalogue, item, month: str, units=None):
     """Every unit with a trainee on its roster in `month`, as a subquery: unit_id, trainees (on the roster),
     reported (of them, with an active row of `item` for the month), filed (the unit's active rows of `item`
-    for the month, anyone's). `item` must be a batch item whose batch.index declares `month` (its `due` does)."""
+    for the month, anyone's). `item` declares `due`, so its rows are indexed by person and month and there is
+    at most one active row per unit, person and month (the loader checks its batch.row_key). units: a SQL
+    condition on units (a reviewer's jurisdiction) applied to the roster first."""
     agreements = declarations.role_item(catalogue, "agreements")
     if agreements is None:  # the loader refuses `due` when no item plays the role
         raise LookupError("no item plays the `agreements` role")
-    roster = (select(BatchRow.unit_id, BatchRow.id_number).distinct()
-              .where(BatchRow.item_key == agreements.key, text(AGREED_SQL),
-                     BatchRow.end_date >= first_day(month), BatchRow.start_date <= last_day(month))
-              .cte("roster"))
+    on_roster = [BatchRow.item_key == agreements.key, text(AGREED_SQL),
+                 BatchRow.end_date >= first_day(month), BatchRow.start_date <= last_day(month)]
+    if units is not None:
+        on_roster.append(BatchRow.unit_id.in_(select(Unit.id).where(units)))
+    roster = select(BatchRow.unit_id, BatchRow.id_number).distinct().where(*on_roster).cte("roster")
     # Each trainee on the roster looked up in the item's rows of the month (ix_batch_rows_filed), never a scan.
     row = aliased(BatchRow, name="report_row")
     found = and_(row.item_key == item.key, row.month == month, row.unit_id == roster.c.unit_id,
                  row.id_number == roster.c.id_number, text(FILED_SQL))
-    counts = (select(roster.c.unit_id, func.count(roster.c.id_number.distinct()).label("trainees"),
-                     func.count(row.id_number.distinct()).label("reported"))
+    counts = (select(roster.c.unit_id, func.count().label("trainees"), func.count(row.id_number).label("reported"))
               .select_from(roster.outerjoin(row, found)).group_by(roster.c.unit_id).cte("roster_counts"))
     per_unit = (select(BatchRow.unit_id, func.count().label("filed"))
                 .where(BatchRow.item_key == item.key, text(FILED_SQL), BatchRow.month == month)

@@ -132,14 +132,18 @@ class MissingPage:
 
 
 def _statement(catalogue, account, item, month: str):
-    """The units this account oversees that owe the month's report, with what the rows show, in page order."""
-    sq = dues.owed(catalogue, item, month)
-    nothing = case((dues.missing(sq), 0), else_=1)
+    """The units this account oversees that owe the month's report, with what the rows show, in page order,
+    and (window functions, so that a page is one evaluation of the list) how many there are and how many of
+    them reported nothing."""
+    clause = access.unit_jurisdiction_clause(account)
+    sq = dues.owed(catalogue, item, month, units=clause)
+    nothing = case((dues.missing(sq), 1), else_=0)
     return (select(Unit.id, Unit.name, Unit.credit_code, Unit.city_code, Unit.county_code, sq.c.trainees,
-                   sq.c.reported, sq.c.filed)
+                   sq.c.reported, sq.c.filed, func.count().over().label("total"),
+                   func.sum(nothing).over().label("none_filed"))
             .join(Unit, Unit.id == sq.c.unit_id)
-            .where(dues.outstanding(sq), access.unit_jurisdiction_clause(account))
-            .order_by(nothing, func.coalesce(Unit.county_code, ""), Unit.name, Unit.id))
+            .where(dues.outstanding(sq), clause)
+            .order_by(nothing.desc(), func.coalesce(Unit.county_code, ""), Unit.name, Unit.id))
 
 
 def _row(r, due_on: date, overdue_days: int | None) -> MissingRow:
@@ -162,12 +166,18 @@ def missing_page(session, catalogue, account, query: MissingQuery, today: date |
         return MissingPage(query, None, choices, None, None)
     due_on, overdue_days = _due(session, item, query.month, today)
     stmt = _statement(catalogue, account, item, query.month)
-    listed = stmt.order_by(None).subquery()
-    total, none_filed = session.execute(select(func.count(), func.coalesce(
-        func.sum(case((listed.c.filed == 0, 1), else_=0)), 0)).select_from(listed)).one()
-    page = Page(query.page, query.per_page, total).within()
-    query.page = page.number
-    rows = [_row(r, due_on, overdue_days) for r in session.execute(stmt.offset(page.offset).limit(page.per_page))]
+    found = session.execute(stmt.offset((query.page - 1) * query.per_page).limit(query.per_page)).all()
+    if found:
+        total, none_filed = found[0].total, found[0].none_filed
+    else:   # past the end (or nothing owed): count, and show the last page
+        listed = stmt.order_by(None).subquery()
+        total, none_filed = session.execute(select(func.count(), func.coalesce(
+            func.sum(case((listed.c.filed == 0, 1), else_=0)), 0)).select_from(listed)).one()
+        page = Page(query.page, query.per_page, total).within()
+        if page.number != query.page:
+            query.page = page.number
+            found = session.execute(stmt.offset(page.offset).limit(page.per_page)).all()
+    rows = [_row(r, due_on, overdue_days) for r in found]
     return MissingPage(query, item, choices, due_on, overdue_days, rows, total,
                        {dues.MISSING: none_filed, dues.PARTLY: total - none_filed})
 

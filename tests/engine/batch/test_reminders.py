@@ -3,20 +3,19 @@ date, 已逾期 once it has passed, to every agent of a unit that reported nothi
 runs and concurrent sessions, in the transaction that records it; all the way to the mail and the SMS."""
 from __future__ import annotations
 
-import threading
 from datetime import datetime
 
 import pytest
 from sqlalchemy import func, select
 
 from engine import clock
-from engine.accounts.passwords import hash_password
 from engine.batch import reminders
 from engine.db import make_session_factory, writer_engine
-from engine.models import Account, Delivery, Notice, ReportReminder
+from engine.models import Delivery, Notice, ReportReminder
 from engine.notices import jobs
 from tests import factories as f
 from tests.data import batch_rows
+from tests.engine.test_deadlines import race
 from tests.mailboxes import SmtpServer
 from tests.webapp.pages import fresh
 
@@ -34,9 +33,7 @@ def units(dbsession, catalogue):
     s = dbsession
     silent = f.unit_account(s, name="晋阳智能科技有限公司", mobile="13912345678")
     silent.email = "li.hong@jinyang.example"
-    colleague = Account(login_name="JINYANG02", role="unit", name="王晓明", mobile="13712345678",
-                        email="wang@jinyang.example", password_hash=hash_password(f.PASSWORD), unit=silent.unit)
-    s.add(colleague)
+    colleague = f.colleague(s, silent)
     partly = f.unit_account(s, name="汾河文旅有限公司", mobile="13612345678")
     complete = f.unit_account(s, name="龙城物流有限公司", mobile="13512345678")
     for n, account in enumerate((silent, partly, complete)):
@@ -132,26 +129,8 @@ def test_concurrent_runs_record_and_tell_each_reminder_once(dbsession, db_engine
         f.stored_batch(s, catalogue, account, "match_report", f.agreement_rows(1, "2026-02-01", "2026-07-31",
                                                                               first=100 + i))
     s.commit()
-    factory = make_session_factory(writer_engine(db_engine))
-    start = threading.Barrier(3)
-    results, errors = [], []
-
-    def run():
-        session = factory()
-        try:
-            start.wait()
-            results.append(reminders.remind(session, catalogue, bj(2026, 4, 11)))
-            session.commit()
-        except Exception as e:  # noqa: BLE001 - reported below
-            errors.append(e)
-        finally:
-            session.close()
-
-    threads = [threading.Thread(target=run) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    results, errors = race(make_session_factory(writer_engine(db_engine)),
+                           lambda session: reminders.remind(session, catalogue, bj(2026, 4, 11)))
     assert errors == []
     sent = sorted((r.unit_id, r.item_key, r.kind) for found in results for r in found)
     # The silent unit: its on-duty report, late. The three others reported nothing for February or March:

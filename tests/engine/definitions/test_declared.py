@@ -129,6 +129,16 @@ def test_due_is_a_monthly_batch_report_s_indexed_month(defs):
         assert expected in found, (expected, found)
 
 
+def test_due_counts_one_row_per_person_and_month(defs):
+    forms, _ = defs
+    edit(forms / "onduty_report.json", lambda r: r["batch"].update(row_key=["id_number", "month", "status"]))
+    edit(forms / "attendance_report.json", lambda r: r["batch"]["index"].pop("id_number"))
+    found = problems_of(*defs)
+    assert ("forms/onduty_report.json: /batch/row_key: 声明 due 的事项 row_key 须为人员与月份（id_number、month）："
+            "每人每月一行，重报时替换") in found
+    assert "forms/attendance_report.json: /batch/index: 声明 due 的事项须在 batch.index 中声明“id_number”：按人员核对在册名单" in found
+
+
 def test_due_needs_the_roster_of_an_item_playing_agreements_and_bounded_numbers(defs):
     forms, _ = defs
     edit(forms / "match_report.json", lambda r: r.pop("role"))
