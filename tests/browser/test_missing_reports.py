@@ -21,7 +21,8 @@ def test_a_reviewer_finds_the_missing_unit_and_downloads_the_list(page, live_ser
     f.reviewer(s, "taiyuan", "140100", "太原市审核员")
     for n, (name, county) in enumerate((("太原晋阳智能科技有限公司", "140105"), ("大同云冈煤机有限公司", "140213"))):
         unit = f.located_unit(s, catalogue, storage, province, name, county, mobile=f"1371234567{n}")
-        f.stored_batch(s, catalogue, unit, "match_report", f.agreement_rows(2, "2026-01-01", "2026-06-30", first=n * 10))
+        people = f.agreement_rows(2, "2026-01-01", "2026-06-30", first=n * 10)
+        f.stored_batch(s, catalogue, unit, "match_report", people)
     s.commit()
     s.close()
 

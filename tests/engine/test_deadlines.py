@@ -150,7 +150,8 @@ def test_concurrent_scans_record_and_return_each_crossing_once(dbsession, db_eng
     s = dbsession
     clock_at(bj(2026, 3, 2))
     cases = [applied(s, catalogue, storage, f"并发单位{i}有限公司") for i in range(4)]
-    results, errors = race(make_session_factory(writer_engine(db_engine)), lambda session: scan(session, bj(2026, 3, 30)))
+    results, errors = race(make_session_factory(writer_engine(db_engine)),
+                           lambda session: scan(session, bj(2026, 3, 30)))
     assert errors == []
     returned = [(c.case_id, c.kind) for found in results for c in found]
     assert sorted(returned) == sorted((c.id, "overdue") for c in cases)

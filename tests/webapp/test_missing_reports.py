@@ -54,7 +54,8 @@ def rows(page) -> list[list[str]]:
     table = soup(page).select_one("[data-testid=missing]")
     if table is None:
         return []
-    return [[" ".join(td.get_text(" ", strip=True).split()) for td in tr.select("td")] for tr in table.select("tbody tr")]
+    return [[" ".join(td.get_text(" ", strip=True).split()) for td in tr.select("td")]
+            for tr in table.select("tbody tr")]
 
 
 def test_a_city_reviewer_sees_the_units_of_the_city_that_owe_the_latest_month_past_due(dues_world, make_web):
@@ -122,7 +123,8 @@ def test_the_workbook_holds_the_rows_of_the_page_all_of_them(dues_world, make_we
     web = signed_in(make_web, dues_world["province"])
     page = web.app.get(f"/review/missing?item={ONDUTY}&month=2026-03&per_page=2")
     assert len(rows(page)) == 2 and soup(page).select_one("nav.pager") is not None
-    whole = [r for n in (1, 2) for r in rows(web.app.get(f"/review/missing?item={ONDUTY}&month=2026-03&per_page=2&page={n}"))]
+    whole = [r for n in (1, 2)
+             for r in rows(web.app.get(f"/review/missing?item={ONDUTY}&month=2026-03&per_page=2&page={n}"))]
     export = page.click(href="/review/missing.xlsx")
     assert export.content_type == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert "missing-onduty_report-2026-03.xlsx" in export.headers["Content-Disposition"]
