@@ -22,6 +22,8 @@
   统一社会信用代码, or an individual's 身份证号) may learn its progress, and only that
   (engine/cases/progress.py); a draft is never followed. The comparison costs the same whether or not the
   reference names a case, so the answer cannot tell which of the two was wrong.
+- Units overseen (缺报名单): a reviewer oversees the units whose 业务办理归属地 lies in the jurisdiction, an
+  administrator every unit; nobody else any (`unit_jurisdiction_clause`).
 - Claims: a case claimed by one reviewer cannot be acted on by another until the claim is released or
   lapses. This is honoured on every path (page, bulk, JSON API), because every reviewer's action goes
   through `check_may_act`.
@@ -39,7 +41,7 @@ from sqlalchemy import and_, false, true
 
 from engine import clock
 from engine.errors import AccessDenied, ClaimConflict
-from engine.models import Account, Case, Notice, Position
+from engine.models import Account, Case, Notice, Position, Unit
 from engine.regions import CITY, COUNTY, PROVINCE, load_regions
 from engine.roles import OWNER_ROLES
 
@@ -121,6 +123,16 @@ def below_clause(level: str | None):
     if level == CITY:
         return Case.county_code.is_not(None)
     return false()
+
+
+def unit_jurisdiction_clause(account: Account | None):
+    """The units this account oversees, as a SQL condition on units: by their 业务办理归属地 for a reviewer
+    (a unit not yet located only for the province), all for an administrator, none for anyone else."""
+    if is_admin(account):
+        return true()
+    if not is_reviewer(account):
+        return false()
+    return jurisdiction_clause(account.jurisdiction, Unit.city_code, Unit.county_code)
 
 
 # ---- owners and drafts -----------------------------------------------------------

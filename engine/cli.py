@@ -5,6 +5,7 @@
   jianxi create-reviewer --ini FILE --login NAME --name 姓名 --jurisdiction CODE
   jianxi worker --ini FILE [--once]                  send notices and run periodic jobs until stopped
   jianxi deadlines-scan --ini FILE                  start missing clocks, record 预警/超期 crossings once each
+  jianxi report-reminders --ini FILE                remind units of monthly reports due soon or late, once each
 
 Passwords are never taken from a flag (it would stay in the shell history and the process list): they
 are read from JIANXI_PASSWORD or asked for twice at a prompt.
@@ -43,6 +44,13 @@ def _ini_settings(ini: Path) -> dict:
     parser = ConfigParser(defaults={"here": str(ini.resolve().parent)})
     parser.read(ini, encoding="utf-8")
     return dict(parser.items("app:main")) if parser.has_section("app:main") else {}
+
+
+def _definition_dirs(settings: dict) -> tuple[Path, Path]:
+    """The forms and workflows folders: the environment, then the ini, then the shipped ones."""
+    forms, workflows = default_dirs()
+    return (Path(os.environ.get("JIANXI_FORMS_DIR") or settings.get("jianxi.forms_dir") or forms),
+            Path(os.environ.get("JIANXI_WORKFLOWS_DIR") or settings.get("jianxi.workflows_dir") or workflows))
 
 
 def _password() -> tuple[str, str]:
@@ -113,10 +121,7 @@ def deadlines_scan(argv: list[str]) -> int:
     except ValueError as e:
         print(str(e), file=sys.stderr)
         return 1
-    forms_dir, workflows_dir = default_dirs()
-    catalogue = load_catalogue(Path(os.environ.get("JIANXI_FORMS_DIR") or settings.get("jianxi.forms_dir") or forms_dir),
-                               Path(os.environ.get("JIANXI_WORKFLOWS_DIR") or settings.get("jianxi.workflows_dir")
-                                    or workflows_dir))
+    catalogue = load_catalogue(*_definition_dirs(settings))
     engine = make_engine(database_url(settings))
     session = make_session_factory(writer_engine(engine))()
     try:
@@ -135,6 +140,37 @@ def deadlines_scan(argv: list[str]) -> int:
         print(f"{c.label}\t{c.reference or c.case_id}\t期限 {c.deadline_on:%Y-%m-%d}\t{where}")
     kinds = [c.kind for c in crossings]
     print(f"扫描完成：新记录即将超期{kinds.count(deadlines.WARNING)}件、已超期{kinds.count(deadlines.OVERDUE)}件")
+    return 0
+
+
+def report_reminders(argv: list[str]) -> int:
+    """What the worker's report_reminders job runs each hour from 08:00, by hand and at any hour: every
+    reminder due today that was not yet sent is recorded and sent, once (engine/batch/reminders.py)."""
+    from engine import clock
+    from engine.batch import dues, reminders
+    from engine.db import database_url, make_engine, make_session_factory, writer_engine
+    from engine.loader import load_catalogue
+
+    parser = argparse.ArgumentParser(prog="jianxi report-reminders",
+                                     description="提醒单位按月报送的报表即将到期或已逾期（每个单位每月每种提醒一次）")
+    parser.add_argument("--ini", type=Path, default=Path("development.ini"), help="配置文件（DATABASE_URL 优先）")
+    args = parser.parse_args(argv)
+    settings = _ini_settings(args.ini)
+    catalogue = load_catalogue(*_definition_dirs(settings))
+    engine = make_engine(database_url(settings))
+    session = make_session_factory(writer_engine(engine))()
+    try:
+        sent = reminders.remind(session, catalogue, clock.now())
+        session.commit()
+    finally:
+        session.close()
+        engine.dispose()
+    for r in sent:
+        item = catalogue.item(r.item_key)
+        print(f"{r.label}\t{r.unit_name}\t{item.title}\t{dues.month_label(r.month)}"
+              f"\t期限 {r.due_on:%Y-%m-%d}\t在册{r.trainees}人")
+    kinds = [r.kind for r in sent]
+    print(f"提醒完成：新发送即将到期{kinds.count(dues.SOON)}条、已逾期{kinds.count(dues.OVERDUE)}条")
     return 0
 
 
@@ -177,9 +213,7 @@ def worker(argv: list[str]) -> int:
     engine = make_engine(database_url(raw))
     # Every write of a worker is a claim or an outcome: on SQLite each transaction takes the lock up front.
     sessions = make_session_factory(writer_engine(engine))
-    forms, workflows = default_dirs()
-    forms = Path(os.environ.get("JIANXI_FORMS_DIR") or raw.get("jianxi.forms_dir") or forms)
-    workflows = Path(os.environ.get("JIANXI_WORKFLOWS_DIR") or raw.get("jianxi.workflows_dir") or workflows)
+    forms, workflows = _definition_dirs(raw)
     w = Worker(sessions, settings, raw, load_catalogue=lambda: load_catalogue(forms, workflows))
     previous = {sig: signal.signal(sig, w.stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     logging.getLogger("engine.notices").info("worker started (pid %s)", os.getpid())
@@ -199,6 +233,7 @@ USAGE = ("用法：jianxi check [--forms DIR] [--workflows DIR]\n"
          "      jianxi create-reviewer --ini FILE --login NAME --name 姓名 --jurisdiction CODE\n"
          "      jianxi worker --ini FILE [--once]\n"
          "      jianxi deadlines-scan --ini FILE\n"
+         "      jianxi report-reminders --ini FILE\n"
          "密码从环境变量 JIANXI_PASSWORD 读取，未设置时提示输入两次。")
 
 
@@ -219,6 +254,8 @@ def main(argv: list[str] | None = None) -> int:
         return worker(argv[1:])
     if argv[0] == "deadlines-scan":
         return deadlines_scan(argv[1:])
+    if argv[0] == "report-reminders":
+        return report_reminders(argv[1:])
     print(f"未知命令：{argv[0]}", file=sys.stderr)
     print(USAGE, file=sys.stderr)
     return 2

@@ -13,6 +13,8 @@
 - `notify`: which events of the item (its workflow's triggers, and the item events below) reach whom on
   which channel (engine/notices reads it; the workflow's transitions may say the same for every item).
 - `batch.max_rows`: how many rows one file of a batch item may have, when fewer than the site allows.
+- `due`: a monthly batch item's due date (the report for month M by `day` of M+1, on the next working day
+  when that is not one) and how many days before it units are reminded (engine/batch/dues.py reads it).
 
 The slot tables below are the vocabulary. `problems` is the loader's check of the declarations (a slot
 that does not exist, a field that does not exist or does not fit the slot, a required slot left out, a
@@ -119,7 +121,8 @@ class NoticeEvent:
     """An event of an item besides its transitions, that engine.notices.outbox.raise_notice is called with."""
     defaults: dict                   # audience -> channels when neither item nor workflow says otherwise
     label: str                       # what happened, for docs/definitions.md and the checks' messages
-    needs: str | None = None         # "batch": only batch items have it; "publish": only items that publish
+    needs: str | None = None         # "batch": only batch items have it; "publish": only items that publish;
+                                     # "due": only items with a due date
 
 
 ITEM_EVENTS: dict[str, NoticeEvent] = {
@@ -135,6 +138,9 @@ ITEM_EVENTS: dict[str, NoticeEvent] = {
     "rating_bad": NoticeEvent({"reviewers": ("inapp", "email")}, "收到差评"),
     "followup_overdue": NoticeEvent({"reviewers": ("inapp", "email")}, "差评整改已超期"),
     "followup_closed": NoticeEvent({"owner": EVERY_CHANNEL}, "差评整改办结"),
+    # A monthly report not yet made as its due date nears, and once when it is late (engine/batch/reminders.py).
+    "report_due_soon": NoticeEvent({"owner": EVERY_CHANNEL}, "报表即将到期", needs="due"),
+    "report_overdue": NoticeEvent({"owner": EVERY_CHANNEL}, "报表逾期未报", needs="due"),
 }
 
 
@@ -184,6 +190,27 @@ def change_message(item, reference: str, on: str) -> str:
 def index_fields(item) -> dict[str, str]:
     """Indexed column of batch_rows -> field of the item."""
     return dict((item.raw.get("batch") or {}).get("index") or {})
+
+
+@dataclass(frozen=True)
+class Due:
+    """`due`: the report for month M (the value of `month_field`) is due by `day` of M+1 (the month's last
+    day if it is shorter), moved to the next working day when that is not one; units are reminded from
+    `remind_before` days before it (engine/batch/dues.py)."""
+    month_field: str
+    day: int
+    remind_before: int
+
+
+def due_of(item) -> Due | None:
+    """An item's `due`, or None: an item without one has no reminders and no 缺报名单."""
+    raw = item.raw.get("due") if item is not None else None
+    return Due(raw["month_field"], raw["day"], raw["remind_before"]) if raw else None
+
+
+def due_items(catalogue) -> list:
+    """The items that declare `due`, in catalogue order."""
+    return [i for i in catalogue.items.values() if due_of(i) is not None] if catalogue is not None else []
 
 
 def role_item(catalogue, role: str):
@@ -258,6 +285,8 @@ def _notify_problems(raw: dict, wf: dict | None) -> list[tuple[str, str]]:
                 out.append((at, f"“{event}”（{spec.label}）只有批量上报事项（kind 为 batch）才有"))
             elif spec.needs == "publish" and not raw.get("publish"):
                 out.append((at, f"“{event}”（{spec.label}）只有发布岗位的事项（publish）才有"))
+            elif spec.needs == "due" and not raw.get("due"):
+                out.append((at, f"“{event}”（{spec.label}）只有声明了报送期限（due）的事项才有"))
             audiences = tuple(spec.defaults)
         elif wf is None:
             continue   # the missing workflow has its own report
@@ -272,6 +301,28 @@ def _notify_problems(raw: dict, wf: dict | None) -> list[tuple[str, str]]:
                 why = "（该操作不进入待审核状态，没有等待审核的人员）" if audience == "reviewers" else ""
                 out.append((f"{at}/{audience}", f"“{event}”的通知对象只能是：{'、'.join(audiences)}{why}"))
     return out
+
+
+# due.month_field: the month a row reports, stored in the rows' indexed month column.
+DUE_MONTH = Slot(_STRING, required=True, format=MONTH)
+
+
+def _due_problems(raw: dict, props: dict, required: set, index: dict) -> list[tuple[str, str]]:
+    """`due`: only a batch item, whose month field is required, of format month and indexed as `month`, whose
+    rows are indexed by person too, one per person and month (batch.row_key: a report again replaces it)."""
+    if raw["kind"] != "batch":
+        return [("/due", "只有批量上报事项（kind 为 batch）才能声明 due（按月报送的期限）")]
+    field = raw["due"]["month_field"]
+    if problem := _fit(DUE_MONTH, field, props, required):
+        return [("/due/month_field", problem)]
+    if index.get("month") != field:
+        return [("/due/month_field", f"字段“{field}”须在 batch.index 中声明为“month”：按月份查找各单位的上报记录")]
+    person = index.get("id_number")
+    if person is None:
+        return [("/batch/index", "声明 due 的事项须在 batch.index 中声明“id_number”：按人员核对在册名单")]
+    if sorted(raw["batch"]["row_key"]) != sorted([person, field]):
+        return [("/batch/row_key", f"声明 due 的事项 row_key 须为人员与月份（{person}、{field}）：每人每月一行，重报时替换")]
+    return []
 
 
 def _states(raw: dict, workflows: dict) -> list[str] | None:
@@ -311,6 +362,8 @@ def problems(items: dict[str, dict], workflows: dict[str, dict],
             if unknown:
                 found.append(("/change/message", f"未知的占位符{'、'.join(sorted(unknown))}，"
                                                  f"可用：{'、'.join(CHANGE_PLACEHOLDERS)}"))
+        if raw.get("due"):
+            found += _due_problems(raw, props, required, index)
         role = raw.get("role")
         spec = ROLES.get(role["as"]) if role else None
         if role and spec is None:
@@ -340,6 +393,8 @@ def problems(items: dict[str, dict], workflows: dict[str, dict],
         out += [(name, p, m) for p, m in found]
     for raw in items.values():
         name = raw.get("__source", raw["key"])
+        if raw.get("due") and "agreements" not in played:
+            out.append((name, "/due", "声明 due 需要一个担任角色“agreements”的事项（role.as）：应报的单位和人员来自其名单"))
         batch_rules = (raw.get("batch") or {}).get("rules", [])
         for path, rule_list in (("/rules", raw.get("rules", [])), ("/batch/rules", batch_rules)):
             for i, spec in enumerate(rule_list):

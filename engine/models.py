@@ -197,6 +197,22 @@ class DeadlineCrossing(Base):
     __table_args__ = (UniqueConstraint("case_id", "clock_round", "kind", name="uq_deadline_crossings_case_round_kind"),)
 
 
+class ReportReminder(Base):
+    """A reminder to a unit that a monthly report (an item's `due`) is due soon or late, recorded once per
+    unit, item, month and kind: the unique key makes repeated and concurrent runs send each once
+    (engine/batch/reminders.py, in the transaction of its notices)."""
+    __tablename__ = "report_reminders"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    item_key: Mapped[str] = mapped_column(String(40))
+    month: Mapped[str] = mapped_column(String(7))
+    kind: Mapped[str] = mapped_column(String(10))          # soon, overdue
+    due_on: Mapped[date] = mapped_column(Date)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (UniqueConstraint("unit_id", "item_key", "month", "kind",
+                                       name="uq_report_reminders_unit_item_month_kind"),)
+
+
 class CalendarDay(Base):
     """An administrator's ruling on one day (a holiday, a 调休 working day), over the built-in calendar:
     next year's arrangement is published each November, before the package knows it (engine/workdays.py)."""
@@ -320,6 +336,12 @@ class SearchVersion(Base):
     version: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+# Active rows that report a month, and active agreements (engine/batch/dues.py): the queries repeat these
+# conditions literally so the partial indexes below are implied (migration 0008).
+FILED_SQL = "active AND month IS NOT NULL"
+AGREED_SQL = "active AND end_date IS NOT NULL"
+
+
 class BatchRow(Base):
     """One accepted row of a batch report; the natural key lets a re-import replace it."""
     __tablename__ = "batch_rows"
@@ -339,6 +361,12 @@ class BatchRow(Base):
     __table_args__ = (
         Index("ix_batch_rows_unit_item_key", "unit_id", "item_key", "row_key"),
         Index("ix_batch_rows_id_number", "id_number", "item_key"),
+        # Who reported which month, and who is on which roster when (缺报名单, reminders): each an index-only
+        # range; a row of a monthly report enters only the first, an agreement only the second.
+        Index("ix_batch_rows_filed", "item_key", "month", "unit_id", "id_number", "active",
+              sqlite_where=text(FILED_SQL), postgresql_where=text(FILED_SQL)),
+        Index("ix_batch_rows_agreed", "item_key", "end_date", "start_date", "unit_id", "id_number", "active",
+              sqlite_where=text(AGREED_SQL), postgresql_where=text(AGREED_SQL)),
     )
 
 

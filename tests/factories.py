@@ -40,6 +40,16 @@ def unit_account(session, name="太原测试科技有限公司", code=None, mobi
     return register_unit(session, name, code or new_credit_code(), "李红", mobile, PASSWORD)
 
 
+def colleague(session, account, login="JINYANG02", name="王晓明", mobile="13712345678", email="wang@jinyang.example"):
+    """A second agent of the account's unit (a unit may have several), with a mobile and an email address."""
+    from engine.accounts.passwords import hash_password
+    from engine.models import Account
+    other = Account(login_name=login, role="unit", name=name, mobile=mobile, email=email,
+                    password_hash=hash_password(PASSWORD), unit=account.unit)
+    session.add(other)
+    return other
+
+
 def individual_account(session, name="张晓明", id_no=None):
     return register_individual(session, name, id_no or new_id_number(), "13812345678", PASSWORD,
                                profile={"education": "本科", "school": "山西大学", "major": "计算机科学与技术"})
@@ -97,3 +107,28 @@ def published_position(session, catalogue, account, approver, **over):
 
     from engine.models import Position
     return session.scalar(select(Position).where(Position.case_id == case.id))
+
+
+def located_unit(session, catalogue, storage, approver, name: str, county: str, mobile="13912345678"):
+    """A unit account whose unit application (naming `county`, its 业务办理归属地) was approved by `approver`."""
+    account = unit_account(session, name=name, mobile=mobile)
+    case = submitted_unit_application(session, catalogue, storage, account, city=county[:4] + "00", county=county)
+    transition(session, catalogue, case, "approve", approver)
+    return account
+
+
+def stored_batch(session, catalogue, account, key: str, rows: list[dict], today=None):
+    """A clean batch of item `key` for the account's unit, stored as an import that passed every check is
+    (rows as the importer leaves them: dates and months as text); the batch's case."""
+    from engine.batch.store import store_batch
+    return store_batch(session, catalogue, catalogue.item(key), account, list(enumerate(rows, start=2)),
+                       "上报.xlsx", today=today)
+
+
+def agreement_rows(n: int, start: str, end: str, first: int = 0, position: str = "软件开发见习生") -> list[dict]:
+    """n matched agreements (见习匹配结果 rows) running from start to end ("YYYY-MM-DD"), people numbered from `first`."""
+    from tests.data import batch_rows
+    rows = batch_rows.match_rows(n, [position], first=first)
+    for r in rows:
+        r.update(start_date=start, end_date=end, graduated_on=r["graduated_on"].isoformat())
+    return rows

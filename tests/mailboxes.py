@@ -167,7 +167,8 @@ class FakeSmsGateway:
         self.server.server_close()
 
     def settings(self) -> dict:
-        kinds = ("case_result", "case_receipt", "case_waiting", "import_failed", "position_taken_down")
+        kinds = ("case_result", "case_receipt", "case_waiting", "import_failed", "position_taken_down",
+                 "report_due_soon", "report_overdue")
         return {"jianxi.sms.url": self.url, "jianxi.sms.api_key": "test-key-0123",
                 **{f"jianxi.sms.template.{k}": f"TPL_{k.upper()}" for k in kinds}}
 

@@ -15,6 +15,9 @@ class Root:
         (Allow, "role:individual", "individual"),
         (Allow, "role:reviewer", "reviewer"),
         (Allow, "role:admin", "admin"),
+        # 缺报名单: units overseen (engine.access.unit_jurisdiction_clause scopes what each one sees).
+        (Allow, "role:reviewer", "oversee"),
+        (Allow, "role:admin", "oversee"),
         (Allow, Authenticated, "authenticated"),
         (Allow, Everyone, "public"),
     ]

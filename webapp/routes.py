@@ -65,6 +65,8 @@ def includeme(config):
     r("review_file", "/review/cases/{id:\\d+}/files/{attachment_id:\\d+}", factory="webapp.resources.case_factory")
     r("review_followups", "/review/followups")                       # 差评整改
     r("review_followup", "/review/followups/{id:\\d+}")
+    r("review_missing", "/review/missing")
+    r("review_missing_xlsx", "/review/missing.xlsx")
 
     # administration
     r("admin_home", "/admin")
@@ -101,6 +103,7 @@ def includeme(config):
     r("api_case_rating", "/api/cases/{id:\\d+}/rating", factory="webapp.resources.case_factory")
     r("api_review_followups", "/api/review/followups")
     r("api_review_followup", "/api/review/followups/{id:\\d+}")
+    r("api_review_missing", "/api/review/missing")
     r("api_notices", "/api/notices")
     r("api_notice_read", "/api/notices/{id:\\d+}/read")
     r("api_notices_read_all", "/api/notices/read-all")

@@ -1,5 +1,5 @@
-"""What items declare (publish.fields, role, batch.index, locates_unit, change), checked across the items by
-engine.declarations, with the roles the registered rules read and the effects that carry declarations out."""
+"""What items declare (publish.fields, role, batch.index, locates_unit, change, due), checked across the items
+by engine.declarations, with the roles the registered rules read and the effects that carry declarations out."""
 from __future__ import annotations
 
 from engine import declarations, rules
@@ -24,7 +24,7 @@ def _unserved(items: dict[str, dict], workflows: dict[str, dict]) -> list[Proble
 
 
 def declaration_problems(items: dict[str, dict], workflows: dict[str, dict]) -> list[Problem]:
-    """publish.fields, role, batch.index, locates_unit and change across the items (engine/declarations.py
+    """publish.fields, role, batch.index, locates_unit, change and due across the items (engine/declarations.py
     says what fits), and the effects their workflows must run."""
     needs = {name: spec.roles for registry in (rules.ROW_RULES, rules.BATCH_RULES)
              for name, spec in registry.items() if spec.roles}

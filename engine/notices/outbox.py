@@ -24,6 +24,7 @@ LINKS = {
     "position": "/unit/positions/{id}",             # the unit's page of its position
     "import_errors": "/imports/{token}/errors.xlsx",  # the uploader's error workbook
     "followup": "/review/followups/{id}",           # a bad rating's follow-up (差评整改), for the reviewers
+    "item": "/items/{key}",                         # an item's page (a batch item's: template and import)
 }
 ADDRESS = {"email": lambda a: a.email, "sms": lambda a: a.mobile}
 NO_ADDRESS = {"email": "账号未填写邮箱", "sms": "账号未填写手机号"}

@@ -21,7 +21,8 @@ SECTIONS = ("title", "body", "sms")
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 # What an SMS may carry: nothing that identifies a person but their masked name (no ID number, no
 # mobile, no free text a reviewer typed), since a text message is read on a lock screen.
-SMS_PARAMS = frozenset({"name", "item_title", "reference", "result", "action", "errors", "position_name"})
+SMS_PARAMS = frozenset({"name", "item_title", "reference", "result", "action", "errors", "position_name",
+                        "month", "due_on"})
 MASKED_IN_SMS = frozenset({"name"})
 
 

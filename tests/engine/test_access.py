@@ -44,3 +44,28 @@ def test_a_position_is_taken_down_only_by_its_unit_or_its_jurisdiction(dbsession
     assert position.status == "taken_down"
     assert not access.may_see_position(other, position) and not access.may_see_position(datong, position)
     assert access.may_see_position(unit, position) and access.may_see_position(province, position)
+
+
+def test_the_units_overseen_are_the_jurisdiction_s_for_a_reviewer_and_all_for_an_administrator(dbsession):
+    from engine.models import Unit
+    s = dbsession
+    places = {"小店": ("140100", "140105"), "迎泽": ("140100", "140106"), "大同": ("140200", "140213"),
+              "未定": (None, None)}
+    for name, (city, county) in places.items():
+        located = f.unit_account(s, name=f"{name}有限公司").unit
+        located.city_code, located.county_code = city, county
+    staff = {"province": f.reviewer(s, "sheng", "140000"), "city": f.reviewer(s, "taiyuan", "140100"),
+             "county": f.reviewer(s, "yingze", "140106"), "admin": f.admin(s)}
+    unit = f.unit_account(s, name="自己有限公司")
+    s.flush()
+
+    def seen(account):
+        return {n.removesuffix("有限公司") for n in s.scalars(
+            select(Unit.name).where(access.unit_jurisdiction_clause(account), Unit.name != "自己有限公司"))}
+
+    assert seen(staff["province"]) == seen(staff["admin"]) == {"小店", "迎泽", "大同", "未定"}
+    assert seen(staff["city"]) == {"小店", "迎泽"}
+    assert seen(staff["county"]) == {"迎泽"}
+    assert seen(unit) == seen(None) == set()
+    staff["city"].active = False
+    assert seen(staff["city"]) == set()

@@ -118,3 +118,25 @@ def test_console_scans_deadlines_once_and_starts_the_clocks_of_cases_already_wai
     ini.write_text(f"[app:main]\nsqlalchemy.url = {database}\njianxi.deadline_warning_days = 两天\n", "utf-8")
     assert cli(["deadlines-scan", "--ini", str(ini)]) == 1
     assert "jianxi.deadline_warning_days 须为0至365之间的整数" in capsys.readouterr().err
+
+
+def test_console_sends_the_report_reminders_of_today_once(tmp_path, session_factory, database, catalogue, clock_at,
+                                                          capsys):
+    from datetime import datetime
+
+    from engine import clock
+    from tests import factories as f
+    s = session_factory()
+    unit = f.unit_account(s, name="晋阳科技有限公司")
+    f.stored_batch(s, catalogue, unit, "match_report", f.agreement_rows(3, "2026-03-01", "2026-08-31"))
+    s.commit()
+    s.close()
+    ini = _ini(tmp_path, database)
+    clock_at(datetime(2026, 4, 8, 6, tzinfo=clock.BEIJING))   # by hand: at any hour
+    assert cli(["report-reminders", "--ini", str(ini)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert sorted(out[:-1]) == ["即将到期\t晋阳科技有限公司\t见习人员每月在岗情况上报\t2026年3月\t期限 2026-04-10\t在册3人",
+                                "即将到期\t晋阳科技有限公司\t见习考勤批量上报\t2026年3月\t期限 2026-04-10\t在册3人"]
+    assert out[-1] == "提醒完成：新发送即将到期2条、已逾期0条"
+    assert cli(["report-reminders", "--ini", str(ini)]) == 0
+    assert capsys.readouterr().out.strip() == "提醒完成：新发送即将到期0条、已逾期0条"

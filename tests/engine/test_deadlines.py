@@ -21,6 +21,30 @@ def bj(y, m, d, h=10):
     return datetime(y, m, d, h, tzinfo=clock.BEIJING)
 
 
+def race(factory, work, n: int = 3) -> tuple[list, list]:
+    """work(session) in n threads at once, each in its own session, committed: (what each returned, errors)."""
+    start = threading.Barrier(n)
+    results, errors = [], []
+
+    def run():
+        session = factory()
+        try:
+            start.wait()
+            results.append(work(session))
+            session.commit()
+        except Exception as e:  # noqa: BLE001 - returned to the test
+            errors.append(e)
+        finally:
+            session.close()
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    return results, errors
+
+
 @pytest.fixture
 def sheng(dbsession):
     return f.reviewer(dbsession, "sheng", "140000", "省级审核员")
@@ -126,24 +150,8 @@ def test_concurrent_scans_record_and_return_each_crossing_once(dbsession, db_eng
     s = dbsession
     clock_at(bj(2026, 3, 2))
     cases = [applied(s, catalogue, storage, f"并发单位{i}有限公司") for i in range(4)]
-    factory = make_session_factory(writer_engine(db_engine))
-    results, errors = [], []
-
-    def worker():
-        session = factory()
-        try:
-            results.append(scan(session, bj(2026, 3, 30)))
-            session.commit()
-        except Exception as e:  # noqa: BLE001 - reported below
-            errors.append(e)
-        finally:
-            session.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results, errors = race(make_session_factory(writer_engine(db_engine)),
+                           lambda session: scan(session, bj(2026, 3, 30)))
     assert errors == []
     returned = [(c.case_id, c.kind) for found in results for c in found]
     assert sorted(returned) == sorted((c.id, "overdue") for c in cases)

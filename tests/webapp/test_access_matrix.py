@@ -106,6 +106,9 @@ MATRIX = {
     "review_followups": [("GET", "/review/followups", None, REVIEWER_PAGE)],
     "review_followup": [("GET", "/review/followups/{followup}", None, REVIEW_PAGE),
                         ("POST", "/review/followups/{followup}", "form", REVIEW_POST)],
+    # 缺报名单: every reviewer (each sees their jurisdiction's units) and administrators (every unit).
+    "review_missing": [("GET", "/review/missing", None, row(LOGIN, 403, 403, 403, OK, OK, OK))],
+    "review_missing_xlsx": [("GET", "/review/missing.xlsx", None, row(LOGIN, 403, 403, 403, OK, OK, OK))],
     "admin_home": [("GET", "/admin", None, ADMIN_PAGE)],
     "admin_accounts": [("GET", "/admin/accounts", None, ADMIN_PAGE),
                        ("POST", "/admin/accounts", "form", ADMIN_POST)],
@@ -146,6 +149,7 @@ MATRIX = {
     "api_review_followups": [("GET", "/api/review/followups", None, row(401, 403, 403, 403, OK, OK, 403))],
     "api_review_followup": [("GET", "/api/review/followups/{followup}", None, row(401, 403, 403, 403, OK, 404, 403)),
                             ("POST", "/api/review/followups/{followup}", "json", REVIEW_POST)],
+    "api_review_missing": [("GET", "/api/review/missing", None, row(401, 403, 403, 403, OK, OK, OK))],
     "api_notices": [("GET", "/api/notices", None, row(401, OK, OK, OK, OK, OK, OK))],
     "api_account": [("GET", "/api/account", None, row(401, OK, OK, OK, OK, OK, OK))],
     "api_notice_read": [("POST", "/api/notices/{notice}/read", "json", row(401, OK, 404, 404, 404, 404, 404))],

@@ -91,6 +91,8 @@ CALLS = [
     ("unit_position_match_template", "owner", lambda s: f"/unit/positions/{s['position']}/match-template.xlsx",
      "attachment", XLSX, "见习匹配结果"),
     ("admin_audit_xlsx", "admin", lambda s: "/admin/audit.xlsx", "attachment", XLSX, "审计日志"),
+    ("review_missing_xlsx", "rev_in", lambda s: "/review/missing.xlsx?item=onduty_report&month=2026-03", "attachment",
+     XLSX, "缺报名单-见习人员每月在岗情况上报-2026-03"),
 ]
 
 

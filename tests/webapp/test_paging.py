@@ -87,7 +87,8 @@ def test_the_queue_bounds_its_page_size_too(listings, make_web):
 
 
 APIS = [("unit", "unit", "/api/cases"), ("taiyuan", "staff", "/api/review/cases"), (None, None, "/api/positions"),
-        ("unit", "unit", "/api/notices"), ("taiyuan", "staff", "/api/review/followups")]
+        ("unit", "unit", "/api/notices"), ("taiyuan", "staff", "/api/review/followups"),
+        ("taiyuan", "staff", "/api/review/missing")]
 
 
 @pytest.mark.parametrize("login, tab, address", APIS, ids=[a[2] for a in APIS])
@@ -109,3 +110,5 @@ def test_the_api_documents_the_bounds_the_parser_keeps():
     assert all((s["minimum"], s["maximum"]) == (1, paging.MAX_PAGE) for s in pages), json.dumps(pages)
     size = next(p["schema"] for p in doc["paths"]["/api/review/cases"]["get"]["parameters"] if p["name"] == "per_page")
     assert size["maximum"] == review.filters.MAX_PER_PAGE
+    size = next(p["schema"] for p in doc["paths"]["/api/review/missing"]["get"]["parameters"] if p["name"] == "per_page")
+    assert size["maximum"] == review.missing.MAX_PER_PAGE

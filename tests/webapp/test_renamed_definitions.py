@@ -69,6 +69,8 @@ def rename_item(raw: dict) -> dict:
     for part in ("locates_unit",):
         if part in r:
             r[part] = {slot: F(k) for slot, k in r[part].items()}
+    if "due" in r:
+        r["due"]["month_field"] = F(r["due"]["month_field"])
     for part in (r.get("publish"), r.get("role")):
         if part and "fields" in part:
             part["fields"] = {slot: F(k) for slot, k in part["fields"].items()}
@@ -265,6 +267,9 @@ def test_renamed_items_and_fields_run_the_whole_programme(renamed_catalogue, app
                                                     "leave_days": 1, "absent_days": 0}),
                       (KEYS["onduty_report"], {"month": month, "status": "在岗", "days": 30, "allowance_paid": 2800})):
         item = cat.item(key)
+        # Its `due` (renamed month field): the unit owes the month's report until it makes it (缺报名单).
+        owed = reviewer.api("get", f"/api/review/missing?item={key}&month={month}", status=200).json["items"]
+        assert [(r["unit"]["name"], r["trainees"], r["status"]) for r in owed] == [("山西晋阳智能科技有限公司", 1, "missing")]
         template = unit.app.get(f"/items/{key}/template.xlsx").body
         people = [renamed({"name": "张晓明", "id_number": person.id_number, **data}),
                   renamed({"name": "路人甲", "id_number": stranger_id, **data})]
@@ -278,6 +283,7 @@ def test_renamed_items_and_fields_run_the_whole_programme(renamed_catalogue, app
         fresh(s)
         stored = s.scalar(select(BatchRow).where(BatchRow.item_key == key))
         assert (stored.id_number, stored.month) == (person.id_number, month)
+        assert reviewer.api("get", f"/api/review/missing?item={key}&month={month}").json["items"] == []
 
     # 7. A second agreement for the same person overlapping the first is refused.
     later = formats.add_months(start, 1)

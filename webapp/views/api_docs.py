@@ -10,13 +10,15 @@ from pathlib import Path
 from jsonschema import Draft202012Validator
 from pyramid.view import view_config
 
+from engine.declarations import due_items
 from engine.positions.search import search_choices
 
 FOLDER = Path(__file__).resolve().parent.parent / "openapi"
 
 # Query parameters whose values the definitions choose: a fragment marks them with "x-choices", and the
 # document states the catalogue's choices, the same the code accepts (none: any string).
-CHOICES = {"position-educations": lambda catalogue: search_choices(catalogue).educations}
+CHOICES = {"position-educations": lambda catalogue: search_choices(catalogue).educations,
+           "due-items": lambda catalogue: [i.key for i in due_items(catalogue)]}
 
 
 @lru_cache(maxsize=8)

@@ -14,7 +14,7 @@ from engine.regions import load_regions
 from engine.errors import ClaimConflict, StaleCase, WorkflowError
 from engine.workflow import comment_problem, compose_comment
 from webapp.payloads import json_object
-from webapp.responses import api_error, stored_file
+from webapp.responses import api_error, stored_file, xlsx_download
 from webapp.services import deadline_board
 from webapp.views.api_docs import query_errors
 
@@ -289,3 +289,47 @@ def api_bulk(request):
     results = review.bulk.bulk(request.dbsession, _catalogue(request), request.account, trigger, selection)
     return {"results": [r.as_dict() for r in results], "succeeded": sum(r.ok for r in results),
             "failed": sum(not r.ok for r in results)}
+
+
+# ---- 缺报名单 ----------------------------------------------------------------------
+
+def _missing_query(request):
+    return review.missing.MissingQuery.from_params(request.GET, _catalogue(request), request.dbsession)
+
+
+@view_config(route_name="review_missing", renderer="review_missing.jinja2", permission="oversee",
+             request_method="GET")
+def missing_page(request):
+    query, errors = _missing_query(request)
+    page = review.missing.missing_page(request.dbsession, _catalogue(request), request.account, query)
+
+    def url(**over):
+        return request.route_path("review_missing", _query=query.params(**over))
+
+    return {"page_title": "缺报名单", "active_top": "review" if request.account.role == "reviewer" else "admin",
+            "p": page, "query": query, "errors": errors, "page_url": lambda n: url(page=n),
+            "export_url": request.route_path("review_missing_xlsx", _query=query.params(page=1))}
+
+
+@view_config(route_name="review_missing_xlsx", permission="oversee", request_method="GET")
+def missing_export(request):
+    query, _ = _missing_query(request)
+    body = review.missing.missing_xlsx(request.dbsession, _catalogue(request), request.account, query)
+    item = _catalogue(request).item(query.item) if query.item else None
+    if item is None:
+        return xlsx_download(body, "缺报名单.xlsx", "missing.xlsx")
+    return xlsx_download(body, f"缺报名单-{item.title}-{query.month}.xlsx", f"missing-{item.key}-{query.month}.xlsx")
+
+
+@view_config(route_name="api_review_missing", renderer="json", permission="oversee", request_method="GET")
+def api_missing(request):
+    if errors := query_errors(request, "item", "month", "page", "per_page"):
+        return api_error(request, 422, "查询条件有误", errors=errors)
+    query, errors = _missing_query(request)
+    if errors:
+        return api_error(request, 422, "查询条件有误", errors=[{"field": k, "message": v} for k, v in errors.items()])
+    page = review.missing.missing_page(request.dbsession, _catalogue(request), request.account, query)
+    return {"item": query.item or None, "item_title": page.item.title if page.item else None,
+            "month": query.month or None, "due_on": page.due_on.isoformat() if page.due_on else None,
+            "overdue_days": page.overdue_days, "counts": page.counts, "items": [r.as_dict() for r in page.rows],
+            "total": page.total, "page": query.page, "pages": page.pages, "per_page": query.per_page}

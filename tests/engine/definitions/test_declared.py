@@ -112,3 +112,38 @@ def test_rules_that_read_agreements_need_an_item_playing_the_role(defs):
         in found
     assert "forms/match_report.json: /batch/rules/3/rule: 规则“no_overlapping_agreement”需要一个担任角色“agreements”的事项（role.as）" \
         in found
+
+
+def test_due_is_a_monthly_batch_report_s_indexed_month(defs):
+    forms, _ = defs
+    edit(forms / "post_application.json", lambda r: r.update(due={"month_field": "deadline", "day": 10,
+                                                                 "remind_before": 3}))
+    edit(forms / "onduty_report.json", lambda r: r["due"].update(month_field="change_date"))
+    edit(forms / "attendance_report.json", lambda r: r["batch"]["index"].pop("month"))
+    found = problems_of(*defs)
+    for expected in (
+        "forms/post_application.json: /due: 只有批量上报事项（kind 为 batch）才能声明 due（按月报送的期限）",
+        "forms/onduty_report.json: /due/month_field: 字段“change_date”的 format 须为“month”",
+        "forms/attendance_report.json: /due/month_field: 字段“month”须在 batch.index 中声明为“month”：按月份查找各单位的上报记录",
+    ):
+        assert expected in found, (expected, found)
+
+
+def test_due_counts_one_row_per_person_and_month(defs):
+    forms, _ = defs
+    edit(forms / "onduty_report.json", lambda r: r["batch"].update(row_key=["id_number", "month", "status"]))
+    edit(forms / "attendance_report.json", lambda r: r["batch"]["index"].pop("id_number"))
+    found = problems_of(*defs)
+    assert ("forms/onduty_report.json: /batch/row_key: 声明 due 的事项 row_key 须为人员与月份（id_number、month）："
+            "每人每月一行，重报时替换") in found
+    assert "forms/attendance_report.json: /batch/index: 声明 due 的事项须在 batch.index 中声明“id_number”：按人员核对在册名单" in found
+
+
+def test_due_needs_the_roster_of_an_item_playing_agreements_and_bounded_numbers(defs):
+    forms, _ = defs
+    edit(forms / "match_report.json", lambda r: r.pop("role"))
+    edit(forms / "attendance_report.json", lambda r: r["due"].update(remind_before=30))
+    found = problems_of(*defs)
+    assert ("forms/onduty_report.json: /due: 声明 due 需要一个担任角色“agreements”的事项（role.as）："
+            "应报的单位和人员来自其名单") in found
+    assert any(p.startswith("forms/attendance_report.json: /due/remind_before") for p in found), found

@@ -62,12 +62,14 @@ def test_the_loader_refuses_an_item_notify_it_cannot_honour(defs):
         "approve": {"reviewers": ["email"]}, "import_failed": {"uploader": ["inapp"]},
         "deadline": {"owner": ["inapp"]}, "submit": {"uploader": ["inapp"]}}))
     edit(forms / "match_report.json", lambda r: r.update(notify={"position_taken_down": {"owner": ["inapp"]},
-                                                                 "import_failed": {"owner": ["inapp"]}}))
+                                                                 "import_failed": {"owner": ["inapp"]},
+                                                                 "report_overdue": {"owner": ["inapp"]}}))
     found = problems_of(*defs)
     for expected in (
         "forms/unit_application.json: /notify/approve/reviewers: “approve”的通知对象只能是：owner（该操作不进入待审核状态，没有等待审核的人员）",
         "forms/unit_application.json: /notify/import_failed: “import_failed”（Excel 导入未通过检查）只有批量上报事项（kind 为 batch）才有",
-        "forms/unit_application.json: /notify/deadline: 未知的通知事件“deadline”，可用：submit、approve、reject、return_for_correction、import_failed、position_taken_down、deadline_warning、deadline_overdue、rating_bad、followup_overdue、followup_closed",
+        "forms/unit_application.json: /notify/deadline: 未知的通知事件“deadline”，可用：submit、approve、reject、return_for_correction、import_failed、position_taken_down、deadline_warning、deadline_overdue、rating_bad、followup_overdue、followup_closed、report_due_soon、report_overdue",
+        "forms/match_report.json: /notify/report_overdue: “report_overdue”（报表逾期未报）只有声明了报送期限（due）的事项才有",
         "forms/unit_application.json: /notify/submit/uploader: “submit”的通知对象只能是：owner、reviewers",
         "forms/match_report.json: /notify/position_taken_down: “position_taken_down”（岗位下架）只有发布岗位的事项（publish）才有",
         "forms/match_report.json: /notify/import_failed/owner: “import_failed”的通知对象只能是：uploader",

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from engine.accounts.passwords import hash_password
-from engine.models import Account
 from tests import factories as f
 
 
@@ -14,9 +12,7 @@ def people(dbsession):
     s = dbsession
     unit = f.unit_account(s, name="山西晋阳智能科技有限公司", mobile="13912345678")
     unit.email = "li.hong@jinyang.example"
-    colleague = Account(login_name="JINYANG02", role="unit", name="王晓明", mobile="13712345678",
-                        email="wang@jinyang.example", password_hash=hash_password(f.PASSWORD), unit=unit.unit)
-    s.add(colleague)
+    colleague = f.colleague(s, unit)
     out = {"unit": unit, "colleague": colleague,
            "province": f.reviewer(s, "sheng", "140000", "省级审核员"),
            "taiyuan": f.reviewer(s, "taiyuan", "140100", "太原市审核员"),
