@@ -38,8 +38,12 @@ def test_a_returned_case_says_why_and_what_to_do_first(web, world, dbsession, ca
     # The history still has it, as history.
     assert "申请表未加盖公章" in soup(page).select_one("[data-testid=timeline]").get_text()
 
-    row = soup(web.app.get("/me/cases")).select_one(f"tr[data-case='{case.id}']")
+    center = soup(web.app.get("/me/cases"))
+    row = center.select_one(f"tr[data-case='{case.id}']")
     assert "审核意见：申请表未加盖公章" in row.select_one("[data-testid=row-decision]").get_text()
+    # And above the table, as the owner's next job (a phone shows the table's first columns only).
+    to_fix = center.select_one("[data-testid=to-fix]")
+    assert to_fix.select_one("a")["href"] == f"/cases/{case.id}/edit" and "申请表未加盖公章" in to_fix.get_text()
     assert row.find("a", string="修改后重新提交")["href"] == f"/cases/{case.id}/edit"
 
     # The form and the check page say it too, above the answers.
@@ -72,6 +76,7 @@ def test_a_refused_case_offers_a_new_application_and_an_approved_one_shows_no_ba
     assert banner.select_one("[data-testid=decision-resubmit]") is None
     row = soup(web.app.get("/me/cases")).select_one(f"tr[data-case='{case.id}']")
     assert "成立不满一年" in row.get_text() and row.find("a", string="重新申请")["href"] == "/items/unit_application"
+    assert soup(web.app.get("/me/cases")).select_one("[data-testid=to-fix]") is None   # nothing to correct
     # Applying again is possible: the refused case holds nothing.
     assert web.app.get("/items/unit_application").html.select_one("[data-testid=task-list]") is not None
 
