@@ -6,6 +6,7 @@ from __future__ import annotations
 from engine.batch.store import store_batch
 from engine.cases.lifecycle import transition
 from tests import factories as f
+from tests.data import batch_rows
 from tests.openapi import assert_matches_spec
 from tests.webapp.pages import soup
 
@@ -20,12 +21,18 @@ def first_block(page):
     return soup(page).select_one("main h1").find_next_sibling()
 
 
-def test_a_returned_case_says_why_and_what_to_do_first(web, world, dbsession, catalogue, storage):
+def decided(web, world, dbsession, catalogue, storage, trigger, comment):
+    """A unit's application the province's reviewer has decided on; the unit signed in on `web`."""
     unit = f.unit_account(dbsession, name="太原汾河物流有限公司", mobile="13612345678")
     case = f.submitted_unit_application(dbsession, catalogue, storage, unit)
-    transition(dbsession, catalogue, case, "return_for_correction", world["province"], comment="申请表未加盖公章")
+    transition(dbsession, catalogue, case, trigger, world["province"], comment=comment)
     dbsession.commit()
     signed_in(web, unit)
+    return case
+
+
+def test_a_returned_case_says_why_and_what_to_do_first(web, world, dbsession, catalogue, storage):
+    case = decided(web, world, dbsession, catalogue, storage, "return_for_correction", "申请表未加盖公章")
 
     page = web.app.get(f"/cases/{case.id}")
     banner = first_block(page)
@@ -64,11 +71,7 @@ def test_a_returned_case_says_why_and_what_to_do_first(web, world, dbsession, ca
 
 def test_a_refused_case_offers_a_new_application_and_an_approved_one_shows_no_banner(
         web, make_web, world, dbsession, catalogue, storage):
-    unit = f.unit_account(dbsession, name="太原汾河物流有限公司", mobile="13612345678")
-    case = f.submitted_unit_application(dbsession, catalogue, storage, unit)
-    transition(dbsession, catalogue, case, "reject", world["province"], comment="不符合见习单位条件：成立不满一年")
-    dbsession.commit()
-    signed_in(web, unit)
+    case = decided(web, world, dbsession, catalogue, storage, "reject", "不符合见习单位条件：成立不满一年")
     page = web.app.get(f"/cases/{case.id}")
     banner = first_block(page)
     assert banner["data-testid"] == "decision" and banner.select_one("h2").get_text() == "审核不通过"
@@ -92,8 +95,7 @@ def test_a_batch_case_page_gives_rows_people_months_and_replaced_rows(web, dbses
     a, b = f.new_id_number("20020202"), f.new_id_number("20030303")
 
     def row(person, month):
-        return {"name": "张三", "id_number": person, "month": month, "required_days": 20, "attended_days": 19,
-                "leave_days": 1, "absent_days": 0}
+        return batch_rows.attendance_rows([{"name": "张三", "id_number": person}], month)[0]
     first = store_batch(dbsession, catalogue, item, unit, [(2, row(a, "2026-09")), (3, row(b, "2026-09"))],
                         "九月.xlsx")
     again = store_batch(dbsession, catalogue, item, unit, [(2, row(a, "2026-09")), (3, row(a, "2026-10")),

@@ -108,6 +108,12 @@ def render_form(request, item, case=None, values=None, errors=(), slot_errors=No
     return response
 
 
+def _expected_version(request) -> int | None:
+    """The case's version the page was drawn with (a stale page is refused, not applied)."""
+    version = request.POST.get("version")
+    return int(version) if version and version.isascii() and version.isdigit() else None
+
+
 def _section_asked(request, item) -> int | None:
     return section_number(item, request.params.get("section"))
 
@@ -148,8 +154,7 @@ def handle_post(request, item, case):
     back = _back_asked(request, number)
     # A section page posts its own fields only: the rest of the draft is kept as stored.
     values = _form_values(item, request) if number is None else section_values(item, case, request.POST, number)
-    version = request.POST.get("version")
-    expected = int(version) if version and version.isdigit() else None
+    expected = _expected_version(request)
     uploads = _uploads(item, request)
     page = {"number": number, "back": back}
 
@@ -300,8 +305,7 @@ def case_check_post(context, request):
     item = _editable_form(request, case)
     if item is None:
         return HTTPSeeOther(request.route_path("case_detail", id=case.id))
-    version = request.POST.get("version")
-    expected = int(version) if version and version.isdigit() else None
+    expected = _expected_version(request)
     case_id = case.id
     try:
         submit(request.dbsession, request.registry["catalogue"], item, request.account, restored_values(item, case),

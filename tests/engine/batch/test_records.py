@@ -94,8 +94,7 @@ def test_a_batch_case_in_figures_rows_people_months_and_replaced_rows(dbsession,
     a, b = f.new_id_number("20020202"), f.new_id_number("20030303")
 
     def row(person, month):
-        return {"name": "张三", "id_number": person, "month": month, "required_days": 20, "attended_days": 20,
-                "leave_days": 0, "absent_days": 0}
+        return batch_rows.attendance_rows([{"name": "张三", "id_number": person}], month)[0]
     first = store_batch(dbsession, catalogue, item, account,
                         [(2, row(a, "2026-09")), (3, row(a, "2026-10")), (4, row(b, "2026-10"))], "九十月.xlsx")
     assert records.batch_summary(dbsession, first) == records.BatchSummary(3, 2, ["2026-09", "2026-10"], None, None,

@@ -13,6 +13,15 @@ from tests.webapp.test_new_item import definitions
 APP = "unit_application"
 
 
+def complete_draft(dbsession, catalogue, storage, account):
+    """A draft of the application with every answer and every file."""
+    item = catalogue.item(APP)
+    case = save_draft(dbsession, catalogue, item, account, f.unit_application_data(account.unit.name))
+    for spec in item.attachments:
+        attach(dbsession, storage, catalogue, case, spec["slot"], f"{spec['slot']}.pdf", f.PDF, account)
+    return case
+
+
 def statuses(found) -> list[str]:
     return [s.status for s in found.sections]
 
@@ -59,9 +68,7 @@ def test_a_section_is_incomplete_until_every_required_answer_is_given_and_wrong_
 def test_a_complete_draft_is_ready_and_its_rows_leave_the_typed_twice_copy_out(dbsession, catalogue, storage):
     account = f.unit_account(dbsession, name="山西晋阳智能科技有限公司")
     item = catalogue.item(APP)
-    case = save_draft(dbsession, catalogue, item, account, f.unit_application_data("山西晋阳智能科技有限公司"))
-    for spec in item.attachments:
-        attach(dbsession, storage, catalogue, case, spec["slot"], f"{spec['slot']}.pdf", f.PDF, account)
+    case = complete_draft(dbsession, catalogue, storage, account)
     found = read_answers(dbsession, catalogue, item, account, case)
     assert statuses(found) == [COMPLETE] * 4 and found.ready and found.done == 4
     rows = {a.key: a.shown for s in found.sections for a in s.rows}
@@ -135,9 +142,7 @@ def test_a_submitted_case_gets_its_typed_twice_copy_back_a_draft_does_not(dbsess
 def test_an_item_held_once_says_why_a_complete_case_cannot_be_submitted(dbsession, catalogue, storage):
     account = f.unit_account(dbsession, name="山西晋阳智能科技有限公司")
     item = catalogue.item(APP)
-    second = save_draft(dbsession, catalogue, item, account, f.unit_application_data("山西晋阳智能科技有限公司"))
-    for spec in item.attachments:
-        attach(dbsession, storage, catalogue, second, spec["slot"], f"{spec['slot']}.pdf", f.PDF, account)
+    second = complete_draft(dbsession, catalogue, storage, account)
     f.submitted_unit_application(dbsession, catalogue, storage, account)   # in another tab, say
     found = read_answers(dbsession, catalogue, item, account, second)
     assert not found.problems and not found.ready
