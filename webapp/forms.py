@@ -5,6 +5,7 @@ import json
 from dataclasses import dataclass, field
 
 from engine.attachments import current_attachments
+from engine.cases.answers import shown_value
 from engine.definitions.model import Field, ItemDefinition
 from engine.regions import load_regions
 from engine.storage import KIND_NAMES
@@ -70,12 +71,8 @@ def _city_key_for(item: ItemDefinition, county_key: str) -> str | None:
     return cities[0] if cities else None
 
 
-def display_value(f: Field, value) -> str:
-    if value in (None, ""):
-        return ""
-    if f.widget in ("region-city", "region-county"):
-        return load_regions().label(str(value)).split(" ")[-1] or str(value)
-    return str(value)
+# A value as the form shows it (one home, beside the check-answers summary that shows them too).
+display_value = shown_value
 
 
 def _required_when(item: ItemDefinition, key: str) -> str:

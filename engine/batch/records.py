@@ -1,6 +1,6 @@
 """A unit's imports read back: its recent imports of an item, the case an import just made, the error
-workbook of a refused file, the rows of a batch case a page at a time, and the reviewers' copy of the
-uploaded file.
+workbook of a refused file, a batch case in figures and its rows a page at a time, and the reviewers' copy
+of the uploaded file.
 
 An import belongs to the account that made it (engine.access.made_by): the error workbook and the case
 shown back right after an import are for that account alone, not for the rest of its unit.
@@ -8,8 +8,9 @@ shown back right after an import are for that account alone, not for the rest of
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import case as sql_case, func, select
 
 from engine import access, masking
 from engine.batch.errorbook import build_error_workbook
@@ -148,3 +149,26 @@ def rows_page(session, catalogue: Catalogue, case: Case, page) -> RowsPage | Non
         .limit(ROWS_PER_PAGE).offset(shown.offset)).all()
     return RowsPage(item, shown_rows(item, rows), shown, masking.masked_fields(item),
                     catalogue.workflows[case.workflow_key].label(case.state), source_import(session, case))
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    """A batch case in figures, for its owner's page instead of a form it never had."""
+    rows: int
+    people: int            # distinct ID numbers
+    months: list[str]      # the 申报月份 its rows report (items whose rows have a month), in order
+    first_day: date | None  # the period its rows cover (items whose rows have dates: agreements)
+    last_day: date | None
+    replaced: int          # rows of earlier reports of the same person and period this import replaced
+    active: int            # rows still counting (not replaced since, nor revoked)
+
+
+def batch_summary(session, case: Case) -> BatchSummary:
+    of_case = BatchRow.case_id == case.id
+    rows, people, active, first, last = session.execute(select(
+        func.count(), func.count(BatchRow.id_number.distinct()),
+        func.coalesce(func.sum(sql_case((BatchRow.active.is_(True), 1), else_=0)), 0),
+        func.min(BatchRow.start_date), func.max(BatchRow.end_date)).where(of_case)).one()
+    months = list(session.scalars(select(BatchRow.month).where(of_case, BatchRow.month.is_not(None))
+                                  .distinct().order_by(BatchRow.month)))
+    return BatchSummary(rows, people, months, first, last, int((case.data or {}).get("replaced", 0)), int(active))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, or_, select
 
 from engine import access, clock
+from engine.cases.decisions import Decision, latest_decisions
 from engine.cases.summary import case_summary
 from engine.deadlines import Countdown, countdown
 from engine.definitions.model import Catalogue, ItemDefinition
@@ -68,6 +69,7 @@ class CaseList:
     index: StateIndex
     items: list[ItemDefinition]
     summaries: list[dict]
+    decisions: dict[int, Decision]   # case id -> the reviewer's return or refusal it is waiting in
     rateable: frozenset[int] = frozenset()     # cases of this page that have ended and await 好差评
 
     @property
@@ -86,8 +88,10 @@ class CaseList:
 
     def page_rows(self) -> list[dict]:
         # The page prints 提交时间 through its dt filter, like every other time: the datetime, not the API's text.
-        return [{**s, "submitted_at": c.submitted_at, "rateable": c.id in self.rateable}
-                for s, c in zip(self.summaries, self.rows)]
+        offered = {i.key for i in self.items}   # 重新申请 is offered only for an item still open to the owner
+        return [{**s, "submitted_at": c.submitted_at, "decision": self.decisions.get(c.id),
+                 "item_open": c.item_key in offered,
+                 "rateable": c.id in self.rateable} for s, c in zip(self.summaries, self.rows)]
 
     def as_dict(self) -> dict:
         """The JSON API's body. counts: per state choice (the values `state` takes), non-zero only;
@@ -122,6 +126,10 @@ def owner_cases(session, catalogue: Catalogue, account: Account, filters: CaseFi
         .limit(PAGE_SIZE).offset(Page(filters.page, PAGE_SIZE, total).offset)).all()
     items = [i for i in catalogue.items.values() if account.role in i.roles]
     board = board or countdown(session)
-    return CaseList(filters, list(rows), total, counts, index, items,
-                    [case_summary(catalogue, c, board) for c in rows],
+    decisions = latest_decisions(session, catalogue, list(rows))
+    summaries = []
+    for c in rows:
+        decision = decisions.get(c.id)
+        summaries.append({**case_summary(catalogue, c, board), "decision": decision.as_dict() if decision else None})
+    return CaseList(filters, list(rows), total, counts, index, items, summaries, decisions,
                     frozenset(rateable_ids(session, catalogue, rows)))

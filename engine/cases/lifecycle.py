@@ -43,6 +43,17 @@ def prefill_values(item: ItemDefinition, account: Account) -> dict:
     return {f.key: sources[f.prefill] for f in item.fields if f.prefill and sources.get(f.prefill)}
 
 
+def with_confirmations(item: ItemDefinition, data: dict) -> dict:
+    """Data that passed its checks once, with the typed-twice copies those checks dropped (transient fields
+    of `confirm_equals`) restored from the fields they confirm: what was typed twice when the case was
+    submitted need not be typed twice again to fix something else, or to change it."""
+    out = dict(data)
+    for rule in item.rules:
+        if rule.get("rule") == "confirm_equals" and out.get(rule["field"]) and not out.get(rule["confirm"]):
+            out[rule["confirm"]] = out[rule["field"]]
+    return out
+
+
 def ensure_snapshot(session, item: ItemDefinition) -> None:
     """Keep the exact definition a case is submitted under."""
     if session.get(DefinitionSnapshot, (item.key, item.version)) is None:
@@ -130,12 +141,7 @@ def start_change(session, catalogue: Catalogue, item: ItemDefinition, account: A
         return drafts[0]
     source = held.case
     case = new_case(session, catalogue, item, account, change_of=source.id)
-    data = normalize(item, {**(source.data or {}), **prefill_values(item, account)})
-    for rule in item.rules:
-        # What was typed twice when the case in force was submitted need not be typed twice again.
-        if rule.get("rule") == "confirm_equals" and rule["field"] in data:
-            data.setdefault(rule["confirm"], data[rule["field"]])
-    case.data = data
+    case.data = with_confirmations(item, normalize(item, {**(source.data or {}), **prefill_values(item, account)}))
     for a in current_attachments(source).values():
         if item.attachment(a.slot) is not None:
             # The same stored file (files are never deleted once kept); the unit may replace it.

@@ -33,7 +33,8 @@ def test_an_approved_unit_changes_its_city_through_申请变更(page, live_serve
     page.get_by_label("所在县（市、区）").select_option("140213")
     page.locator("#f-address").fill("大同市平城区御河西路1号")
     shot("change-filled")
-    page.get_by_role("button", name="提交").click()
+    page.get_by_role("button", name="核对并提交").click()
+    page.get_by_test_id("check-submit").click()
     assert page.locator("h1").inner_text() == "申报成功"
     shot("change-submitted")
     page.goto(live_server + "/items/unit_application")

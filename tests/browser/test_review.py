@@ -131,7 +131,8 @@ def test_reviewer_returns_a_case_the_unit_resubmits_and_the_reviewer_approves(
     page.locator("#file-application_form").set_input_files(str(stamped))
     page.locator("#slot-application_form").get_by_role("button", name="更换", exact=True).click()
     assert "盖章申请表.png" in page.locator("[data-testid=slot-state-application_form]").inner_text()
-    page.get_by_role("button", name="提交").click()
+    page.get_by_role("button", name="核对并提交").click()
+    page.get_by_test_id("check-submit").click()
     assert page.locator("h1").inner_text() == "申报成功"
     shot("unit-resubmitted")
     logout(page)

@@ -64,7 +64,10 @@ def test_register_apply_upload_submit_find_and_print(page, live_server, shot, tm
     expect(page.locator(".slot.stored")).to_have_count(3)
     shot("uploaded")
 
-    page.get_by_role("button", name="提交").click()
+    page.get_by_role("button", name="核对并提交").click()
+    assert page.locator("h1").inner_text() == "核对申请内容"
+    shot("check")
+    page.get_by_test_id("check-submit").click()
     assert page.locator("h1").inner_text() == "申报成功"
     reference = page.locator("[data-testid=reference]").inner_text()
     shot("done")

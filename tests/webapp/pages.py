@@ -39,3 +39,9 @@ def say_interest(web, position_id, **params):
     """我有意向 as the position's page posts it: with the version of the consent text it shows."""
     from engine.positions.intents import CONSENT_VERSION
     return web.post(f"/positions/{position_id}/intent", {"consent": CONSENT_VERSION, **params})
+
+
+def check_and_submit(res):
+    """The form's 核对并提交 leads to the check page; its 提交 sends the case (the redirect to 申报成功)."""
+    assert res.status_int == 303 and res.location.endswith("/check"), (res.status, res.location)
+    return form_to(res.follow(), "/check").submit()

@@ -57,6 +57,9 @@ MATRIX = {
     "case_detail": [("GET", "/cases/{submitted}", None, OWNER_PAGE)],
     "case_edit": [("GET", "/cases/{draft}/edit", None, OWNER_PAGE),
                   ("POST", "/cases/{draft}/edit", "save", OWNER_POST)],
+    # 核对申请内容 and its 提交: the owner's draft (the draft is incomplete: its 提交 is refused, not a 5xx).
+    "case_check": [("GET", "/cases/{draft}/check", None, OWNER_PAGE),
+                   ("POST", "/cases/{draft}/check", "form", OWNER_POST)],
     "case_done": [("GET", "/cases/{submitted}/done", None, OWNER_PAGE)],
     "case_print": [("GET", "/cases/{submitted}/print", None, READ_PAGE)],
     "attachment_file": [("GET", "/cases/{app_case}/files/{attachment}", None, READ_PAGE)],
@@ -134,6 +137,7 @@ MATRIX = {
     "api_cases": [("GET", "/api/cases", None, row(401, OK, OK, OK, OK, OK, OK))],
     "api_case": [("GET", "/api/cases/{submitted}", None, row(401, OK, 403, 403, OK, 404, 403)),
                  ("PUT", "/api/cases/{draft}", "json", OWNER_POST)],
+    "api_case_check": [("GET", "/api/cases/{draft}/check", None, row(401, OK, 403, 403, 404, 404, 403))],
     "api_case_attachment": [("POST", "/api/cases/{app_draft}/attachments/license", "upload", OWNER_POST)],
     "api_case_transition": [("POST", "/api/cases/{submitted}/transitions/approve", "json",
                              row(401, 403, 403, 403, OK, 404, 403))],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.webapp.pages import soup, the_form
+from tests.webapp.pages import check_and_submit, soup, the_form
 from tests.webapp.test_new_item import definitions
 
 CONDITIONAL = {
@@ -79,7 +79,7 @@ def test_the_page_marks_a_conditional_field_required_only_while_its_condition_ho
 
     form = the_form(bad)
     form["note"] = "首次申领，共3人"
-    assert form.submit("action", value="submit").status_int == 303
+    assert check_and_submit(form.submit("action", value="submit")).status_int == 303
 
 
 def test_the_api_refuses_the_same_field_with_the_same_message(unit_web):

@@ -13,7 +13,7 @@ from engine import clock
 from engine.models import AuditEntry, CalendarDay, Case
 from tests import factories as f
 from tests.openapi import assert_matches_spec
-from tests.webapp.pages import confirm, fresh, soup, the_form
+from tests.webapp.pages import check_and_submit, confirm, fresh, soup, the_form
 
 
 def bj(y, m, d, h=10):
@@ -43,7 +43,7 @@ def apply_on_page(make_web, dbsession, catalogue, name, county="140105", city="1
         form[key] = str(value)
     for spec in catalogue.item("unit_application").attachments:
         form[f"file_{spec['slot']}"] = (f"{spec['slot']}.pdf", f.PDF)
-    done = form.submit("action", value="submit").follow()
+    done = check_and_submit(form.submit("action", value="submit")).follow()
     return web, int(re.search(r"/cases/(\d+)/done", done.request.path).group(1))
 
 
@@ -161,7 +161,7 @@ def test_a_return_stops_the_clock_and_the_resubmission_starts_a_new_one(make_web
     clock_at(bj(2026, 3, 9))
     form = the_form(unit.app.get(f"/cases/{case_id}/edit"))
     form["bank_account_confirm"] = form["bank_account"].value
-    form.submit("action", value="submit").follow()
+    check_and_submit(form.submit("action", value="submit")).follow()
     assert deadline_text(unit.app.get(f"/cases/{case_id}")) == "剩余10个工作日 期限 2026-03-23"
     fresh(dbsession)
     assert dbsession.get(Case, case_id).clock_round == 2

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from engine.loader import default_dirs, load_catalogue
 from tests import factories as f
-from tests.webapp.pages import confirm, soup, the_form
+from tests.webapp.pages import check_and_submit, confirm, soup, the_form
 
 SUBSIDY = {
     "key": "subsidy_claim",
@@ -137,7 +137,7 @@ def test_a_new_item_from_json_alone_is_listed_rendered_validated_and_reviewed_tw
     form["contact_mobile"] = "13912345678"
     form["file_claim_form"] = ("补贴申领表.pdf", f.PDF)
     page = form.submit("action", value="upload:claim_form").follow()
-    done = the_form(page).submit("action", value="submit").follow()
+    done = check_and_submit(the_form(page).submit("action", value="submit")).follow()
     reference = soup(done).select_one("[data-testid=reference]").get_text()
     assert re.fullmatch(r"BT-140100-\d{6}-\d{6}", reference)
     case_id = int(re.search(r"/cases/(\d+)/done", done.request.path).group(1))

@@ -13,7 +13,7 @@ from tests import factories as f
 from tests.data import batch_rows
 from tests.data import workbooks as wbs
 from tests.openapi import assert_matches_spec
-from tests.webapp.pages import fresh, soup
+from tests.webapp.pages import check_and_submit, fresh, soup
 
 LAST_EVENING_UTC = datetime(2026, 11, 30, 23, 30)   # stored as naive UTC
 SHOWN = "2026-12-01 07:30"                           # the same instant in Beijing, as pages show it
@@ -36,7 +36,7 @@ def _submit_post_application(web):
     for key, value in f.post_data(position_name="夜班见习生").items():
         if key in form.fields:
             form[key] = str(value)
-    done = form.submit("action", value="submit").follow()
+    done = check_and_submit(form.submit("action", value="submit")).follow()
     assert "申报成功" in done.text
     return int(re.search(r"/cases/(\d+)/done", done.request.path).group(1))
 

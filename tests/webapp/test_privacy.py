@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from engine.accounts.registration import register_individual
-from engine.cases.lifecycle import transition
+from engine.cases.lifecycle import start_change, transition
 from engine.masking import mask_id, mask_mobile
 from engine.models import AuditEntry, Intent, LoginAttempt, RateLimit
 from engine.positions.intents import CONSENT_TEXT, CONSENT_VERSION
@@ -78,6 +78,7 @@ class World:
     clients: dict
     position_id: int
     app_case_id: int
+    change_id: int
     match_case_id: int
     person_id: int
     intent_ids: list[int]
@@ -103,6 +104,8 @@ def build(make_web, dbsession, catalogue, storage, monkeypatch, caplog) -> World
                                             bank_account_confirm=UNIT_APP["bank_account"])
     transition(s, catalogue, app_case, "approve", province)
     position = f.published_position(s, catalogue, unit, province, **POST)
+    # A change of the approved application, not yet sent: what its check page shows before 提交.
+    change = start_change(s, catalogue, catalogue.item("unit_application"), unit)
     profile = {"education": "本科", "school": "山西大学", "major": "会计学"}
     person = register_individual(s, *PERSON.values(), f.PASSWORD, profile=profile, email=PERSON_EMAIL)
     legacy = register_individual(s, *LEGACY.values(), f.PASSWORD, profile=profile)
@@ -178,7 +181,7 @@ def build(make_web, dbsession, catalogue, storage, monkeypatch, caplog) -> World
     # Newest of all: one more failure naming the person (the 系统管理 home shows the newest entries).
     make_web().login(person.login_name, WRONG, tab="individual")
     intents = s.scalars(select(Intent.id).where(Intent.position_id == position.id).order_by(Intent.id)).all()
-    return World(clients, position.id, app_case.id, match_case_id, person.id, list(intents), errors_url, bad_file,
+    return World(clients, position.id, app_case.id, change.id, match_case_id, person.id, list(intents), errors_url, bad_file,
                  followed=followed)
 
 
@@ -256,6 +259,8 @@ SURFACES = {
     "申请详情页 `GET /cases/{id}`": (get("/cases/{w.app_case_id}"), UNIT_DATA),
     "申请打印页 `GET /cases/{id}/print`": (get("/cases/{w.app_case_id}/print"), UNIT_DATA),
     "申请 JSON `GET /api/cases/{id}`": (get("/api/cases/{w.app_case_id}"), UNIT_DATA),
+    "核对申请内容 `GET /cases/{id}/check`": (get("/cases/{w.change_id}/check"), UNIT_DATA),
+    "核对申请内容 JSON `GET /api/cases/{id}/check`": (get("/api/cases/{w.change_id}/check"), UNIT_DATA),
     "审核页（单位申请）`GET /review/cases/{id}`": (get("/review/cases/{w.app_case_id}"), UNIT_DATA),
     "账号管理 `GET /admin/accounts`": (get("/admin/accounts"), INDIVIDUAL),
     "账号页 `GET /admin/accounts/{id}`": (get("/admin/accounts/{w.person_id}"), INDIVIDUAL),

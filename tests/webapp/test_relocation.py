@@ -11,7 +11,7 @@ from engine import clock
 from engine.models import Case, CaseEvent, Position, Unit
 from tests import factories as f
 from tests.openapi import assert_matches_spec
-from tests.webapp.pages import confirm, form_to, fresh, soup, the_form
+from tests.webapp.pages import check_and_submit, confirm, form_to, fresh, soup, the_form
 
 TAIYUAN, XIAODIAN, DATONG, PINGCHENG = "140100", "140105", "140200", "140213"
 ITEM = "/items/unit_application"
@@ -81,7 +81,7 @@ def test_a_relocation_waits_for_the_current_city_and_shows_nothing_to_the_other(
     assert len(soup(page).select(".slot.stored")) == 3
     form = choose_region(form, DATONG, PINGCHENG)
     form["address"] = "大同市平城区御河西路1号"
-    assert form.submit("action", value="submit").status_int == 303
+    assert check_and_submit(form.submit("action", value="submit")).status_int == 303
 
     # 3. Submitted, nothing moved: the unit and all its cases are still 太原's.
     fresh(s)
@@ -142,7 +142,7 @@ def test_a_relocation_waits_for_the_current_city_and_shows_nothing_to_the_other(
 
 def test_a_rejected_relocation_leaves_the_unit_with_its_city(make_web, world, dbsession):
     unit = signed_in(make_web, world["unit"].login_name)
-    done = choose_region(the_form(start_change(unit)), DATONG, PINGCHENG).submit("action", value="submit")
+    done = check_and_submit(choose_region(the_form(start_change(unit)), DATONG, PINGCHENG).submit("action", value="submit"))
     change_id = int(re.search(r"/cases/(\d+)/done", done.location).group(1))
     taiyuan = signed_in(make_web, "taiyuan", "staff")
     assert confirm(taiyuan, change_id, "reject", reason="不符合见习单位条件").status_int == 303

@@ -23,7 +23,7 @@ from engine.models import BatchRow, Case, Position
 from engine.rules import BATCH_RULES, ROW_RULES
 from tests import factories as f
 from tests.openapi import assert_matches_spec
-from tests.webapp.pages import confirm, form_to, fresh, say_interest, soup, the_form
+from tests.webapp.pages import check_and_submit, confirm, form_to, fresh, say_interest, soup, the_form
 
 KEYS = {"unit_application": "danwei_rending", "post_application": "gangwei_fabu", "match_report": "xieyi_mingdan",
         "attendance_report": "yuedu_kaoqin", "onduty_report": "zaigang_qingkuang"}
@@ -161,7 +161,7 @@ def test_renamed_items_and_fields_run_the_whole_programme(renamed_catalogue, app
         form[F(key)] = str(value)
     for spec in cat.item(unit_key).attachments:
         form[f"file_{spec['slot']}"] = (f"{spec['slot']}.pdf", f.PDF)
-    done = form.submit("action", value="submit").follow()
+    done = check_and_submit(form.submit("action", value="submit")).follow()
     unit_case = int(re.search(r"/cases/(\d+)/done", done.request.path).group(1))
 
     # 2. A reviewer approves it on the review page; the unit is now located by the renamed locates_unit.
@@ -177,7 +177,7 @@ def test_renamed_items_and_fields_run_the_whole_programme(renamed_catalogue, app
     assert change[F("address")].value == "太原市小店区长治路123号"
     assert change[F("bank_account_confirm")].value == application["bank_account"]
     change[F("county")] = "140106"   # another county of 太原市: the unit moves there once approved
-    moved = int(re.search(r"/cases/(\d+)/done", change.submit("action", value="submit").location).group(1))
+    moved = int(re.search(r"/cases/(\d+)/done", check_and_submit(change.submit("action", value="submit")).location).group(1))
     fresh(s)
     assert account.unit.county_code == "140105"
     assert confirm(reviewer, moved, "approve").status_int == 303
@@ -344,7 +344,7 @@ def test_renamed_states_keep_their_time_limit_stop_and_restart(renamed_states, a
         form[key] = str(value)
     for spec in cat.item("unit_application").attachments:
         form[f"file_{spec['slot']}"] = (f"{spec['slot']}.pdf", f.PDF)
-    done = form.submit("action", value="submit").follow()
+    done = check_and_submit(form.submit("action", value="submit")).follow()
     case_id = int(re.search(r"/cases/(\d+)/done", done.request.path).group(1))
     fresh(s)
     assert s.get(Case, case_id).state == "dai_shen"
@@ -358,6 +358,6 @@ def test_renamed_states_keep_their_time_limit_stop_and_restart(renamed_states, a
     assert deadline_text(unit.app.get(f"/cases/{case_id}")) == "已退回，暂停计时"
     form = the_form(unit.app.get(f"/cases/{case_id}/edit"))
     form["bank_account_confirm"] = form["bank_account"].value
-    form.submit("action", value="submit").follow()
+    check_and_submit(form.submit("action", value="submit")).follow()
     # Resubmitted on Thursday 26 February: 27th, Saturday 28th (调休) and 2 March.
     assert deadline_text(unit.app.get(f"/cases/{case_id}")) == "剩余3个工作日 期限 2026-03-02"

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from engine.models import Attachment, Case
 from tests import factories as f
 from tests.data import documents
-from tests.webapp.pages import soup, the_form
+from tests.webapp.pages import check_and_submit, soup, the_form
 
 
 def fill(form, data: dict):
@@ -61,7 +61,7 @@ def test_unit_application_from_menu_to_个人中心(web, unit, dbsession):
     assert soup(page).select_one("#f-address")["value"] == "太原市小店区长治路123号"
     page = upload_all(web, page)
 
-    page = the_form(page).submit("action", value="submit")
+    page = check_and_submit(the_form(page).submit("action", value="submit"))
     assert page.status_int == 303 and "/done" in page.location
     done = page.follow()
     assert "申报成功" in done.text
@@ -103,7 +103,8 @@ def test_submit_is_refused_until_every_attachment_is_stored(web, unit, dbsession
     form["file_license"] = ("营业执照.pdf", f.PDF)
     page = form.submit("action", value="save").follow()
     page = the_form(page).submit("action", value="submit", status=422)
-    assert "请先上传以下附件：就业见习单位申请表、见习管理制度及带教计划" in page.text
+    summary = soup(page).select_one("#error-summary").get_text()
+    assert "请上传“就业见习单位申请表”" in summary and "请上传“见习管理制度及带教计划”" in summary
     case = dbsession.scalar(select(Case))
     assert case.state == "draft"
 
@@ -200,12 +201,12 @@ def test_returned_case_is_edited_and_resubmitted_with_both_rounds_in_the_timelin
     detail = center.click("查看")
     assert "申请表未盖章，请重新上传" in soup(detail).select_one("[data-testid=timeline]").text
     page = detail.click("修改后重新提交")
-    assert "申请表未盖章，请重新上传" in soup(page).select_one("[data-testid=return-comment]").text
+    assert "申请表未盖章，请重新上传" in soup(page).select_one("[data-testid=decision-reason]").text
     form = the_form(page)
     form["file_application_form"] = ("盖章申请表.pdf", f.PDF)
     form["planned_posts"] = "12"
     page = form.submit("action", value="upload:application_form").follow()
-    page = the_form(page).submit("action", value="submit").follow()
+    page = check_and_submit(the_form(page).submit("action", value="submit")).follow()
     assert "申报成功" in page.text
     detail = web.app.get(f"/cases/{case.id}")
     events = [li["data-to"] for li in soup(detail).select("[data-testid=timeline] li")]
@@ -296,7 +297,7 @@ def test_post_application_through_the_page_after_approval(web, world, dbsession)
         "基本生活补助(元/月)不能低于太原市 小店区最低工资标准2150元/月"
     form = the_form(page)
     form["allowance"] = "2300"
-    done = form.submit("action", value="submit").follow()
+    done = check_and_submit(form.submit("action", value="submit")).follow()
     assert "申报成功" in done.text
     center = web.app.get("/me/cases?item=post_application&state=submitted")
     assert "就业见习岗位申请" in soup(center).select_one("tbody").text

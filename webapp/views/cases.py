@@ -9,10 +9,11 @@ from pyramid.view import view_config
 
 from engine import cases
 from engine.attachments import AttachmentRejected, attach, case_attachment
+from engine.batch import page as batch_page
 from engine.cases import center, detail
-from engine.errors import WorkflowError
+from engine.cases.answers import read_answers
+from engine.errors import TransitionNotAllowed, WorkflowError
 from engine.models import row_id
-from engine.states import state_index
 from engine.validation import ValidationFailed
 from webapp.forms import build_sections, display_value
 from webapp.payloads import expected_version, field_problem, json_object
@@ -58,19 +59,20 @@ def my_cases(request):
 @view_config(route_name="case_detail", renderer="case_detail.jinja2", request_method="GET", permission="view")
 def case_detail(context, request):
     case = context.case
-    page = detail.case_page(request.dbsession, _catalogue(request), case, deadline_board(request), request.account)
-    return {"case": case, **page, "sections": _sections(page["item"], case), "active_top": "个人中心"}
+    if case.row_count is not None:
+        # A batch case never had a form: its page gives the batch in figures instead.
+        page = batch_page.case_page(request.dbsession, _catalogue(request), case, deadline_board(request))
+        return {"case": case, **page, "sections": [], "active_top": "个人中心"}
+    page = detail.case_page(request.dbsession, _catalogue(request), case, deadline_board(request),
+                            request.account)
+    return {"case": case, **page, "batch": None, "sections": _sections(page["item"], case), "active_top": "个人中心"}
 
 
 @view_config(route_name="case_done", renderer="case_done.jinja2", request_method="GET", permission="view")
 def case_done(context, request):
-    case = context.case
-    catalogue = _catalogue(request)
-    wf = catalogue.workflows[case.workflow_key]
-    item = catalogue.item(case.item_key)
-    choice = state_index(catalogue, request.account.role).of(case.workflow_key, case.state)
-    return {"case": case, "item": item, "state_label": wf.label(case.state), "active_top": "个人中心",
-            "center_state": choice.key if choice else case.state}
+    page = detail.done_page(request.dbsession, _catalogue(request), context.case, request.account,
+                            deadline_board(request))
+    return {"case": context.case, **page, "active_top": "个人中心"}
 
 
 @view_config(route_name="case_print", renderer="case_print.jinja2", request_method="GET", permission="read")
@@ -110,6 +112,19 @@ def api_cases(request):
 @view_config(route_name="api_case", renderer="json", request_method="GET", permission="read")
 def api_case(context, request):
     return _document(request, context.case)
+
+
+@view_config(route_name="api_case_check", renderer="json", request_method="GET", permission="edit")
+def api_case_check(context, request):
+    """核对申请内容 as JSON: each section's status and answers, the files, what still stops the submission."""
+    case = context.case
+    catalogue = _catalogue(request)
+    item = catalogue.item(case.item_key)
+    wf = catalogue.workflows[case.workflow_key]
+    if item is None or item.kind != "form" or not wf.editable(case.state):
+        return refusal(request, TransitionNotAllowed(f"当前状态“{wf.label(case.state)}”下没有待提交的内容", kind="conflict"),
+                       state=case.state, state_label=wf.label(case.state))
+    return read_answers(request.dbsession, catalogue, item, request.account, case).as_dict()
 
 
 @view_config(route_name="api_case", renderer="json", request_method="PUT", permission="edit")

@@ -85,3 +85,30 @@ def test_rows_are_read_a_page_at_a_time_with_their_source(dbsession, catalogue, 
     assert records.rows_page(dbsession, catalogue, good.case, "9").page.number == 2   # past the end: the last
     form_case = f.submitted_unit_application(dbsession, catalogue, storage, f.unit_account(dbsession, name="另一家公司"))
     assert records.rows_page(dbsession, catalogue, form_case, None) is None
+
+
+def test_a_batch_case_in_figures_rows_people_months_and_replaced_rows(dbsession, catalogue):
+    from engine.batch.store import store_batch
+    account = f.unit_account(dbsession)
+    item = catalogue.item("attendance_report")
+    a, b = f.new_id_number("20020202"), f.new_id_number("20030303")
+
+    def row(person, month):
+        return batch_rows.attendance_rows([{"name": "张三", "id_number": person}], month)[0]
+    first = store_batch(dbsession, catalogue, item, account,
+                        [(2, row(a, "2026-09")), (3, row(a, "2026-10")), (4, row(b, "2026-10"))], "九十月.xlsx")
+    assert records.batch_summary(dbsession, first) == records.BatchSummary(3, 2, ["2026-09", "2026-10"], None, None,
+                                                                           0, 3)
+    # October again for one person: that row is replaced, and the first report now counts two rows.
+    again = store_batch(dbsession, catalogue, item, account, [(2, row(b, "2026-10"))], "十月更正.xlsx")
+    assert records.batch_summary(dbsession, again) == records.BatchSummary(1, 1, ["2026-10"], None, None, 1, 1)
+    assert records.batch_summary(dbsession, first).active == 2
+
+
+def test_agreements_in_figures_give_the_period_they_cover(dbsession, catalogue, storage, reporting_unit):
+    account, _ = reporting_unit
+    done = run(dbsession, catalogue, storage, account, rows(3))
+    summary = records.batch_summary(dbsession, done.case)
+    assert (summary.rows, summary.people, summary.months, summary.replaced) == (3, 3, [], 0)
+    starts = sorted(r["start_date"] for r in rows(3))
+    assert summary.first_day == starts[0] and summary.last_day > summary.first_day

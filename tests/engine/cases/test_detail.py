@@ -54,3 +54,39 @@ def test_the_json_body_leaves_typed_twice_copies_out_and_lists_what_may_be_done(
     assert mine["triggers"] == []   # nothing left for the unit while it waits
     theirs = detail.case_document(dbsession, catalogue, case, province)
     assert [t["trigger"] for t in theirs["triggers"]] == ["approve", "reject", "return_for_correction"]
+
+
+def test_the_done_page_says_who_reviews_next_and_by_when(dbsession, catalogue, storage):
+    from datetime import date
+
+    from engine.deadlines import countdown
+    account = f.unit_account(dbsession)
+    case = f.submitted_unit_application(dbsession, catalogue, storage, account)
+    board = countdown(dbsession, today=date(2026, 3, 9))
+    page = detail.done_page(dbsession, catalogue, case, account, board)
+    # The shipped one-level workflow: any reviewer covering the unit's place may act.
+    assert page["next_step"] == "由太原市 小店区的就业见习审核人员审核"
+    assert (page["state_label"], page["time_limit"], page["center_state"]) == ("未审核", 10, "submitted")
+    assert page["deadline"] == board.of(case)
+
+
+def test_a_two_level_workflow_names_the_level_that_reviews_first(tmp_path, dbsession, storage):
+    from engine.attachments import attach
+    from engine.cases.lifecycle import save_draft, submit, transition
+    from tests.webapp.test_new_item import definitions
+    catalogue = definitions(tmp_path, "two")
+    account = f.unit_account(dbsession)
+    province = f.reviewer(dbsession, login="sheng", jurisdiction="140000")
+    f.approved_unit(dbsession, catalogue, storage, account, province)
+    item = catalogue.item("subsidy_claim")
+    data = {"claim_month": "2026-01", "trainees": 3, "amount": 9000, "contact_name": "李红",
+            "contact_mobile": "13912345678"}
+    case = save_draft(dbsession, catalogue, item, account, data)
+    attach(dbsession, storage, catalogue, case, "claim_form", "申领表.pdf", f.PDF, account)
+    submit(dbsession, catalogue, item, account, data, case=case)
+    assert detail.next_step(catalogue.workflows["two_level_review"], case) == "由太原市 小店区（县级）审核人员审核"
+    county = f.reviewer(dbsession, login="xiaodian", jurisdiction="140105")
+    transition(dbsession, catalogue, case, "county_approve", county)
+    assert detail.next_step(catalogue.workflows["two_level_review"], case) == "由太原市（市级）审核人员审核"
+    transition(dbsession, catalogue, case, "approve", f.reviewer(dbsession, login="ty", jurisdiction="140100"))
+    assert detail.next_step(catalogue.workflows["two_level_review"], case) is None   # decided: nobody acts
