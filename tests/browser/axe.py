@@ -1,5 +1,5 @@
 """The page check every browser test can call: axe-core (bundled by axe-playwright-python) on the page as it
-is now, at the viewport it is shown at, plus no sideways scrolling.
+is now, at the viewport it is shown at, plus no sideways scrolling and numbers under their headers.
 
 `check_page(page)` raises with every problem found; `page_problems(page)` lists them, for a test that
 walks many pages and reports them all at once. No axe rule is turned off: zero violations means zero.
@@ -30,6 +30,20 @@ def overflow(page) -> str | None:
     return None
 
 
+def misaligned_numbers(page) -> list[str]:
+    """A column of right-aligned numbers has its header right-aligned too (numbers under their headers)."""
+    heads = page.evaluate("""() => [...document.querySelectorAll('table')].flatMap(t => {
+        const heads = t.tHead && t.tHead.rows.length ? [...t.tHead.rows[0].cells] : [];
+        const out = [];
+        for (const body of t.tBodies) for (const row of body.rows) [...row.cells].forEach((c, i) => {
+            if (heads[i] && getComputedStyle(c).textAlign === 'right' && getComputedStyle(heads[i]).textAlign !== 'right')
+                out.push(heads[i].textContent.trim());
+        });
+        return [...new Set(out)];
+    })""")
+    return [f"numbers not under their header: {h}" for h in heads]
+
+
 def violations(page) -> list[str]:
     found = AXE.run(page, options=OPTIONS).response["violations"]
     out = []
@@ -43,7 +57,7 @@ def violations(page) -> list[str]:
 def page_problems(page) -> list[str]:
     width = page.viewport_size["width"] if page.viewport_size else "?"
     where = f"{page.url} @{width}px"
-    problems = violations(page)
+    problems = violations(page) + misaligned_numbers(page)
     wide = overflow(page)
     if wide:
         problems.append(wide)

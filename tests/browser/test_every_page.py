@@ -63,19 +63,14 @@ def walk(page, live_server, shot, steps) -> list[str]:
     return problems
 
 
-def assert_clean(problems):
-    assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems)
-
-
 @pytest.fixture(params=WIDTHS, ids=lambda w: f"{w}px")
 def width(request, page):
     page.set_viewport_size({"width": request.param, "height": 800 if request.param > 400 else 740})
     return request.param
 
 
-def test_public_pages(page, live_server, shot, width, every_page_world):
-    w = every_page_world
-    assert_clean(walk(page, live_server, shot, [
+def public_pages(page, live_server, w):
+    return [
         ("home", "/"),
         ("positions", "/positions"),
         ("positions-city", "/positions?city=140100&education=本科"),
@@ -88,13 +83,11 @@ def test_public_pages(page, live_server, shot, width, every_page_world):
         ("register-individual", "/register/individual"),
         ("register-errors", lambda: page.get_by_role("button", name="注册").click()),
         ("not-found", "/positions/999999"),
-    ]))
+    ]
 
 
-def test_unit_pages(page, live_server, shot, width, every_page_world):
-    w = every_page_world
-    login(page, live_server, "/login", w["unit"], label="统一社会信用代码")
-    assert_clean(walk(page, live_server, shot, [
+def unit_pages(page, live_server, w):
+    return [
         ("home", "/"),
         ("unit-application-in-force", "/items/unit_application"),
         ("post-application", "/items/post_application"),
@@ -113,43 +106,37 @@ def test_unit_pages(page, live_server, shot, width, every_page_world):
         ("position", f"/positions/{w['position']}"),
         ("notices", "/me/notices"),
         ("account", "/me/account"),
-    ]))
+    ]
 
 
-def test_pages_of_a_unit_not_yet_approved(page, live_server, shot, width, every_page_world):
-    w = every_page_world
-    login(page, live_server, "/login", w["draft_unit"], label="统一社会信用代码")
-    assert_clean(walk(page, live_server, shot, [
+def new_unit_pages(page, live_server, w):
+    """A unit whose application is still a draft: the blocked items say why."""
+    return [
         ("my-cases-draft", "/me/cases?state=draft"),
         ("unit-application-draft", "/items/unit_application"),
         ("unit-application-errors", lambda: page.get_by_role("button", name="提交").click()),
         ("batch-item-blocked", "/items/match_report"),
         ("post-application-blocked", "/items/post_application"),
-    ]))
+    ]
 
 
-def test_individual_pages(page, live_server, shot, width, every_page_world):
-    w = every_page_world
-    login(page, live_server, "/login?tab=individual", w["person"], label="身份证号")
-    assert_clean(walk(page, live_server, shot, [
+def individual_pages(page, live_server, w):
+    return [
         ("home", "/"),
         ("intents", "/me/intents"),
         ("position-interested", f"/positions/{w['position']}"),
         ("notices", "/me/notices"),
         ("account", "/me/account"),
-    ]))
+    ]
 
 
-def test_reviewer_pages(page, live_server, shot, width, every_page_world):
-    w = every_page_world
-
+def reviewer_pages(page, live_server, w):
     def bulk():
         page.goto(live_server + "/review")
         page.locator(f"#sel-{w['waiting']}").check()
         page.get_by_role("button", name="批量审核通过").click()
 
-    login(page, live_server, "/staff/login", "sheng")
-    assert_clean(walk(page, live_server, shot, [
+    return [
         ("queue", "/review"),
         ("queue-approved", "/review?state=approved"),
         ("queue-returned", "/review?state=returned"),
@@ -164,13 +151,11 @@ def test_reviewer_pages(page, live_server, shot, width, every_page_world):
         ("bulk-done", lambda: page.get_by_role("button", name="确认批量审核通过（1件）").click()),
         ("notices", "/me/notices"),
         ("account", "/me/account"),
-    ]))
+    ]
 
 
-def test_administrator_pages(page, live_server, shot, width, every_page_world):
-    w = every_page_world
-    login(page, live_server, "/staff/login", "admin")
-    assert_clean(walk(page, live_server, shot, [
+def administrator_pages(page, live_server, w):
+    return [
         ("admin-home", "/admin"),
         ("accounts", "/admin/accounts"),
         ("accounts-units", "/admin/accounts?role=unit"),
@@ -182,4 +167,26 @@ def test_administrator_pages(page, live_server, shot, width, every_page_world):
         ("audit", "/admin/audit"),
         ("deliveries", "/admin/deliveries"),
         ("own-account", "/me/account"),
-    ]))
+    ]
+
+
+# Who signs in (login page, the world's login name or a literal one, the login field's label) and what they see.
+ROLES = {
+    "public": (None, public_pages),
+    "unit": (("/login", "unit", "统一社会信用代码"), unit_pages),
+    "unit-not-yet-approved": (("/login", "draft_unit", "统一社会信用代码"), new_unit_pages),
+    "individual": (("/login?tab=individual", "person", "身份证号"), individual_pages),
+    "reviewer": (("/staff/login", "sheng", "用户名"), reviewer_pages),
+    "administrator": (("/staff/login", "admin", "用户名"), administrator_pages),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_of_a_role(page, live_server, shot, width, every_page_world, role):
+    w = every_page_world
+    sign_in, pages = ROLES[role]
+    if sign_in:
+        path, who, label = sign_in
+        login(page, live_server, path, w.get(who, who), label=label)
+    problems = walk(page, live_server, shot, pages(page, live_server, w))
+    assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems)

@@ -63,14 +63,11 @@ def sign_in(page, live_server, path: str, login_name: str) -> None:
     press_and_wait(page)   # Enter in a field submits its form
 
 
-def test_the_unit_application_by_keyboard(page, live_server, shot, tmp_path, session_factory):
-    s = session_factory()
-    unit = f.unit_account(s, name="晋城光伏材料有限公司")
-    s.commit()
-    login_name = unit.login_name
-    s.close()
+def test_the_unit_application_by_keyboard(page, live_server, shot, tmp_path, dbsession):
+    unit = f.unit_account(dbsession, name="晋城光伏材料有限公司")
+    dbsession.commit()
 
-    sign_in(page, live_server, "/login", login_name)
+    sign_in(page, live_server, "/login", unit.login_name)
     assert "晋城光伏材料有限公司" in page.locator("[data-testid=who]").inner_text()
     tab_to(page, "aside a[href='/items/unit_application']")
     press_and_wait(page)

@@ -141,7 +141,7 @@ def test_the_administrators_item_page_speaks_chinese(web, world):
     page = soup(web.app.get("/admin/items/unit_application")).select_one("main")
     text = page.get_text(" ")
     for word in ("sha256", "string", "integer", "attachments_complete", "requires_met", "assign_reference",
-                 "locate_unit", "shanxi-city", "credit-code"):
+                 "locate_unit", "return_for_correction", "shanxi-city", "credit-code"):
         assert word not in text, word
     submit_row = page.select_one("[data-testid=transitions] tr[data-trigger=submit]")
     assert submit_row.select_one("[data-testid=conditions]").get_text(strip=True) == "必传附件均已上传、已办妥前置事项"
