@@ -36,6 +36,8 @@ from engine import clock   # standard library only
 
 __all__ = [
     "FORMATS",
+    "FORMAT_LABELS",
+    "TYPE_LABELS",
     "REGION_FORMATS",
     "to_halfwidth",
     "normalize_text",
@@ -491,6 +493,15 @@ FORMAT_NORMALIZERS: dict[str, Callable] = {
 
 # Every format a definition may name (`jianxi check` refuses any other).
 FORMATS = frozenset(FORMAT_CHECKS) | frozenset(REGION_FORMATS)
+
+# What administrators read for a format and a field's type (系统管理 → 事项目录): words, not identifiers.
+FORMAT_LABELS = {
+    CREDIT_CODE: "统一社会信用代码", ID_NUMBER: "身份证号码", MOBILE: "手机号码", LANDLINE: "固定电话",
+    MONTH: "年月", DATE: "日期", BANK_ACCOUNT: "银行账号", BANK_CODE: "银行行号",
+    SHANXI_CITY: "山西省的市", SHANXI_COUNTY: "山西省的县（市、区）",
+}
+# The field types of the item meta-schema (engine/metaschema/item.json).
+TYPE_LABELS = {"string": "文本", "integer": "整数", "number": "数字", "boolean": "是/否"}
 
 
 # ---------------------------------------------------------------------------

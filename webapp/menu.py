@@ -11,18 +11,22 @@ def builtin_entries() -> list[dict]:
     return json.loads((Path(__file__).parent / "menu.json").read_text("utf-8"))
 
 
-def side_menu(request, account) -> list[dict]:
-    """[{"path": [...], "entries": [{"title", "url", "key"}]}] for this account's role (public entries for all)."""
+def side_menu(request, account, services: bool = False) -> list[dict]:
+    """[{"path": [...], "entries": [{"title", "url", "key"}]}] for this account's role (public entries for all).
+
+    The side menu holds only what the visitor can use now: an anonymous visitor's is the public entries. With
+    `services` (the home page's list of what the hall offers) an anonymous visitor also sees every item and
+    the units' pages, each of which leads to the login page."""
     role = account.role if account else None
     catalogue = request.registry["catalogue"]
     entries = []
     for item in catalogue.items.values():
-        # Anonymous visitors see every item (it leads to the login page); accounts see what their role may use.
-        if role is None or role in item.roles:
+        if role in item.roles or (role is None and services):
             entries.append({"path": item.menu, "order": item.order, "title": item.title, "key": item.key,
                             "url": request.route_path("item", key=item.key)})
     for e in builtin_entries():
-        if e.get("public") or role in e.get("roles", []) or (role is None and "unit" in e.get("roles", [])):
+        units_page = role is None and services and "unit" in e.get("roles", [])
+        if e.get("public") or role in e.get("roles", []) or units_page:
             entries.append({"path": e["path"], "order": e["order"], "title": e["title"], "key": e["route"],
                             "url": request.route_path(e["route"])})
     groups: dict[tuple, list] = {}

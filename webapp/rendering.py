@@ -54,7 +54,8 @@ def add_globals(event: BeforeRender) -> None:
 
 def navigation(request, account) -> dict:
     from webapp.menu import side_menu
-    return {"side": side_menu(request, account)}
+    return {"side": side_menu(request, account),
+            "services": side_menu(request, account, services=True) if account is None else None}
 
 
 def includeme(config):

@@ -62,7 +62,8 @@ def register_unit(session, name: str, credit_code: str, contact_name: str, mobil
 
 def register_individual(session, name: str, id_number: str, mobile: str, password: str,
                         password_confirm: str | None = None, profile: dict | None = None,
-                        email: str | None = None) -> Account:
+                        email: str | None = None, educations: tuple[str, ...] = ()) -> Account:
+    """`educations`: the 学历 a person may give (the definitions' one list); empty accepts any."""
     errors: list[FieldError] = []
     name = formats.trim(name or "")
     id_number = formats.normalize_code(id_number or "")
@@ -71,6 +72,9 @@ def register_individual(session, name: str, id_number: str, mobile: str, passwor
                 select(Account.id).where(Account.login_name == id_number), "请直接登录")
     mobile = check_mobile(mobile, errors)
     email = check_email(email or "", errors)
+    education = (profile or {}).get("education")
+    if education and educations and education not in educations:
+        errors.append(FieldError("/education", "请从列表中选择学历"))
     check_password(password, password_confirm, errors)
     if errors:
         raise AccountError(errors)

@@ -156,6 +156,6 @@ def deactivate_rows(session, case: Case) -> None:
             matched=sql_case((Position.matched > n, Position.matched - n), else_=0)))
 
 
-@effect("deactivate_rows", doc="a revoked batch's rows stop counting and free the places they took on positions")
+@effect("deactivate_rows", label="撤销批次的明细行", doc="a revoked batch's rows stop counting and free the places they took on positions")
 def _deactivate_rows_effect(case, ctx) -> None:
     deactivate_rows(ctx.session, case)

@@ -87,7 +87,7 @@ def assign_reference(session, item: ItemDefinition, case: Case) -> None:
     case.reference = f"{item.reference_prefix}-{area}-{month}-{case.id:06d}"
 
 
-@effect("assign_reference", doc="gives the case its reference (前缀-地市代码-年月-序号) if it has none")
+@effect("assign_reference", label="生成申报编号", doc="gives the case its reference (前缀-地市代码-年月-序号) if it has none")
 def _assign_reference_effect(case, ctx) -> None:
     assign_reference(ctx.session, ctx.catalogue.item(case.item_key), case)
 
@@ -312,7 +312,7 @@ def locate_unit(session, catalogue: Catalogue, case: Case, actor_id: int | None 
     return moved
 
 
-@effect("locate_unit", serves="locates_unit", staff_only=True,
+@effect("locate_unit", serves="locates_unit", staff_only=True, label="变更单位的业务办理归属地",
         doc="moves the unit to the 业务办理归属地 the item's `locates_unit` fields name (a unit without one is "
             "located when it first submits); its later cases go to the new jurisdiction, earlier ones stay")
 def _locate_unit_effect(case, ctx) -> None:

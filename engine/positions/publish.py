@@ -45,11 +45,11 @@ def unpublish_case(session, case: Case) -> None:
         position.status = "taken_down"
 
 
-@effect("publish", doc="entering the item's `publish.when` state publishes the case as a position")
+@effect("publish", label="发布为见习岗位", doc="entering the item's `publish.when` state publishes the case as a position")
 def _publish_effect(case, ctx) -> None:
     publish_case(ctx.session, ctx.catalogue, case)
 
 
-@effect("unpublish", doc="takes the case's position off the public search")
+@effect("unpublish", label="撤下已发布的岗位", doc="takes the case's position off the public search")
 def _unpublish_effect(case, ctx) -> None:
     unpublish_case(ctx.session, case)

@@ -47,6 +47,7 @@ class QueueRow:
     version: int
     actionable: bool
     deadline: DeadlineStatus | None = None
+    waiting: bool = True   # in a review state: a finished case has waited for nobody and is nobody's claim
 
     def as_dict(self) -> dict:
         return {
@@ -58,7 +59,7 @@ class QueueRow:
             "month": self.submitted_month, "days_waited": self.days_waited,
             "claimed_by": {"id": self.claimed_by, "name": self.claimed_by_name,
                            "at": clock.isoformat(self.claimed_at)} if self.claimed_by else None,
-            "version": self.version, "actionable": self.actionable,
+            "version": self.version, "actionable": self.actionable, "waiting": self.waiting,
             "deadline": self.deadline.as_dict() if self.deadline else None,
         }
 
@@ -205,22 +206,26 @@ def queue(session, catalogue: Catalogue, account: Account, query: QueueQuery,
         shape, params = filters
         found = _page(session, shape, params, where_key, query, page.offset, timed)
     labels = state_labels(catalogue)
+    review_states = every_queue_state(catalogue)
     rows = []
     for r in found:
         (cid, ref, item_key, wf_key, state, city, county, sub_at, sub_month, claimed_by, claimed_at, version,
          unit_name, credit_code, claimer_name, deadline_on, clock_state) = r
         item = catalogue.item(item_key)
         wf = catalogue.workflows.get(wf_key)
-        active = claim_active(claimed_at, now)
+        waiting = state in review_states.get(wf_key, ())
+        active = waiting and claim_active(claimed_at, now)
         rows.append(QueueRow(
             id=cid, reference=ref, item_key=item_key, item_title=item.title if item else item_key,
             unit_name=unit_name, credit_code=credit_code, city_code=city, county_code=county, state=state,
             state_label=wf.label(state) if wf else labels.get(state, state), submitted_at=sub_at,
-            submitted_month=sub_month, days_waited=days_between(sub_at, now),
+            submitted_month=sub_month, days_waited=days_between(sub_at, now) if waiting else None,
             claimed_by=claimed_by if active else None, claimed_by_name=claimer_name if active else None,
             claimed_at=claimed_at if active else None, version=version,
-            actionable=state in pairs.get(wf_key, ()), deadline=board.status(deadline_on, clock_state)))
-    counts = [StateCount(c.key, c.label, counts_by_key[c.key]) for c in choices if counts_by_key.get(c.key)]
+            actionable=state in pairs.get(wf_key, ()), deadline=board.status(deadline_on, clock_state),
+            waiting=waiting))
+    # Every tab stays, an empty one with 0: a tab that comes and goes is a page that changes shape.
+    counts = [StateCount(c.key, c.label, counts_by_key.get(c.key, 0)) for c in choices]
     queue_states = set().union(*pairs.values()) if pairs else set()
     mine = {(w, st) for w, states in pairs.items() for st in states}
     queue_choice = next((c.key for c in choices if set(c.members) == mine), None)

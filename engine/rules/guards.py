@@ -18,7 +18,7 @@ def unmet_requirement(session, item, unit_id: int | None, account_id: int | None
     return None
 
 
-@guard("attachments_complete", doc="every required attachment slot holds a file")
+@guard("attachments_complete", label="必传附件均已上传", doc="every required attachment slot holds a file")
 def attachments_complete(case, ctx):
     item = ctx.catalogue.item(case.item_key)
     stored = {a.slot for a in case.attachments if a.current}
@@ -28,7 +28,7 @@ def attachments_complete(case, ctx):
     return None
 
 
-@guard("requires_met", doc="the owner has a case of each item in `requires`, in the state it names")
+@guard("requires_met", label="已办妥前置事项", doc="the owner has a case of each item in `requires`, in the state it names")
 def requires_met(case, ctx):
     item = ctx.catalogue.item(case.item_key)
     return unmet_requirement(ctx.session, item, case.unit_id, case.account_id)

@@ -87,21 +87,25 @@ class Hooks(dict):
 
     An effect may say which item declaration it carries out (`serves`: an item declaring it needs a workflow
     that runs the effect, or the declaration would never take effect) and that only staff may cause it
-    (`staff_only`: the loader refuses it on a transition an owner fires)."""
+    (`staff_only`: the loader refuses it on a transition an owner fires). `label` is what administrators read
+    (系统管理 → 事项目录), in Chinese; `doc` is for the definitions' docs."""
 
     def __init__(self, kind: str):
         super().__init__()
         self.kind = kind
         self.docs: dict[str, str] = {}
+        self.labels: dict[str, str] = {}
         self.serves: dict[str, str] = {}    # effect -> the item declaration it carries out
         self.staff_only: set[str] = set()
 
-    def register(self, name: str, doc: str = "", serves: str | None = None, staff_only: bool = False):
+    def register(self, name: str, doc: str = "", serves: str | None = None, staff_only: bool = False,
+                 label: str = ""):
         def deco(fn):
             if name in self:
                 raise ValueError(f"{self.kind} {name!r} registered twice")
             self[name] = fn
             self.docs[name] = doc
+            self.labels[name] = label
             if serves:
                 self.serves[name] = serves
             if staff_only:
@@ -116,12 +120,12 @@ GUARDS = Hooks("guard")
 EFFECTS = Hooks("effect")
 
 
-def guard(name: str, doc: str = ""):
-    return GUARDS.register(name, doc)
+def guard(name: str, doc: str = "", label: str = ""):
+    return GUARDS.register(name, doc, label=label)
 
 
-def effect(name: str, doc: str = "", serves: str | None = None, staff_only: bool = False):
-    return EFFECTS.register(name, doc, serves=serves, staff_only=staff_only)
+def effect(name: str, doc: str = "", serves: str | None = None, staff_only: bool = False, label: str = ""):
+    return EFFECTS.register(name, doc, serves=serves, staff_only=staff_only, label=label)
 
 
 def run_row_rules(item, data: dict, ctx: RuleContext) -> list[tuple[str, str]]:

@@ -88,3 +88,15 @@ def shot(page, request):
         page.screenshot(path=str(path), full_page=True)
         return path
     return take
+
+
+@pytest.fixture
+def check(page, shot):
+    """check("step-name"): the screenshot, then axe-core and the no-sideways-scrolling check (tests/browser/axe.py)."""
+    from tests.browser.axe import check_page
+
+    def run(name: str) -> Path:
+        path = shot(name)
+        check_page(page)
+        return path
+    return run

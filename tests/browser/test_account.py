@@ -6,7 +6,7 @@ from tests import factories as f
 from tests.browser.test_review import login
 
 
-def test_a_unit_agent_sets_the_email_its_notices_go_to(page, live_server, shot, session_factory):
+def test_a_unit_agent_sets_the_email_its_notices_go_to(page, live_server, shot, check, session_factory):
     s = session_factory()
     unit = f.unit_account(s, name="太原汾河数据服务有限公司")
     s.commit()
@@ -21,7 +21,7 @@ def test_a_unit_agent_sets_the_email_its_notices_go_to(page, live_server, shot, 
     page.get_by_role("button", name="保存").click()
     expect(page.locator("#err-email")).to_contain_text("电子邮箱格式不正确")
     expect(page.get_by_label("电子邮箱")).to_have_value("li.hong@fenhe")
-    shot("wrong-email")
+    check("wrong-email")
     page.get_by_label("电子邮箱").fill("li.hong@fenhe.example")
     page.get_by_role("button", name="保存").click()
     expect(page.locator(".notice-success")).to_contain_text("联系方式已保存")

@@ -28,7 +28,7 @@ def _fill(path, rows, item):
     wb.save(path)
 
 
-def test_download_fill_import_see_errors_fix_and_import_again(page, live_server, shot, tmp_path, catalogue,
+def test_download_fill_import_see_errors_fix_and_import_again(page, live_server, shot, check, tmp_path, catalogue,
                                                               approved_unit):
     unit, position = approved_unit
     page.goto(live_server + "/login")
@@ -58,7 +58,7 @@ def test_download_fill_import_see_errors_fix_and_import_again(page, live_server,
     table = page.get_by_test_id("error-table")
     expect(table.locator("tbody tr")).to_have_count(2)
     assert table.locator("tbody tr").nth(0).inner_text().split("\t")[:2] == ["4", "手机号"]
-    shot("errors")
+    check("errors")
 
     with page.expect_download() as info:
         page.get_by_test_id("errors-download").click()
@@ -79,7 +79,7 @@ def test_download_fill_import_see_errors_fix_and_import_again(page, live_server,
     assert page.locator("main h1").inner_text() == "见习匹配结果批量上报 · 导入明细"
     expect(page.get_by_test_id("batch-rows").locator("tbody tr")).to_have_count(4)
     assert rows[0]["id_number"] not in page.content()
-    shot("rows")
+    check("rows")
     with page.expect_download() as info:
         page.get_by_test_id("source-file").click()
     assert Path(info.value.path()).read_bytes() == template.read_bytes()  # the file as imported

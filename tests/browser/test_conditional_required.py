@@ -27,7 +27,7 @@ def conditional_server(tmp_path_factory, app_settings):
     app.registry["db_engine"].dispose()
 
 
-def test_the_required_mark_follows_the_condition_as_the_answer_changes(page, conditional_server, shot,
+def test_the_required_mark_follows_the_condition_as_the_answer_changes(page, conditional_server, shot, check,
                                                                         session_factory):
     session = session_factory()
     unit = f.unit_account(session, name="阳泉补贴测试有限公司", mobile="13512345670")
@@ -69,4 +69,4 @@ def test_the_required_mark_follows_the_condition_as_the_answer_changes(page, con
     expect(page.locator("#err-note")).to_have_text("请填写申领说明")
     expect(page.locator("#err-previous_reference")).to_have_count(0)
     expect(note.locator(".req")).to_be_visible()
-    shot("refused")
+    check("refused")

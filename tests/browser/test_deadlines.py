@@ -13,7 +13,7 @@ def bj(y, m, d, h=10):
     return datetime(y, m, d, h, tzinfo=clock.BEIJING)
 
 
-def test_the_queue_shows_yellow_and_red_deadlines_in_words(page, live_server, shot, session_factory, catalogue,
+def test_the_queue_shows_yellow_and_red_deadlines_in_words(page, live_server, shot, check, session_factory, catalogue,
                                                            storage, clock_at):
     s = session_factory()
     f.reviewer(s, "taiyuan", "140100", "太原市审核员")
@@ -33,7 +33,7 @@ def test_the_queue_shows_yellow_and_red_deadlines_in_words(page, live_server, sh
     red, yellow, plain = (badges.nth(i).evaluate("e => getComputedStyle(e).backgroundColor") for i in range(3))
     assert red == "rgb(253, 236, 234)" and yellow == "rgb(255, 243, 196)" and plain == "rgb(238, 241, 245)"
     expect(page.locator("[data-testid=deadline-overdue]")).to_have_text("已超期 1")
-    shot("queue-by-deadline")
+    check("queue-by-deadline")
 
     page.locator("[data-testid=deadline-overdue]").click()
     page.wait_for_url("**deadline=overdue**")
@@ -41,7 +41,7 @@ def test_the_queue_shows_yellow_and_red_deadlines_in_words(page, live_server, sh
     shot("queue-overdue")
 
 
-def test_the_administrator_sees_the_spring_festival_and_enters_a_workday_in_lieu(page, live_server, shot, session_factory,
+def test_the_administrator_sees_the_spring_festival_and_enters_a_workday_in_lieu(page, live_server, shot, check, session_factory,
                                                                          clock_at):
     s = session_factory()
     f.admin(s)
@@ -52,7 +52,7 @@ def test_the_administrator_sees_the_spring_festival_and_enters_a_workday_in_lieu
     page.goto(live_server + "/admin/calendar?year=2026&month=2")
     expect(page.locator("td[data-day='2026-02-14']")).to_contain_text("班")
     expect(page.locator("td[data-day='2026-02-16']")).to_contain_text("春节")
-    shot("calendar-2026-02")
+    check("calendar-2026-02")
     page.goto(live_server + "/admin/calendar?year=2027&month=2")
     page.locator("#f-start").fill("2027-02-20")
     page.get_by_label("安排").select_option("workday")

@@ -6,7 +6,7 @@ from tests import factories as f
 from tests.browser.test_review import login, logout
 
 
-def test_a_units_message_centre_after_a_reviewer_returns_its_application(page, live_server, shot, session_factory,
+def test_a_units_message_centre_after_a_reviewer_returns_its_application(page, live_server, shot, check, session_factory,
                                                                          catalogue, storage):
     from engine.cases.lifecycle import transition
 
@@ -40,7 +40,7 @@ def test_a_units_message_centre_after_a_reviewer_returns_its_application(page, l
     body = newest.locator(".inbox-body").inner_text()
     assert "已由审核人员退回修改，当前状态：退回修改" in body
     assert "审核人员意见：申请表未加盖公章：请上传加盖公章的申请表" in body
-    shot("message-centre")
+    check("message-centre")
     newest.get_by_role("button", name="查看").click()
     page.wait_for_url(f"**/cases/{case_id}")
     expect(page.locator("[data-testid=header-unread]")).to_have_text("1")

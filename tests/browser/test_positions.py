@@ -32,14 +32,14 @@ def positions_world(session_factory, catalogue, storage):
     return out
 
 
-def test_search_open_go_back_say_interested_and_the_unit_sees_it(page, live_server, shot, positions_world):
+def test_search_open_go_back_say_interested_and_the_unit_sees_it(page, live_server, shot, check, positions_world):
     w = positions_world
     # An anonymous visitor: 公共就业 → 见习岗位查询.
     page.goto(live_server + "/")
     page.locator("nav.top-nav").get_by_role("link", name="公共就业").click()
     assert page.locator("main h1").inner_text() == "见习岗位查询"
     assert page.locator("[data-testid=total] strong").inner_text() == "4"
-    shot("all-positions")
+    check("all-positions")
 
     # Clicking a city shows its counties; clicking a county narrows the list.
     page.locator("[data-testid=cities]").get_by_role("link", name="太原市").click()
@@ -66,7 +66,7 @@ def test_search_open_go_back_say_interested_and_the_unit_sees_it(page, live_serv
     assert page.locator("main h1").inner_text().startswith("软件开发见习生")
     facts = page.locator("[data-testid=unit-facts]").inner_text()
     assert "139****5678" in facts and "13912345678" not in page.content()
-    shot("detail-anonymous")
+    check("detail-anonymous")
     page.get_by_test_id("back").click()
     assert parse_qs(urlsplit(page.url).query) == parse_qs(urlsplit(list_url).query)
     assert page.get_by_label("学历要求").input_value() == "本科"
@@ -85,7 +85,7 @@ def test_search_open_go_back_say_interested_and_the_unit_sees_it(page, live_serv
     page.get_by_test_id("intent-button").click()
     assert "已登记意向" in page.locator(".notice-success").first.inner_text()
     assert page.get_by_test_id("intent-done").is_visible()
-    shot("intent-registered")
+    check("intent-registered")
     page.locator("aside.side-nav").get_by_role("link", name="我的意向").click()
     assert "软件开发见习生" in page.locator("[data-testid=intents]").inner_text()
     shot("my-intents")
@@ -107,4 +107,4 @@ def test_search_open_go_back_say_interested_and_the_unit_sees_it(page, live_serv
     id_number = w["person"].id_number
     assert cells[1] == "张晓明" and cells[2] == id_number[:4] + "*" * 10 + id_number[-4:]
     assert cells[4:7] == ["本科", "山西大学", "计算机科学与技术"]
-    shot("unit-position-people")
+    check("unit-position-people")

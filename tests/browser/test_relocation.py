@@ -8,7 +8,7 @@ from tests import factories as f
 from tests.browser.test_review import login, logout
 
 
-def test_an_approved_unit_changes_its_city_through_申请变更(page, live_server, shot, session_factory, catalogue,
+def test_an_approved_unit_changes_its_city_through_申请变更(page, live_server, shot, check, session_factory, catalogue,
                                                            storage):
     s = session_factory()
     province = f.reviewer(s, "sheng", "140000", "省级审核员")
@@ -47,7 +47,7 @@ def test_an_approved_unit_changes_its_city_through_申请变更(page, live_serve
     expect(relocation.locator("[data-testid=relocation-from]")).to_have_text("太原市 小店区")
     expect(relocation.locator("[data-testid=relocation-to]")).to_have_text("大同市 平城区")
     expect(page.locator("[data-testid=change] tr[data-field=city]")).to_contain_text("大同市")
-    shot("review-relocation")
+    check("review-relocation")
     page.locator(".review-actions").get_by_role("link", name="审核通过").click()
     expect(page.locator("[data-testid=relocation]")).to_contain_text("变更为大同市 平城区")
     page.get_by_label("确认对该申请执行“审核通过”").check()

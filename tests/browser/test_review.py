@@ -50,7 +50,7 @@ def logout(page):
 
 
 def test_reviewer_returns_a_case_the_unit_resubmits_and_the_reviewer_approves(
-        page, live_server, shot, tmp_path, session_factory, catalogue, storage):
+        page, live_server, shot, check, tmp_path, session_factory, catalogue, storage):
     from engine.attachments import attach
     from engine.cases.lifecycle import save_draft, submit
 
@@ -76,7 +76,7 @@ def test_reviewer_returns_a_case_the_unit_resubmits_and_the_reviewer_approves(
     login(page, live_server, "/staff/login", "taiyuan")
     assert page.locator("h1").inner_text() == "审核工作台"
     assert page.locator("[data-testid=count-queue]").inner_text() == "2"
-    shot("queue")
+    check("queue")
     page.get_by_label("事项").select_option("unit_application")
     page.get_by_role("button", name="筛选").click()
     page.wait_for_url("**item=unit_application**")
@@ -112,7 +112,7 @@ def test_reviewer_returns_a_case_the_unit_resubmits_and_the_reviewer_approves(
     assert page.get_by_label("审核意见").input_value() == "请上传加盖公章的申请表，并核实拟提供岗位数"
     shot("confirm-needs-tick")
     page.get_by_label("确认对该申请执行“退回修改”").check()
-    shot("confirm-return")
+    check("confirm-return")
     page.get_by_role("button", name="确认退回修改").click()
     assert f"已退回修改：{reference}" in page.locator(".notice-success").inner_text()
     shot("after-return")
@@ -142,7 +142,7 @@ def test_reviewer_returns_a_case_the_unit_resubmits_and_the_reviewer_approves(
     page.goto(live_server + f"/review/cases/{case_id}")
     diff = page.locator("[data-testid=diff]")
     assert "拟提供岗位数" in diff.inner_text() and "盖章申请表.png" in diff.inner_text()
-    shot("diff")
+    check("diff")
     page.locator(".review-actions").get_by_role("link", name="审核通过").click()
     page.get_by_label("审核意见").fill("材料齐全，同意。")
     page.get_by_label("确认对该申请执行“审核通过”").check()
@@ -155,7 +155,7 @@ def test_reviewer_returns_a_case_the_unit_resubmits_and_the_reviewer_approves(
     shot("approved")
 
 
-def test_administrator_pages(page, live_server, shot, session_factory):
+def test_administrator_pages(page, live_server, shot, check, session_factory):
     s = session_factory()
     f.admin(s)
     f.reviewer(s, "taiyuan", "140100", "太原市审核员")
@@ -163,7 +163,7 @@ def test_administrator_pages(page, live_server, shot, session_factory):
     s.close()
     login(page, live_server, "/staff/login", "admin")
     assert page.locator("h1").inner_text() == "系统管理"
-    shot("admin-home")
+    check("admin-home")
     page.get_by_role("link", name="账号管理").click()
     page.locator("#f-login_name").fill("xiaodian")
     page.locator("#f-name").fill("小店区审核员")
@@ -178,10 +178,10 @@ def test_administrator_pages(page, live_server, shot, session_factory):
     shot("items")
     page.get_by_role("link", name="就业见习单位申请").click()
     assert page.locator("[data-testid=diagram] svg").is_visible()
-    shot("item-diagram")
+    check("item-diagram")
     page.get_by_role("link", name="审计日志").click()
     assert page.locator("[data-testid=audit] tbody tr").count() >= 2
-    shot("audit")
+    check("audit")
 
 
 def test_a_pdf_preview_runs_nothing_yet_chromium_shows_it(page, live_server, shot, session_factory, catalogue,

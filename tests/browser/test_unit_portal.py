@@ -5,7 +5,7 @@ from tests import factories as f
 from playwright.sync_api import expect
 
 
-def test_register_apply_upload_submit_find_and_print(page, live_server, shot, tmp_path, session_factory):
+def test_register_apply_upload_submit_find_and_print(page, live_server, shot, check, tmp_path, session_factory):
     code = f.new_credit_code()
     page.goto(live_server + "/")
     shot("home")
@@ -16,7 +16,7 @@ def test_register_apply_upload_submit_find_and_print(page, live_server, shot, tm
     page.get_by_label("联系人手机号").fill("13612345678")
     page.locator("#f-password").fill("Secret2026")
     page.locator("#f-password_confirm").fill("Secret2026")
-    shot("register")
+    check("register")
     page.get_by_role("button", name="注册").click()
     assert "晋城光伏材料有限公司" in page.locator("[data-testid=who]").inner_text()
 
@@ -35,7 +35,7 @@ def test_register_apply_upload_submit_find_and_print(page, live_server, shot, tm
     # A first submit with nothing filled shows the summary and the messages by each field.
     page.get_by_role("button", name="提交").click()
     assert "提交失败，请修改以下" in page.locator("#error-summary h2").inner_text()
-    shot("errors")
+    check("errors")
 
     d = f.unit_application_data("晋城光伏材料有限公司")
     page.get_by_label("单位类型").select_option("企业")
@@ -62,7 +62,7 @@ def test_register_apply_upload_submit_find_and_print(page, live_server, shot, tm
         page.locator(f"#slot-{slot}").get_by_role("button", name="上传").click()
         assert "已上传" in page.locator(f"[data-testid=slot-state-{slot}]").inner_text()
     expect(page.locator(".slot.stored")).to_have_count(3)
-    shot("uploaded")
+    check("uploaded")
 
     page.get_by_role("button", name="核对并提交").click()
     assert page.locator("h1").inner_text() == "核对申请内容"
@@ -75,7 +75,7 @@ def test_register_apply_upload_submit_find_and_print(page, live_server, shot, tm
     page.get_by_role("link", name="前往个人中心").click()
     assert page.locator("[data-count=submitted]").inner_text() == "1"
     assert reference in page.locator("tbody").inner_text()
-    shot("center")
+    check("center")
     page.get_by_label("申办月份").fill(clock.this_month())
     page.get_by_role("button", name="查询").click()
     assert reference in page.locator("tbody").inner_text()
@@ -90,6 +90,6 @@ def test_register_apply_upload_submit_find_and_print(page, live_server, shot, tm
     page.get_by_role("link", name="打印申请表").click()
     assert page.locator("h1").inner_text() == "就业见习单位申请表"
     assert reference in page.locator(".meta").inner_text()
-    shot("print")
+    check("print")
     page.emulate_media(media="print")
     shot("print-media")

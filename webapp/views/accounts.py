@@ -12,6 +12,7 @@ from engine.accounts.contact import AccountError, mobile_label, update_contact
 from engine.accounts.login import Throttled, authenticate
 from engine.accounts.registration import register_individual, register_unit
 from engine.masking import shown_login
+from engine.positions.unit import intent_educations
 from engine.validation import FieldError
 from webapp.payloads import json_object
 from webapp.responses import api_error, refusal
@@ -77,6 +78,8 @@ def _register(request, kind: str):
     fields = (("unit_name", "credit_code", "contact_name", "mobile", "email") if kind == "unit"
               else ("name", "id_number", "mobile", "email", "education", "school", "major"))
     values = {k: request.POST.get(k, "") for k in fields}
+    # A person's 学历: the one list, that of the form the units report people in (engine.positions.unit).
+    educations = intent_educations(request.registry["catalogue"]) if kind == "individual" else ()
     errors: list[FieldError] = []
     if request.method == "POST":
         try:
@@ -89,14 +92,14 @@ def _register(request, kind: str):
                 account = register_individual(request.dbsession, values["name"], values["id_number"],
                                               values["mobile"], request.POST.get("password", ""),
                                               request.POST.get("password_confirm", ""), profile=profile,
-                                              email=values["email"])
+                                              email=values["email"], educations=educations)
         except AccountError as e:
             errors = e.errors
         else:
             remember(request, account.id)
             request.session.flash("注册成功，已为您登录。", "success")
             return HTTPSeeOther(request.route_path("home"))
-    return {"kind": kind, "values": values, "errors": errors}
+    return {"kind": kind, "values": values, "errors": errors, "educations": educations}
 
 
 @view_config(route_name="register_unit", renderer="register.jinja2", request_method=("GET", "POST"))

@@ -9,7 +9,9 @@ from pyramid.view import view_config
 from engine import clock, masking
 from engine.admin import audit, calendar, catalogue, deliveries, overview, staff
 from engine.paging import page_count, parse_page
+from engine.formats import FORMAT_LABELS, TYPE_LABELS
 from engine.regions import load_regions
+from engine.rules.registry import EFFECTS, GUARDS
 from engine.roles import ROLE_LABELS, ROLES, STAFF_ROLES
 from engine.validation import FieldError
 from engine.workdays import PACKAGE, SOURCE_LABELS, coverage
@@ -129,7 +131,9 @@ def items(request):
 def item(request):
     info = _found(catalogue.item_info(request.dbsession, request.registry["catalogue"], request.matchdict["key"]))
     data = _base(request, "items", f"事项：{info.item.title}")
-    data.update(info=info, diagram=Markup(workflow_svg(info.workflow)), caption=transition_caption)
+    data.update(info=info, diagram=Markup(workflow_svg(info.workflow)), caption=transition_caption,
+                guard_labels=GUARDS.labels, effect_labels=EFFECTS.labels, format_labels=FORMAT_LABELS,
+                type_labels=TYPE_LABELS)
     return data
 
 

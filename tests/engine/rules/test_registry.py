@@ -26,6 +26,9 @@ def test_the_docs_tables_are_the_registry(table, catalogue):
 def test_every_registered_name_has_a_doc(catalogue):
     assert all(spec.doc for spec in [*ROW_RULES.values(), *BATCH_RULES.values()])
     assert all(GUARDS.docs[n] for n in GUARDS) and all(EFFECTS.docs[n] for n in EFFECTS)
+    # administrators read a condition or an effect in Chinese, never its name (系统管理 → 事项目录)
+    labels = [GUARDS.labels[n] for n in GUARDS] + [EFFECTS.labels[n] for n in EFFECTS]
+    assert labels and all(label and not label.isascii() for label in labels)
     assert set(EFFECTS) == {"assign_reference", "publish", "unpublish", "deactivate_rows", "locate_unit"}
 
 
