@@ -14,6 +14,8 @@
 - Supervision (超期督办): a reviewer of the province or of a city also oversees the jurisdictions below
   theirs: the province every city's and county's cases, a city its counties'. They see those cases (the
   jurisdiction rule already lets them); whether they may act on one is the workflow's word, as always.
+- Sessions: a sign-in (登录设备) is its account's alone: only that account lists or ends it here (an
+  administrator ends all of an account's sessions by disabling it or resetting its password, never one).
 - Claims: a case claimed by one reviewer cannot be acted on by another until the claim is released or
   lapses. This is honoured on every path (page, bulk, JSON API), because every reviewer's action goes
   through `check_may_act`.
@@ -30,7 +32,7 @@ from sqlalchemy import and_, false, true
 
 from engine import clock
 from engine.errors import AccessDenied, ClaimConflict
-from engine.models import Account, Case, Notice, Position
+from engine.models import Account, Case, LoginSession, Notice, Position
 from engine.regions import CITY, COUNTY, PROVINCE, load_regions
 from engine.roles import OWNER_ROLES
 
@@ -212,6 +214,15 @@ def notice_clause(account: Account):
 
 def may_read_notice(account: Account | None, notice: Notice) -> bool:
     return account is not None and account.active and notice.inapp and notice.recipient_id == account.id
+
+
+# ---- sessions (登录设备) ------------------------------------------------------------
+
+def session_clause(account: Account):
+    """The sessions this account may list and end, as a SQL condition: its own."""
+    if account is None or not account.active:
+        return false()
+    return LoginSession.account_id == account.id
 
 
 # ---- claims ----------------------------------------------------------------------

@@ -112,6 +112,8 @@ def app_settings(database, storage_dir):
         "jianxi.storage_dir": str(storage_dir),
         "jianxi.session_secret": "testing-only-secret-0123456789abcdef0123456789",
         "jianxi.session_idle_minutes": "30",
+        # Staff sign in with a password here; tests/webapp/test_second_factor.py builds apps that require codes.
+        "jianxi.staff_totp": "optional",
         "jianxi.import_max_rows": "100000",
         "jianxi.import_max_mb": "20",
         "retry.attempts": "3",

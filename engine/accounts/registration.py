@@ -48,7 +48,7 @@ def register_unit(session, name: str, credit_code: str, contact_name: str, mobil
     _check_text(contact_name, errors, "/contact_name", "联系人姓名", NAME_MAX)
     mobile = check_mobile(mobile, errors, label="联系人手机号")
     email = check_email(email or "", errors)
-    check_password(password, password_confirm, errors)
+    check_password(password, password_confirm, errors, login=credit_code)
     if errors:
         raise AccountError(errors)
     unit = Unit(name=name, credit_code=credit_code)
@@ -71,7 +71,7 @@ def register_individual(session, name: str, id_number: str, mobile: str, passwor
                 select(Account.id).where(Account.login_name == id_number), "请直接登录")
     mobile = check_mobile(mobile, errors)
     email = check_email(email or "", errors)
-    check_password(password, password_confirm, errors)
+    check_password(password, password_confirm, errors, login=id_number)
     if errors:
         raise AccountError(errors)
     account = Account(login_name=id_number, role="individual", name=name, mobile=mobile, email=email,
