@@ -180,8 +180,13 @@ def api_login(request):
             "csrf_token": new_csrf_token(request)}
 
 
-@view_config(route_name="api_session", request_method="DELETE")
+@view_config(route_name="api_session", request_method="DELETE", require_csrf=False)
 def api_logout(request):
+    """The CSRF token is checked only while there is a session to end: signing out of a session that has
+    already ended (elsewhere, or by expiry) changes nothing, and its old token is no longer anyone's."""
+    from pyramid.csrf import check_csrf_token
+    if request.auth.row is not None:
+        check_csrf_token(request)
     forget(request)
     return Response(status=204)
 
