@@ -149,6 +149,18 @@ def clock_at():
     clock.set_now(None)
 
 
+@pytest.fixture
+def real_clock_at(monkeypatch):
+    """real_clock_at(datetime) makes engine.clock.real_utcnow (session timers) answer that naive UTC time."""
+    from engine import clock
+    state = {"at": clock.real_utcnow()}    # held at the moment the test started until moved
+    monkeypatch.setattr(clock, "real_utcnow", lambda: state["at"])
+
+    def move(when):
+        state["at"] = when
+    return move
+
+
 # ---- notices: a real SMTP server and a fake SMS gateway on 127.0.0.1, and a worker's round in process ----
 
 @pytest.fixture

@@ -73,10 +73,19 @@ def _auth(request) -> Auth:
     return Auth(token, row)
 
 
+_UNSET = object()
+
+
 def _set_cookie(request, token: str | None) -> None:
+    """The answer sets the cookie to `token` (None: drops it); of several calls in one request the last counts."""
+    first = getattr(request, "_jianxi_cookie", _UNSET) is _UNSET
+    request._jianxi_cookie = token
+    if not first:
+        return
     secure = request.registry["jianxi.secure_cookies"]
 
     def callback(request, response):
+        token = request._jianxi_cookie
         if token is None:
             response.delete_cookie(AUTH_COOKIE, path="/")
         else:

@@ -4,7 +4,8 @@ The cookie holds a random token; the row holds its SHA-256, so a copy of the tab
 request looks its row up (one indexed query, joined to the account); deleting the row ends the session on
 every process at once, which is what logout, a password reset, a disabled account, a second factor reset
 and a removed agent do (`end_sessions`). A session ends by itself after `idle` without a request or
-`lifetime` after its sign-in, whichever comes first; a session waiting for a staff member's code
+`lifetime` after its sign-in, whichever comes first (real elapsed time: `clock.real_utcnow`, which a test's
+simulated date does not move); a session waiting for a staff member's code
 (second_factor_done false) after PENDING. Rows past their time are deleted when next seen and by the
 workers' hourly `session_purge` job.
 """
@@ -55,7 +56,7 @@ def start(session, account: Account, user_agent: str | None, remote_addr: str | 
           second_factor_done: bool = True) -> tuple[str, LoginSession]:
     """A new session for the account: (the token for the cookie, its row)."""
     token = secrets.token_urlsafe(32)
-    now = clock.utcnow()
+    now = clock.real_utcnow()
     row = LoginSession(token_hash=digest(token), account_id=account.id, created_at=now, last_seen_at=now,
                        user_agent=_trim(user_agent, USER_AGENT_MAX), remote_addr=_trim(remote_addr, 64),
                        second_factor_done=second_factor_done)
@@ -81,7 +82,7 @@ def lookup(session, token: str | None, limits: Limits) -> LoginSession | None:
     if row is None:
         return None
     found, account = row
-    now = clock.utcnow()
+    now = clock.real_utcnow()
     if expired(found, limits, now) or not account.active:
         session.execute(delete(LoginSession).where(LoginSession.id == found.id))
         return None
@@ -181,4 +182,4 @@ def purge(session, limits: Limits, now: datetime) -> int:
 
 @periodic("session_purge", every=timedelta(hours=1))
 def session_purge(ctx: JobContext) -> None:
-    purge(ctx.session, limits_from(ctx.settings), ctx.now or clock.utcnow())
+    purge(ctx.session, limits_from(ctx.settings), clock.real_utcnow())

@@ -78,9 +78,19 @@ def staff_login(request):
     return _login(request, "staff", request.route_path("staff_login"))
 
 
-@view_config(route_name="logout", request_method="POST")
-def logout(request):
+def _forget_checked(request) -> None:
+    """Logout. The CSRF token is checked only while there is a session to end: signing out of one that has
+    already ended (elsewhere, or by expiry) changes nothing, and its old token is no longer anyone's."""
+    from pyramid.csrf import check_csrf_origin, check_csrf_token
+    if request.auth.row is not None:
+        check_csrf_origin(request)      # (over HTTPS only, as Pyramid's own check)
+        check_csrf_token(request)
     forget(request)
+
+
+@view_config(route_name="logout", request_method="POST", require_csrf=False)
+def logout(request):
+    _forget_checked(request)
     return HTTPSeeOther(request.route_path("home"))
 
 
@@ -182,12 +192,7 @@ def api_login(request):
 
 @view_config(route_name="api_session", request_method="DELETE", require_csrf=False)
 def api_logout(request):
-    """The CSRF token is checked only while there is a session to end: signing out of a session that has
-    already ended (elsewhere, or by expiry) changes nothing, and its old token is no longer anyone's."""
-    from pyramid.csrf import check_csrf_token
-    if request.auth.row is not None:
-        check_csrf_token(request)
-    forget(request)
+    _forget_checked(request)
     return Response(status=204)
 
 

@@ -35,38 +35,38 @@ def test_a_token_finds_its_session_and_only_its_digest_is_stored(dbsession, unit
         assert sessions.lookup(dbsession, wrong, LIMITS) is None
 
 
-def test_idle_time_and_lifetime_end_a_session(dbsession, unit, clock_at):
-    start = clock.utcnow()
-    clock_at(start)
+def test_idle_time_and_lifetime_end_a_session(dbsession, unit, real_clock_at):
+    start = clock.real_utcnow()
+    real_clock_at(start)
     token, _ = sessions.start(dbsession, unit, None, None)
-    clock_at(start + timedelta(seconds=30))
+    real_clock_at(start + timedelta(seconds=30))
     seen = sessions.lookup(dbsession, token, LIMITS)
     assert seen.last_seen_at == start                           # touched at most once a minute
-    clock_at(start + timedelta(minutes=29))
+    real_clock_at(start + timedelta(minutes=29))
     assert sessions.lookup(dbsession, token, LIMITS).last_seen_at == start + timedelta(minutes=29)
-    clock_at(start + timedelta(minutes=60))
+    real_clock_at(start + timedelta(minutes=60))
     assert sessions.lookup(dbsession, token, LIMITS) is None   # 31 minutes idle
     assert count(dbsession) == 0                                # and deleted when seen
-    clock_at(start)
+    real_clock_at(start)
     token, _ = sessions.start(dbsession, unit, None, None)
     for minutes in range(25, 12 * 60, 25):
-        clock_at(start + timedelta(minutes=minutes))
+        real_clock_at(start + timedelta(minutes=minutes))
         assert sessions.lookup(dbsession, token, LIMITS) is not None
-    clock_at(start + timedelta(hours=12, seconds=1))
+    real_clock_at(start + timedelta(hours=12, seconds=1))
     assert sessions.lookup(dbsession, token, LIMITS) is None
 
 
-def test_a_session_waiting_for_a_code_is_short_and_replaced_by_a_new_token(dbsession, clock_at):
+def test_a_session_waiting_for_a_code_is_short_and_replaced_by_a_new_token(dbsession, real_clock_at):
     reviewer = f.reviewer(dbsession)
-    start = clock.utcnow()
-    clock_at(start)
+    start = clock.real_utcnow()
+    real_clock_at(start)
     token, row = sessions.start(dbsession, reviewer, None, None, second_factor_done=False)
     assert sessions.devices(dbsession, reviewer, row.id) == []     # nobody's device yet
     new_token, new_row = sessions.second_factor_done(dbsession, row, "ua", "10.0.0.1")
     assert new_token != token and sessions.lookup(dbsession, token, LIMITS) is None
     assert sessions.lookup(dbsession, new_token, LIMITS).second_factor_done
     waiting, _ = sessions.start(dbsession, reviewer, None, None, second_factor_done=False)
-    clock_at(start + sessions.PENDING + timedelta(seconds=1))
+    real_clock_at(start + sessions.PENDING + timedelta(seconds=1))
     assert sessions.lookup(dbsession, waiting, LIMITS) is None
 
 
@@ -89,12 +89,12 @@ def test_ending_one_all_or_all_but_one(dbsession, unit):
     assert sessions.end_sessions(dbsession, other.id) == 1 and count(dbsession) == 0
 
 
-def test_the_purge_deletes_what_no_request_can_use(dbsession, unit, clock_at):
-    start = clock.utcnow()
-    clock_at(start - timedelta(hours=2))
+def test_the_purge_deletes_what_no_request_can_use(dbsession, unit, real_clock_at):
+    start = clock.real_utcnow()
+    real_clock_at(start - timedelta(hours=2))
     sessions.start(dbsession, unit, None, None)                      # idle for two hours
     sessions.start(dbsession, unit, None, None, second_factor_done=False)
-    clock_at(start)
+    real_clock_at(start)
     live, _ = sessions.start(dbsession, unit, None, None)
     assert sessions.purge(dbsession, LIMITS, start) == 2
     assert sessions.lookup(dbsession, live, LIMITS) is not None
