@@ -48,8 +48,8 @@ def principals_for(account: Account | None) -> list[str]:
 
 @dataclass
 class Auth:
-    """This request's session: the token from (or for) the cookie and its row; `need` after a password:
-    second_factor.CODE or ENROL while the row waits for the second factor."""
+    """This request's session: the token from (or for) the cookie and its row (which signs nobody in while it
+    waits for a staff member's second factor: `pending`)."""
     token: str | None = None
     row: LoginSession | None = None
 
