@@ -49,17 +49,28 @@ def principals_for(account: Account | None) -> list[str]:
 @dataclass
 class Auth:
     """This request's session: the token from (or for) the cookie and its row (which signs nobody in while it
-    waits for a staff member's second factor: `pending`)."""
+    waits for a staff member's second factor: `pending`). What the rest of the request asks (who, which
+    session, whether signed in) is kept here as read, so it needs no query even after a view has rolled
+    its transaction back (webapp.services.restart_transaction)."""
     token: str | None = None
     row: LoginSession | None = None
+    session_id: int | None = None
+    done: bool = False
+    who: Account | None = None
+
+    def set(self, token: str | None, row: LoginSession | None) -> None:
+        self.token, self.row = token, row
+        self.session_id = row.id if row is not None else None
+        self.done = bool(row is not None and row.second_factor_done)
+        self.who = row.account if row is not None else None
 
     @property
     def account(self) -> Account | None:
-        return self.row.account if self.row is not None and self.row.second_factor_done else None
+        return self.who if self.done else None
 
     @property
     def pending(self) -> LoginSession | None:
-        return self.row if self.row is not None and not self.row.second_factor_done else None
+        return self.row if self.row is not None and not self.done else None
 
 
 def _auth(request) -> Auth:
@@ -70,7 +81,9 @@ def _auth(request) -> Auth:
     if row is None:
         _set_cookie(request, None)   # ended or expired: the browser may drop it
         return Auth()
-    return Auth(token, row)
+    auth = Auth()
+    auth.set(token, row)
+    return auth
 
 
 _UNSET = object()
@@ -98,8 +111,8 @@ def _start(request, account: Account, done: bool) -> None:
     if auth.row is not None:
         sessions.end(request.dbsession, auth.row)   # a new sign-in in this browser replaces the old one
     request.session.invalidate()                    # a fresh jianxi_state (flash, anonymous CSRF token)
-    auth.token, auth.row = sessions.start(request.dbsession, account, request.user_agent, request.remote_addr,
-                                          second_factor_done=done)
+    auth.set(*sessions.start(request.dbsession, account, request.user_agent, request.remote_addr,
+                             second_factor_done=done))
     _set_cookie(request, auth.token)
 
 
@@ -108,15 +121,14 @@ def second_factor_needed(request) -> str | None:
     pending = request.auth.pending
     if pending is None:
         return None
-    return second_factor.needed(request.dbsession, pending.account, request.registry["jianxi.staff_totp"]) \
+    return second_factor.needed(request.dbsession, request.auth.who, request.registry["jianxi.staff_totp"]) \
         or second_factor.ENROL
 
 
 def second_factor_passed(request) -> None:
     """The code was right (or enrolment done): the waiting session becomes a signed-in one, with a new token."""
     auth = request.auth
-    auth.token, auth.row = sessions.second_factor_done(request.dbsession, auth.row, request.user_agent,
-                                                       request.remote_addr)
+    auth.set(*sessions.second_factor_done(request.dbsession, auth.row, request.user_agent, request.remote_addr))
     _set_cookie(request, auth.token)
 
 
@@ -150,7 +162,7 @@ class SecurityPolicy:
         auth = request.auth
         if auth.row is not None:
             sessions.end(request.dbsession, auth.row)
-        auth.token, auth.row = None, None
+        auth.set(None, None)
         request.session.invalidate()
         _set_cookie(request, None)
         return []

@@ -102,7 +102,7 @@ def account_action(request):
             message = f"已启用账号“{login}”"
         elif action == "reset_password":
             staff.reset_password(session, me, account, request.POST.get("password", ""),
-                                 request.POST.get("password_confirm", ""), ip, keep_session=request.auth.row.id)
+                                 request.POST.get("password_confirm", ""), ip, keep_session=request.auth.session_id)
             message = f"已重置“{login}”的密码，其登录设备均已退出；请将新密码当面或电话告知本人"
         elif action == "reset_second_factor":
             staff.reset_second_factor(session, me, account, ip)

@@ -30,7 +30,7 @@ def staff_code(request):
         return HTTPSeeOther(_onward(request, request.account) if request.account else request.route_path("staff_login"))
     if need == second_factor.ENROL:
         return HTTPSeeOther(request.route_path("staff_enrol", _query=request.GET))
-    account = request.auth.pending.account
+    account = request.auth.who
     errors: list[FieldError] = []
     if request.method == "POST":
         try:
@@ -52,7 +52,7 @@ def staff_code(request):
 def _enrolling(request):
     """Whose second factor this page enrols: a staff member between password and enrolment, or signed in."""
     if second_factor_needed(request) == second_factor.ENROL:
-        return request.auth.pending.account
+        return request.auth.who
     account = request.account
     return account if account is not None and account.role in STAFF_ROLES else None
 
@@ -99,7 +99,7 @@ def device_json(device) -> dict:
 
 
 def _current_id(request) -> int | None:
-    return request.auth.row.id if request.auth.row is not None else None
+    return request.auth.session_id
 
 
 @view_config(route_name="my_sessions", renderer="sessions.jinja2", request_method="GET", permission="authenticated")
