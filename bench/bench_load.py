@@ -186,6 +186,7 @@ def _write_ini(folder: Path, url: str, storage: Path, port: int) -> Path:
     ini.set("app:main", "sqlalchemy.url", url)
     ini.set("app:main", "jianxi.storage_dir", str(storage))
     ini.set("app:main", "jianxi.session_secret", "bench-load-secret-0123456789abcdef0123456789")
+    ini.set("app:main", "jianxi.staff_totp", "optional")   # the reviewer signs in with a password
     ini.set("server:main", "listen", f"127.0.0.1:{port}")
     path = folder / f"app-{port}.ini"
     with open(path, "w", encoding="utf-8") as fh:

@@ -235,7 +235,7 @@ def _measure(url, n_cases, n_units, requests):
         storage = tempfile.mkdtemp(prefix="jx-bench-storage-")
         app = TestApp(make_app({"sqlalchemy.url": url, "jianxi.storage_dir": storage,
                                 "jianxi.session_secret": "bench-only-secret-0123456789abcdef01234567",
-                                "jianxi.session_idle_minutes": "30"}, catalogue),
+                                "jianxi.session_idle_minutes": "30", "jianxi.staff_totp": "optional"}, catalogue),
                       extra_environ={"HTTP_HOST": "localhost", "REMOTE_ADDR": "127.0.0.1"})
         form = app.get("/staff/login").forms[0]
         form["login"], form["password"] = "bench_taiyuan", "Bench2026x"

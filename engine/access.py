@@ -24,6 +24,8 @@
   reference names a case, so the answer cannot tell which of the two was wrong.
 - Units overseen (缺报名单): a reviewer oversees the units whose 业务办理归属地 lies in the jurisdiction, an
   administrator every unit; nobody else any (`unit_jurisdiction_clause`).
+- Sessions: a sign-in (登录设备) is its account's alone: only that account lists or ends it here (an
+  administrator ends all of an account's sessions by disabling it or resetting its password, never one).
 - Claims: a case claimed by one reviewer cannot be acted on by another until the claim is released or
   lapses. This is honoured on every path (page, bulk, JSON API), because every reviewer's action goes
   through `check_may_act`.
@@ -41,7 +43,7 @@ from sqlalchemy import and_, false, true
 
 from engine import clock
 from engine.errors import AccessDenied, ClaimConflict
-from engine.models import Account, Case, Notice, Position, Unit
+from engine.models import Account, Case, LoginSession, Notice, Position, Unit
 from engine.regions import CITY, COUNTY, PROVINCE, load_regions
 from engine.roles import OWNER_ROLES
 
@@ -282,6 +284,15 @@ def notice_clause(account: Account):
 
 def may_read_notice(account: Account | None, notice: Notice) -> bool:
     return account is not None and account.active and notice.inapp and notice.recipient_id == account.id
+
+
+# ---- sessions (登录设备) ------------------------------------------------------------
+
+def session_clause(account: Account):
+    """The sessions this account may list and end, as a SQL condition: its own."""
+    if account is None or not account.active:
+        return false()
+    return LoginSession.account_id == account.id
 
 
 # ---- claims ----------------------------------------------------------------------

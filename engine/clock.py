@@ -3,7 +3,8 @@
 Times are stored as naive UTC (the DateTime columns of engine.models). The programme works on Beijing
 time (Asia/Shanghai): today's date, 申办月份, the month in a reference number, whether a 截止 day has
 passed, and every time shown on a page, in a workbook or in the JSON API come from here, never from
-the server's own time zone. Tests move the clock in one place: `set_now(...)`.
+the server's own time zone. Tests move the clock in one place: `set_now(...)`. Real elapsed time (how long
+a session has been idle) is `real_utcnow()`, which a simulated date leaves alone.
 """
 from __future__ import annotations
 
@@ -32,6 +33,13 @@ def now() -> datetime:
 def utcnow() -> datetime:
     """This instant as the database stores it: naive UTC."""
     return now().replace(tzinfo=None)
+
+
+def real_utcnow() -> datetime:
+    """The machine's own time, naive UTC, which set_now does not move: for timers of real elapsed time (a
+    session's idle time and lifetime), which a test pretending it is another day must not run out. Tests of
+    those timers replace this function (the real_clock_at fixture)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def to_beijing(dt: datetime) -> datetime:

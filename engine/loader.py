@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import engine.batch.reminders  # noqa: F401  (registers the workers' report_reminders job)
+import engine.accounts.sessions  # noqa: F401  (registers the workers' session_purge job)
 import engine.batch.store  # noqa: F401  (registers deactivate_rows)
 import engine.cases.lifecycle  # noqa: F401  (registers assign_reference)
 import engine.positions.publish  # noqa: F401  (registers publish, unpublish)

@@ -87,3 +87,22 @@ def redact_text(text: str | None) -> str:
     if not text:
         return text or ""
     return _ID_IN_TEXT.sub(lambda m: mask_id(m.group(0)), text)
+
+
+# 登录设备 names a session's browser and system, never the whole User-Agent, which can single a person out.
+_BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("MicroMessenger/", "微信"), ("Firefox/", "Firefox"),
+             ("Chrome/", "Chrome"), ("Chromium/", "Chromium"), ("Version/", "Safari"))
+_SYSTEMS = (("Windows", "Windows"), ("Android", "Android"), ("iPhone", "iOS"), ("iPad", "iPadOS"),
+            ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"), ("Linux", "Linux"))
+
+
+def browser_label(user_agent: str | None) -> str:
+    """"Mozilla/5.0 (Windows NT 10.0; ...) Chrome/120.0.0.0 Safari/537.36" -> "Chrome 120 · Windows"; a
+    program's agent ("curl/8.5.0") by its name; nothing known -> "未知浏览器"."""
+    ua = user_agent or ""
+    browser = next((f"{name} {m.group(1)}" for key, name in _BROWSERS
+                    if (m := re.search(re.escape(key) + r"(\d+)", ua))), None)
+    system = next((name for key, name in _SYSTEMS if key in ua), None)
+    if browser is None and not ua.startswith("Mozilla/") and (m := re.match(r"([A-Za-z][\w.-]{0,30})/(\d+)", ua)):
+        browser = f"{m.group(1)} {m.group(2)}"
+    return " · ".join(x for x in (browser, system) if x) or "未知浏览器"

@@ -96,6 +96,45 @@ class LoginAttempt(Base):
     __table_args__ = (Index("ix_login_attempts_name_at", "login_name", "at"),)
 
 
+class LoginSession(Base):
+    """One sign-in (登录设备): the cookie holds a random token, this row its SHA-256 only (migration 0011).
+    Deleting the row ends the session on every process at its next request (engine/accounts/sessions.py)."""
+    __tablename__ = "sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    user_agent: Mapped[str | None] = mapped_column(String(200))
+    remote_addr: Mapped[str | None] = mapped_column(String(64))
+    # False between a staff member's password and their code: such a session signs nobody in.
+    second_factor_done: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    account: Mapped[Account] = relationship()
+
+
+class SecondFactor(Base):
+    """A staff account's TOTP secret (RFC 6238): pending until a first code confirms it, then never shown
+    again. last_step: the newest time step accepted, so a code is not taken twice (migration 0011)."""
+    __tablename__ = "second_factors"
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    secret: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_step: Mapped[int | None] = mapped_column(BigInteger)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class RecoveryCode(Base):
+    """One of the ten recovery codes shown once at enrolment: its SHA-256 (the codes are random), usable once."""
+    __tablename__ = "recovery_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
 class DefinitionSnapshot(Base):
     """Each definition version a case was submitted under, kept so the case is always shown with it."""
     __tablename__ = "definition_snapshots"

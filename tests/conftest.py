@@ -112,6 +112,8 @@ def app_settings(database, storage_dir):
         "jianxi.storage_dir": str(storage_dir),
         "jianxi.session_secret": "testing-only-secret-0123456789abcdef0123456789",
         "jianxi.session_idle_minutes": "30",
+        # Staff sign in with a password here; tests/webapp/test_second_factor.py builds apps that require codes.
+        "jianxi.staff_totp": "optional",
         "jianxi.import_max_rows": "100000",
         "jianxi.import_max_mb": "20",
         "retry.attempts": "3",
@@ -145,6 +147,18 @@ def clock_at():
     from engine import clock
     yield clock.set_now
     clock.set_now(None)
+
+
+@pytest.fixture
+def real_clock_at(monkeypatch):
+    """real_clock_at(datetime) makes engine.clock.real_utcnow (session timers) answer that naive UTC time."""
+    from engine import clock
+    state = {"at": clock.real_utcnow()}    # held at the moment the test started until moved
+    monkeypatch.setattr(clock, "real_utcnow", lambda: state["at"])
+
+    def move(when):
+        state["at"] = when
+    return move
 
 
 # ---- notices: a real SMTP server and a fake SMS gateway on 127.0.0.1, and a worker's round in process ----

@@ -39,8 +39,8 @@ def make_app(settings: dict, catalogue):
     with Configurator(settings=settings) as config:
         config.registry["catalogue"] = catalogue
         config.include("pyramid_jinja2")
+        config.include(".security")   # first: a weak session secret stops start-up before anything is opened
         config.include(".db")
-        config.include(".security")
         config.include(".rendering")
         config.include(".routes")
         config.include(".ingress")

@@ -16,6 +16,11 @@ def includeme(config):
     r("register_unit", "/register/unit")
     r("register_individual", "/register/individual")
     r("account", "/me/account")
+    r("staff_code", "/staff/login/code")           # the second factor after a staff password
+    r("staff_enrol", "/staff/two-factor")          # enrolling it (QR code, recovery codes)
+    r("my_sessions", "/me/sessions")               # 登录设备
+    r("my_session_end", "/me/sessions/{id:\\d+}/end")
+    r("my_sessions_end_others", "/me/sessions/end-others")
 
     # items and cases (unit / individual side)
     r("item", "/items/{key}", factory="webapp.resources.item_factory")
@@ -86,6 +91,8 @@ def includeme(config):
     r("api_openapi", "/api/openapi.json")
     r("api_session", "/api/session")
     r("api_account", "/api/account")
+    r("api_sessions", "/api/sessions")
+    r("api_sessions_item", "/api/sessions/{id:\\d+}")
     r("api_regions", "/api/regions")
     r("api_items", "/api/items")
     r("api_item", "/api/items/{key}", factory="webapp.resources.item_factory")

@@ -8,7 +8,12 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 FRAMEABLE = {"review_file", "attachment_file"}
 
 
+HSTS = "max-age=31536000"   # a year; no includeSubDomains: other services of the domain are not ours to pin
+
+
 def security_headers_factory(handler, registry):
+    hsts = registry.get("jianxi.hsts", False)
+
     def tween(request):
         response = handler(request)
         route = getattr(request, "matched_route", None)
@@ -19,8 +24,12 @@ def security_headers_factory(handler, registry):
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("X-Frame-Options", "SAMEORIGIN" if frames == "'self'" else "DENY")
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        # Pages for a signed-in person and API answers must not be kept by shared caches.
-        if request.path.startswith("/api/") or "account_id" in (request.session or {}):
+        if hsts:   # jianxi.hsts (production.ini): browsers use only HTTPS for this host from now on
+            headers.setdefault("Strict-Transport-Security", HSTS)
+        # Pages for a signed-in person (or one between password and code) and API answers must not be kept
+        # by shared caches. The session as this request found or made it, never a new lookup here.
+        auth = request.__dict__.get("auth")
+        if request.path.startswith("/api/") or (auth is not None and auth.row is not None):
             headers.setdefault("Cache-Control", "no-store")
         return response
     return tween

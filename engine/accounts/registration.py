@@ -48,7 +48,7 @@ def register_unit(session, name: str, credit_code: str, contact_name: str, mobil
     _check_text(contact_name, errors, "/contact_name", "联系人姓名", NAME_MAX)
     mobile = check_mobile(mobile, errors, label="联系人手机号")
     email = check_email(email or "", errors)
-    check_password(password, password_confirm, errors)
+    check_password(password, password_confirm, errors, login=credit_code)
     if errors:
         raise AccountError(errors)
     unit = Unit(name=name, credit_code=credit_code)
@@ -75,7 +75,7 @@ def register_individual(session, name: str, id_number: str, mobile: str, passwor
     education = (profile or {}).get("education")
     if education and educations and education not in educations:
         errors.append(FieldError("/education", "请从列表中选择学历"))
-    check_password(password, password_confirm, errors)
+    check_password(password, password_confirm, errors, login=id_number)
     if errors:
         raise AccountError(errors)
     account = Account(login_name=id_number, role="individual", name=name, mobile=mobile, email=email,

@@ -28,15 +28,19 @@ ACTION_LABELS = {
     "account_create": "创建账号", "account_disable": "停用账号", "account_enable": "启用账号",
     "password_reset": "重置密码", "jurisdiction_change": "修改管辖范围",
     "contact_change": "修改联系方式",
+    "second_factor_enrol": "绑定两步验证", "second_factor_recovery": "使用恢复码登录",
+    "second_factor_reset": "重置两步验证", "sessions_end": "退出登录设备",
     "intent_consent": "登记意向并同意提供个人信息",
     "delivery_resend": "重新发送通知",
     "calendar_set": "设置工作日历", "calendar_remove": "删除工作日历设置",
     "transition": "流程操作",
     "unit_relocate": "变更业务办理归属地",   # written by the locate_unit effect (engine/cases/lifecycle.py)
 }
-AUDIT_KINDS = {"login": ("login", "login_failed", "logout"),
+AUDIT_KINDS = {"login": ("login", "login_failed", "logout", "second_factor_enrol", "second_factor_recovery",
+                         "sessions_end"),
                "admin": ("account_create", "account_disable", "account_enable", "password_reset",
-                         "jurisdiction_change", "delivery_resend", "calendar_set", "calendar_remove"),
+                         "jurisdiction_change", "second_factor_reset", "delivery_resend", "calendar_set",
+                         "calendar_remove"),
                "consent": ("intent_consent",), "contact": ("contact_change",)}
 KIND_LABELS = {"login": "登录", "admin": "账号管理", "consent": "个人信息授权", "contact": "联系方式",
                "transition": "流程"}
@@ -201,6 +205,10 @@ def _describe(row, catalogue: Catalogue | None) -> tuple[str, str]:
         parts.append("通过命令行")
     if d.get("consent_version"):
         parts.append(f"岗位编号：{d.get('position')}；同意的说明：第{d['consent_version']}版")
+    if "left" in d:
+        parts.append(f"剩余恢复码{d['left']}个")
+    if d.get("sessions_ended"):
+        parts.append(f"结束会话{d['sessions_ended']}个")
     return ACTION_LABELS.get(row.action, row.action), "；".join(parts)
 
 

@@ -1,5 +1,6 @@
 """Staff accounts: reviewers and administrators, created, disabled, given a new password or jurisdiction,
-and listed. Every change is written to the audit log."""
+their second factor reset, and listed. Every change is written to the audit log; disabling an account and
+resetting its password or second factor end its sessions (engine.accounts.sessions.end_sessions)."""
 from __future__ import annotations
 
 import re
@@ -8,8 +9,10 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 
 from engine import formats, masking
+from engine.accounts import second_factor
 from engine.accounts.passwords import check_password, hash_password
 from engine.accounts.contact import AccountError
+from engine.accounts.sessions import devices, end_sessions
 from engine.admin.audit import RECENT, AuditFilter, AuditRow, audit, audit_log
 from engine.definitions.model import Catalogue
 from engine.models import Account, row_id
@@ -85,7 +88,7 @@ def create_reviewer(session, actor: Account | None, login_name: str, name: str, 
     login_name = _check_login(session, login_name, errors)
     name = _check_name(name, errors)
     jurisdiction = _check_jurisdiction(jurisdiction, errors)
-    check_password(password or "", password_confirm, errors)
+    check_password(password or "", password_confirm, errors, login=login_name)
     if errors:
         raise AdminError(errors)
     account = create_staff(session, login_name, name, "reviewer", password, jurisdiction=jurisdiction)
@@ -100,7 +103,7 @@ def create_admin(session, login_name: str, name: str, password: str, password_co
     errors: list[FieldError] = []
     login_name = _check_login(session, login_name, errors)
     name = _check_name(name, errors)
-    check_password(password or "", password_confirm, errors)
+    check_password(password or "", password_confirm, errors, login=login_name)
     if errors:
         raise AdminError(errors)
     account = create_staff(session, login_name, name, "admin", password)
@@ -115,19 +118,37 @@ def set_active(session, actor: Account, account: Account, active: bool, remote_a
     if account.active == active:
         return
     account.active = active
+    if not active:
+        end_sessions(session, account.id)
     _about(session, actor, "account_enable" if active else "account_disable", account, {"role": account.role},
            remote_addr)
 
 
 def reset_password(session, actor: Account, account: Account, password: str, password_confirm: str | None,
-                   remote_addr: str | None = None) -> None:
+                   remote_addr: str | None = None, keep_session: int | None = None) -> None:
+    """A new password; every session of the account ends (but `keep_session`, the actor's own when they
+    reset their own password)."""
     errors: list[FieldError] = []
-    check_password(password or "", password_confirm, errors)
+    check_password(password or "", password_confirm, errors, login=account.login_name)
     if errors:
         raise AdminError(errors)
     account.password_hash = hash_password(password)
+    ended = end_sessions(session, account.id, except_id=keep_session if account.id == actor.id else None)
     # The password itself is never logged, only that it was reset and by whom.
-    _about(session, actor, "password_reset", account, {"role": account.role}, remote_addr)
+    _about(session, actor, "password_reset", account, {"role": account.role, "sessions_ended": ended}, remote_addr)
+
+
+def reset_second_factor(session, actor: Account, account: Account, remote_addr: str | None = None) -> None:
+    """Forget a staff account's TOTP secret and recovery codes (a lost phone): it enrols again at its next
+    sign-in, and every session it has ends now."""
+    if account.role not in ("reviewer", "admin"):
+        raise AdminError([FieldError("", "只有工作人员账号有两步验证")])
+    if account.id == actor.id:
+        raise AdminError([FieldError("", "不能重置自己的两步验证，请由另一位系统管理员操作")])
+    had = second_factor.remove(session, account)
+    ended = end_sessions(session, account.id)
+    _about(session, actor, "second_factor_reset", account, {"role": account.role, "had": had,
+                                                            "sessions_ended": ended}, remote_addr)
 
 
 def change_jurisdiction(session, actor: Account, account: Account, jurisdiction: str,
@@ -176,6 +197,8 @@ def get_account(session, account_id) -> Account | None:
 class AccountDetail:
     account: Account
     recent: list[AuditRow]      # the newest log entries naming it
+    second_factor: second_factor.Status
+    session_count: int          # its live sign-ins (登录设备)
 
 
 def account_detail(session, catalogue: Catalogue, account_id) -> AccountDetail | None:
@@ -184,4 +207,5 @@ def account_detail(session, catalogue: Catalogue, account_id) -> AccountDetail |
         return None
     recent, _, _ = audit_log(session, catalogue, AuditFilter(account_id=account.id, account_login=account.login_name),
                              per_page=RECENT)
-    return AccountDetail(account, recent)
+    return AccountDetail(account, recent, second_factor.status(session, account),
+                         len(devices(session, account, None)))

@@ -41,6 +41,7 @@ sqlalchemy.url = {database}
 jianxi.storage_dir = {storage_dir}
 jianxi.session_secret = system-test-secret-0123456789abcdef0123456789
 jianxi.session_idle_minutes = 30
+jianxi.staff_totp = optional
 jianxi.fault_injection = true
 jianxi.fault_marker = {marker}
 retry.attempts = 3

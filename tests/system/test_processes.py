@@ -132,3 +132,21 @@ def test_database_connection_cut_mid_request_fails_cleanly_then_recovers(spawn, 
         assert state == "submitted" and triggers == ["submit"]
     status, body = r.json("GET", f"{a.url}/api/cases/{case.id}")   # the next request succeeds
     assert status == 200 and body["state"] == state, body
+
+
+def test_a_cookie_copied_to_another_process_dies_with_the_logout(two, dbsession):
+    """Sessions live in the database: a logout served by A ends the session that B was serving."""
+    import copy
+    a, b = two
+    unit = f.unit_account(dbsession, name="会话测试有限公司")
+    dbsession.commit()
+    owner = Client()
+    owner.login(a.url, "unit", unit.login_name, f.PASSWORD)
+    thief = Client()
+    for cookie in owner.jar:
+        thief.jar.set_cookie(copy.copy(cookie))
+    assert thief.json("GET", b.url + "/api/account")[1]["id"] == unit.id
+    status, _ = owner.json("DELETE", a.url + "/api/session")
+    assert status == 204
+    status, body = thief.json("GET", b.url + "/api/account")
+    assert status == 401 and body["error"] == "请先登录"

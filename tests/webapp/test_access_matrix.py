@@ -13,6 +13,7 @@ import pytest
 from pyramid.interfaces import IRoutesMapper
 from sqlalchemy import select
 
+from engine.accounts.sessions import start as start_session
 from engine.attachments import attach
 from engine.cases.lifecycle import save_draft, start_change
 from engine.models import BatchImport, Case, CaseEvent, Delivery, Intent, Notice, RatingFollowup, utcnow
@@ -48,6 +49,18 @@ MATRIX = {
     "login": [("GET", "/login", None, PUBLIC)],
     "staff_login": [("GET", "/staff/login", None, PUBLIC)],
     "logout": [("POST", "/logout", "form", PUBLIC)],
+    # Between password and code, and enrolment: without a waiting session, back to the login page.
+    "staff_code": [("GET", "/staff/login/code", None, row(LOGIN, OK, OK, OK, OK, OK, OK))],
+    "staff_enrol": [("GET", "/staff/two-factor", None, row(LOGIN, 404, 404, 404, OK, OK, OK))],
+    "account": [("GET", "/me/account", None, SIGNED_IN_PAGE)],
+    "api_account": [("GET", "/api/account", None, row(401, OK, OK, OK, OK, OK, OK))],
+    # 登录设备: a session is its account's alone; anyone else's is as if it did not exist.
+    "my_sessions": [("GET", "/me/sessions", None, SIGNED_IN_PAGE)],
+    "my_session_end": [("POST", "/me/sessions/{owner_session}/end", "form", row(401, OK, 404, 404, 404, 404, 404))],
+    "my_sessions_end_others": [("POST", "/me/sessions/end-others", "form", row(401, OK, OK, OK, OK, OK, OK))],
+    "api_sessions": [("GET", "/api/sessions", None, row(401, OK, OK, OK, OK, OK, OK)),
+                     ("DELETE", "/api/sessions", "json", row(401, OK, OK, OK, OK, OK, OK))],
+    "api_sessions_item": [("DELETE", "/api/sessions/{owner_session}", "json", row(401, OK, 404, 404, 404, 404, 404))],
     "register_unit": [("GET", "/register/unit", None, PUBLIC)],
     "register_individual": [("GET", "/register/individual", None, PUBLIC)],
     "item": [("GET", "/items/unit_application", None, UNIT_ONLY_PAGE),
@@ -207,7 +220,10 @@ def objects(world, dbsession, catalogue, storage):
     # The unit's notice of its approved application, and a delivery of one (its SMS).
     notice = s.scalar(select(Notice).where(Notice.recipient_id == unit.id, Notice.inapp.is_(True)).order_by(Notice.id))
     delivery = s.scalar(select(Delivery.id).order_by(Delivery.id))
-    return {"notice": notice.id, "delivery": delivery,
+    # The owner signed in on another device (a session of its own, not the one the matrix's client makes).
+    _, owner_session = start_session(s, unit, "Mozilla/5.0 (Windows NT 10.0) Chrome/120.0", "10.0.0.9")
+    s.commit()
+    return {"owner_session": owner_session.id, "notice": notice.id, "delivery": delivery,
             "submitted": post.id, "draft": draft.id, "app_draft": app_draft.id, "attachment": submitted.attachments[0].id,
             "claimed": claimed.id, "draft_attachment": draft_file.id,
             "app_case": submitted.id, "batch": batch.id, "position": world["position"].id, "intent": intent.id,

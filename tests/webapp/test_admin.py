@@ -45,7 +45,7 @@ def test_admin_creates_a_reviewer_who_then_sees_only_the_jurisdiction(make_web, 
     form = form_to(page, "/admin/accounts", has="login_name")
     form["login_name"] = "xiaodian"
     form["jurisdiction"] = "140105"
-    form["password"] = form["password_confirm"] = "Xiaodian2026"
+    form["password"] = form["password_confirm"] = "XdReview2026"
     page = form.submit().follow()
     assert "已创建审核人员账号“xiaodian”" in flash(page)
     assert soup(page).select_one("[data-testid=jurisdiction]").get_text() == "太原市 小店区"
@@ -58,7 +58,7 @@ def test_admin_creates_a_reviewer_who_then_sees_only_the_jurisdiction(make_web, 
     dbsession.commit()
     fresh(dbsession)
     reviewer = make_web()
-    assert reviewer.login("xiaodian", "Xiaodian2026", tab="staff").location.endswith("/review")
+    assert reviewer.login("xiaodian", "XdReview2026", tab="staff").location.endswith("/review")
     ids = [int(tr["data-case"]) for tr in soup(reviewer.app.get("/review")).select("[data-testid=queue] tbody tr")]
     assert ids == [mine.id]
     entry = dbsession.scalars(select(AuditEntry).where(AuditEntry.action == "account_create")).one()
@@ -95,18 +95,18 @@ def test_reset_password_and_change_jurisdiction(make_web, world, dbsession):
     web = admin_web(make_web)
     url = f"/admin/accounts/{world['datong'].id}"
     form = form_to(web.app.get(url), url, has="password")
-    form["password"], form["password_confirm"] = "Datong2027", "Datong2028"
+    form["password"], form["password_confirm"] = "DtReset2027", "DtReset2028"
     page = form.submit("action", value="reset_password", status=422)
     assert soup(page).select_one("#err-password_confirm").get_text() == "两次输入的密码不一致"
     form = form_to(page, url, has="password")
-    form["password"] = form["password_confirm"] = "Datong2027"
+    form["password"] = form["password_confirm"] = "DtReset2027"
     assert "已重置“datong”的密码" in flash(form.submit("action", value="reset_password").follow())
     reviewer = make_web()
     assert "账号或密码错误" in reviewer.login("datong", tab="staff").text
-    assert reviewer.login("datong", "Datong2027", tab="staff").status_int == 303
+    assert reviewer.login("datong", "DtReset2027", tab="staff").status_int == 303
     fresh(dbsession)
     entry = dbsession.scalars(select(AuditEntry).where(AuditEntry.action == "password_reset")).one()
-    assert "Datong2027" not in str(entry.detail)
+    assert "DtReset2027" not in str(entry.detail)
 
     form = form_to(web.app.get(url), url, has="jurisdiction")
     form["jurisdiction"] = "140000"

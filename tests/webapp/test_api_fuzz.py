@@ -107,7 +107,7 @@ class SessionCookie:
         return Client.current
 
     def set(self, case, data, ctx):
-        case.cookies = {**(case.cookies or {}), "jianxi": data["cookie"]}
+        case.cookies = {**(case.cookies or {}), **data["cookies"]}
         case.headers = {**(case.headers or {}), "X-CSRF-Token": data["token"]}
 
 
@@ -133,7 +133,8 @@ def client(who, fuzz_world, make_web):
                  "individual": {"kind": "individual", "login": fuzz_world["person"].login_name},
                  "reviewer": {"kind": "staff", "login": fuzz_world["province"].login_name}}[who]
         token = web.app.post_json("/api/session", {**login, "password": f.PASSWORD}).json["csrf_token"]
-    Client.current = {"cookie": web.app.cookies["jianxi"], "token": token}
+    # jianxi (the session's token) when signed in; jianxi_state (the anonymous CSRF token) for a visitor.
+    Client.current = {"cookies": dict(web.app.cookies), "token": token}
     yield Client.current
     Client.current = None
 

@@ -18,8 +18,8 @@ from sqlalchemy import insert, select
 
 from engine.accounts.registration import register_individual
 from engine.cases.lifecycle import start_change, transition
-from engine.masking import mask_id, mask_mobile
-from engine.models import AuditEntry, Intent, LoginAttempt, RateLimit
+from engine.masking import browser_label, mask_id, mask_mobile
+from engine.models import AuditEntry, Intent, LoginAttempt, LoginSession, RateLimit
 from engine.positions.intents import CONSENT_TEXT, CONSENT_VERSION
 from engine.spreadsheet import XLSX_CONTENT_TYPE
 from tests import factories as f
@@ -39,6 +39,11 @@ UNIT_APP = {"legal_rep": "慕容铁柱", "contact_mobile": "13566667777", "bank_
 POST = {"contact_name": "欧阳红梅", "contact_mobile": "13644445555"}
 WRONG = "Wr0ng-Passw0rd-7731"            # typed as the password, and wrong
 TYPED_SECRET = "Zq8!MySecretPass"        # a password typed into the login name field
+# Where and with what the individual signs in (登录设备), and the session token its cookie holds (set by build).
+ADDRESS = "203.0.113.45"
+USER_AGENT = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+              "Chrome/120.0.0.0 Safari/537.36 Jianxi-Privacy-Test/7")
+TOKENS: list[str] = []
 FIELDS = {
     "姓名（个人）": ([PERSON["name"]], None),
     "身份证号（个人）": ([PERSON["id_number"]], mask_id),
@@ -52,6 +57,9 @@ FIELDS = {
     "联系电话（岗位）": ([POST["contact_mobile"]], mask_mobile),
     "密码": ([WRONG, f.PASSWORD], None),
     "误填入账号栏的密码": ([TYPED_SECRET], None),
+    "登录地址（IP）": ([ADDRESS], None),
+    "浏览器标识（User-Agent）": ([USER_AGENT], browser_label),
+    "会话令牌": (TOKENS, None),
 }
 
 
@@ -113,7 +121,9 @@ def build(make_web, dbsession, catalogue, storage, monkeypatch, caplog) -> World
     s.commit()
 
     clients = {role: make_web() for role in ROLES}
+    clients["individual"].app.extra_environ.update(REMOTE_ADDR=ADDRESS, HTTP_USER_AGENT=USER_AGENT)
     clients["individual"].login(person.login_name, tab="individual")
+    TOKENS[:] = [clients["individual"].app.cookies["jianxi"]]
     clients["unit"].login(unit.login_name)
     clients["reviewer"].login("sheng", tab="staff")
     clients["admin"].login("admin", tab="staff")
@@ -231,6 +241,7 @@ OWN_ACCOUNT = {*INDIVIDUAL, "电子邮箱（个人）"}
 UNIT_DATA = {"法定代表人（单位申请）", "联系电话（单位申请）", "银行账号（单位申请）"}
 PUBLIC = {"联系人（岗位）", "联系电话（岗位）", *UNIT_DATA}
 AUDIT = {"姓名（个人）", "身份证号（个人）", "密码", "误填入账号栏的密码"}
+SESSION_FIELDS = {"登录地址（IP）", "浏览器标识（User-Agent）", "会话令牌"}
 # surface (as the table names it) -> (how to reach it, the fields its rows must cover)
 SURFACES = {
     "页头 `GET /`": (header, {"姓名（个人）"}),
@@ -272,6 +283,8 @@ SURFACES = {
     "办件进度 JSON `POST /api/progress`": (api_progress, {"身份证号（个人）", *UNIT_DATA}),
     "登录失败后的登录页 `POST /login`": (
         post("/login?tab=individual", [("login", PERSON["id_number"]), ("password", WRONG)]), {"密码"}),
+    "登录设备 `GET /me/sessions`": (get("/me/sessions"), SESSION_FIELDS),
+    "登录设备 JSON `GET /api/sessions`": (get("/api/sessions"), SESSION_FIELDS),
 }
 
 
@@ -336,9 +349,13 @@ def test_what_the_service_writes_down_about_people_is_as_the_table_says(make_web
         "登录尝试表 `login_attempts`": lambda: "\n".join(dbsession.scalars(select(LoginAttempt.login_name))),
         "限流计数表 `rate_limits`": lambda: "\n".join(dbsession.scalars(select(RateLimit.bucket))),
         "服务器日志": lambda: caplog.text,
+        "登录会话表 `sessions`": lambda: "\n".join(
+            " ".join(str(v) for v in row) for row in dbsession.execute(select(*LoginSession.__table__.columns))),
     }
     wanted = {(name, store) for store in stores for name in ("身份证号（个人）", "密码", "误填入账号栏的密码")
-              if not (store in ("登录尝试表 `login_attempts`", "限流计数表 `rate_limits`") and name == "密码")}
+              if not (store in ("登录尝试表 `login_attempts`", "限流计数表 `rate_limits`") and name == "密码") and store != "登录会话表 `sessions`"}
+    wanted |= {("会话令牌", store) for store in ("登录会话表 `sessions`", "审计日志表 `audit_log`", "服务器日志")}
+    wanted |= {(name, "登录会话表 `sessions`") for name in ("登录地址（IP）", "浏览器标识（User-Agent）")}
     assert {(r["field"], r["store"]) for r in rows} == wanted
     build(make_web, dbsession, catalogue, storage, monkeypatch, caplog)
     dbsession.rollback()

@@ -1,13 +1,14 @@
 """登录, 注册, 退出, 账号信息 — pages and the JSON session and account endpoints."""
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.response import Response
 from pyramid.security import forget, remember
 from pyramid.view import view_config
 
+from engine.accounts import second_factor
 from engine.accounts.contact import AccountError, mobile_label, update_contact
 from engine.accounts.login import Throttled, authenticate
 from engine.accounts.registration import register_individual, register_unit
@@ -16,6 +17,7 @@ from engine.positions.unit import intent_educations
 from engine.validation import FieldError
 from webapp.payloads import json_object
 from webapp.responses import api_error, refusal
+from webapp.security import second_factor_needed
 
 TABS = ("unit", "individual")
 
@@ -38,6 +40,15 @@ def landing(request, account) -> str:
         account.role, request.route_path("home"))
 
 
+def after_password(request, came_from: str | None, account) -> HTTPSeeOther:
+    """Where a right password leads: the code page or enrolment for staff who need it, else their page."""
+    need = second_factor_needed(request)
+    if need is not None:
+        route = "staff_code" if need == second_factor.CODE else "staff_enrol"
+        return HTTPSeeOther(request.route_path(route, _query={"came_from": came_from} if came_from else {}))
+    return HTTPSeeOther(came_from or landing(request, account))
+
+
 def _login(request, tab: str, template_action: str):
     came_from = safe_came_from(request.params.get("came_from"))
     values = {"login": request.POST.get("login", "")}
@@ -51,7 +62,7 @@ def _login(request, tab: str, template_action: str):
         else:
             if result.account is not None:
                 remember(request, result.account.id)
-                return HTTPSeeOther(came_from or landing(request, result.account))
+                return after_password(request, came_from, result.account)
             errors.append(FieldError("", result.message))
     return {"tab": tab, "values": values, "errors": errors, "came_from": came_from, "action": template_action}
 
@@ -68,9 +79,19 @@ def staff_login(request):
     return _login(request, "staff", request.route_path("staff_login"))
 
 
-@view_config(route_name="logout", request_method="POST")
-def logout(request):
+def _forget_checked(request) -> None:
+    """Logout. The CSRF token is checked only while there is a session to end: signing out of one that has
+    already ended (elsewhere, or by expiry) changes nothing, and its old token is no longer anyone's."""
+    from pyramid.csrf import check_csrf_origin, check_csrf_token
+    if request.auth.row is not None:
+        check_csrf_origin(request)      # (over HTTPS only, as Pyramid's own check)
+        check_csrf_token(request)
     forget(request)
+
+
+@view_config(route_name="logout", request_method="POST", require_csrf=False)
+def logout(request):
+    _forget_checked(request)
     return HTTPSeeOther(request.route_path("home"))
 
 
@@ -112,36 +133,69 @@ def register_individual_view(request):
     return _register(request, "individual")
 
 
+def cross_site(request) -> bool:
+    """A request a page of another site made the browser send: its Origin is not ours (nor jianxi.public_url's),
+    or the browser says so (Sec-Fetch-Site). Programs send neither header and are not refused."""
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        public = request.registry.settings.get("jianxi.public_url") or ""
+        ours = {request.host_url.rstrip("/"), "{0.scheme}://{0.netloc}".format(urlsplit(public)) if public else ""}
+        if origin.rstrip("/") not in ours - {""}:
+            return True
+    return request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none")
+
+
 @view_config(route_name="api_session", request_method="POST", renderer="json", require_csrf=False)
 def api_login(request):
-    """JSON login. CSRF does not apply before a session exists; the answer carries the token for later calls."""
+    """JSON login. CSRF tokens do not apply before a session exists, so a cross-site form (which could log a
+    victim into another account) is refused by its headers: another Origin or Sec-Fetch-Site, or a body that
+    is not application/json (which no form can send without a CORS preflight). The answer carries the token
+    for later calls. Staff who have a second factor send its code (or a recovery code) as `code`."""
     from pyramid.csrf import new_csrf_token
+    if cross_site(request):
+        return api_error(request, 403, "不接受来自其他网站的登录请求")
+    if request.content_type != "application/json":
+        return api_error(request, 415, "请求体须为 JSON（Content-Type: application/json）")
     body = json_object(request)
     if body is None:
         return api_error(request, 400, "请求体须为 JSON 对象，如 {\"kind\": \"unit\", \"login\": \"…\", \"password\": \"…\"}")
     kind = body.get("kind", "unit")
     if kind not in ("unit", "individual", "staff"):
         return api_error(request, 422, "kind 须为 unit、individual 或 staff")
-    login, password = body.get("login", ""), body.get("password", "")
-    if not isinstance(login, str) or not isinstance(password, str):
-        return api_error(request, 422, "login 和 password 须为字符串")
+    login, password, code = body.get("login", ""), body.get("password", ""), body.get("code")
+    if not isinstance(login, str) or not isinstance(password, str) or not isinstance(code, (str, type(None))):
+        return api_error(request, 422, "login、password 和 code 须为字符串")
     try:
         result = authenticate(request.dbsession, kind, login, password, request.remote_addr)
     except Throttled as e:
         return refusal(request, e)
     if result.account is None:
         return api_error(request, 401, result.message)
-    remember(request, result.account.id)
     account = result.account
+    need = second_factor.needed(request.dbsession, account, request.registry["jianxi.staff_totp"])
+    if need == second_factor.ENROL:
+        return api_error(request, 403, "工作人员须先在网页上绑定两步验证（登录 /staff/login 后按提示操作）",
+                         second_factor="enrol")
+    if need == second_factor.CODE:
+        if not code:
+            return api_error(request, 401, "请在 code 中提供验证器显示的6位验证码（或一个恢复码）",
+                             second_factor="code")
+        try:
+            second_factor.verify(request.dbsession, account, code, request.remote_addr)
+        except second_factor.TooManyCodes as e:
+            return refusal(request, e)
+        except second_factor.SecondFactorError as e:
+            return api_error(request, 401, e.message, second_factor="code")
+    remember(request, account.id, second_factor=True)
     return {"account": {"id": account.id, "role": account.role, "name": account.name,
                         "unit": {"name": account.unit.name, "credit_code": account.unit.credit_code}
                         if account.unit else None},
             "csrf_token": new_csrf_token(request)}
 
 
-@view_config(route_name="api_session", request_method="DELETE")
+@view_config(route_name="api_session", request_method="DELETE", require_csrf=False)
 def api_logout(request):
-    forget(request)
+    _forget_checked(request)
     return Response(status=204)
 
 
@@ -173,7 +227,8 @@ def account_page(request):
             request.session.flash("联系方式已保存。" if changed else "联系方式没有变化。", "success")
             return HTTPSeeOther(request.route_path("account"))
     return {"page_title": "账号信息", "active_top": "account", "values": values, "errors": errors,
-            "shown": account_json(account), "mobile_label": mobile_label(account)}
+            "shown": account_json(account), "mobile_label": mobile_label(account),
+            "second_factor_on": second_factor.confirmed(request.dbsession, account) is not None}
 
 
 @view_config(route_name="api_account", renderer="json", request_method="GET", permission="authenticated")

@@ -80,7 +80,7 @@ def _account_page(request, account_id, errors=(), form=None):
     detail = _found(staff.account_detail(request.dbsession, request.registry["catalogue"], account_id))
     data = _base(request, "accounts", f"账号：{detail.account.name}")
     data.update(target=detail.account, errors=list(errors), form=form, choices=staff.jurisdiction_choices(),
-                recent=detail.recent)
+                recent=detail.recent, second_factor=detail.second_factor, session_count=detail.session_count)
     return data
 
 
@@ -104,8 +104,11 @@ def account_action(request):
             message = f"已启用账号“{login}”"
         elif action == "reset_password":
             staff.reset_password(session, me, account, request.POST.get("password", ""),
-                                 request.POST.get("password_confirm", ""), ip)
-            message = f"已重置“{login}”的密码，请将新密码当面或电话告知本人"
+                                 request.POST.get("password_confirm", ""), ip, keep_session=request.auth.session_id)
+            message = f"已重置“{login}”的密码，其登录设备均已退出；请将新密码当面或电话告知本人"
+        elif action == "reset_second_factor":
+            staff.reset_second_factor(session, me, account, ip)
+            message = f"已重置“{login}”的两步验证，其登录设备均已退出；下次登录时需重新绑定"
         elif action == "jurisdiction":
             staff.change_jurisdiction(session, me, account, request.POST.get("jurisdiction", ""), ip)
             message = f"已将“{login}”的管辖范围改为{load_regions().label(account.jurisdiction)}"

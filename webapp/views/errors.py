@@ -8,8 +8,10 @@ from pyramid.exceptions import PredicateMismatch
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
+from engine.accounts import second_factor
 from engine.errors import EngineError
 from webapp.responses import status_of
+from webapp.security import second_factor_needed
 
 
 def is_api(request) -> bool:
@@ -40,6 +42,10 @@ def forbidden(exc, request):
             return _render(request, 401, "请先登录", "请先登录")
         if request.method == "GET":
             query = urlencode({"came_from": request.path_qs})
+            need = second_factor_needed(request)
+            if need is not None:   # between password and code: the code (or enrolment) page, then back here
+                page = "staff_code" if need == second_factor.CODE else "staff_enrol"
+                return HTTPSeeOther(request.route_path(page) + "?" + query)
             # Staff pages send to the staff login; units and individuals have no account there.
             staff = request.path.startswith(("/review", "/admin"))
             return HTTPSeeOther(request.route_path("staff_login" if staff else "login") + "?" + query)

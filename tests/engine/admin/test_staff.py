@@ -19,8 +19,8 @@ def test_create_reviewer_checks_every_field_at_once(dbsession, boss):
         "login_name": "该用户名已被使用", "name": "请填写姓名",
         "jurisdiction": "管辖范围须为山西省、一个地市或一个县（市、区）", "password": "密码至少8位",
         "password_confirm": "两次输入的密码不一致"}
-    account = staff.create_reviewer(dbsession, boss, " Pingcheng ", "平城区审核员", "140213", "Pingcheng2026",
-                                    "Pingcheng2026", remote_addr="10.0.0.8")
+    account = staff.create_reviewer(dbsession, boss, " Pingcheng ", "平城区审核员", "140213", "Review-2026x",
+                                    "Review-2026x", remote_addr="10.0.0.8")
     assert (account.login_name, account.role, account.jurisdiction) == ("pingcheng", "reviewer", "140213")
     entry = dbsession.scalars(select(AuditEntry).where(AuditEntry.action == "account_create")).one()
     assert (entry.actor_id, entry.target, entry.remote_addr) == (boss.id, "pingcheng", "10.0.0.8")
@@ -51,7 +51,7 @@ def test_disable_reset_and_change_jurisdiction_are_audited(dbsession, boss):
 
 
 def test_an_account_is_found_by_any_text_a_url_carries(dbsession, catalogue, boss):
-    r = staff.create_reviewer(dbsession, boss, "pingcheng", "平城区审核员", "140213", "Pingcheng2026", "Pingcheng2026")
+    r = staff.create_reviewer(dbsession, boss, "pingcheng", "平城区审核员", "140213", "Review-2026x", "Review-2026x")
     dbsession.commit()
     assert staff.get_account(dbsession, str(r.id)) is r
     for text in ("abc", "99999999999", "-1", "１"):
