@@ -14,6 +14,8 @@
 - Supervision (超期督办): a reviewer of the province or of a city also oversees the jurisdictions below
   theirs: the province every city's and county's cases, a city its counties'. They see those cases (the
   jurisdiction rule already lets them); whether they may act on one is the workflow's word, as always.
+- A unit's people (经办人): every active account of a unit sees who acts for it; only its administrator
+  (单位管理员) invites and removes them, and only people of its own unit (never itself).
 - Claims: a case claimed by one reviewer cannot be acted on by another until the claim is released or
   lapses. This is honoured on every path (page, bulk, JSON API), because every reviewer's action goes
   through `check_may_act`.
@@ -199,6 +201,26 @@ def check_may_take_down(account: Account | None, position: Position) -> None:
     """Only the unit that owns the position or a reviewer of its jurisdiction may end its listing."""
     if not position_permissions(account, position):
         raise AccessDenied("您的账号无权下架此岗位", hide=is_reviewer(account))
+
+
+# ---- a unit's people (经办人) ------------------------------------------------------
+
+def may_see_agents(account: Account | None) -> bool:
+    return account is not None and account.active and account.role == "unit" and account.unit_id is not None
+
+
+def may_manage_agents(account: Account | None) -> bool:
+    return may_see_agents(account) and account.unit_admin
+
+
+def check_may_remove_agent(account: Account | None, agent: Account | None) -> None:
+    """The administrator removes another active person of its own unit; anyone else's is as if it did not exist."""
+    if not may_manage_agents(account):
+        raise AccessDenied("只有单位管理员可以管理经办人")
+    if agent is None or agent.unit_id != account.unit_id or agent.role != "unit" or not agent.active:
+        raise AccessDenied("没有这位经办人", hide=True)
+    if agent.id == account.id:
+        raise AccessDenied("不能移除自己（单位管理员）")
 
 
 # ---- notices ---------------------------------------------------------------------

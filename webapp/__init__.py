@@ -39,6 +39,7 @@ def make_app(settings: dict, catalogue):
         config.include("pyramid_jinja2")
         config.include(".db")
         config.include(".security")
+        config.include(".oidc")
         config.include(".rendering")
         config.include(".routes")
         config.include(".ingress")

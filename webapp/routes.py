@@ -16,6 +16,9 @@ def includeme(config):
     r("register_unit", "/register/unit")
     r("register_individual", "/register/individual")
     r("account", "/me/account")
+    # 政务服务网统一身份认证 (OpenID Connect): start, and the provider's redirect back
+    r("unified_login", "/login/unified")
+    r("unified_callback", "/login/unified/callback")
 
     # items and cases (unit / individual side)
     r("item", "/items/{key}", factory="webapp.resources.item_factory")
@@ -50,6 +53,9 @@ def includeme(config):
     r("unit_position", "/unit/positions/{id:\\d+}", factory="webapp.resources.position_factory")
     r("unit_position_takedown", "/unit/positions/{id:\\d+}/takedown", factory="webapp.resources.position_factory")
     r("unit_position_intents_xlsx", "/unit/positions/{id:\\d+}/intents.xlsx", factory="webapp.resources.position_factory")
+    r("unit_agents", "/unit/agents")
+    r("unit_agent_remove", "/unit/agents/{id:\\d+}/remove")
+    r("unit_invitation_cancel", "/unit/invitations/{id:\\d+}/cancel")
     r("unit_position_match_template", "/unit/positions/{id:\\d+}/match-template.xlsx", factory="webapp.resources.position_factory")
 
     # reviewers
@@ -91,6 +97,10 @@ def includeme(config):
     r("api_position_intents", "/api/positions/{id:\\d+}/intents", factory="webapp.resources.position_factory")
     r("api_intent", "/api/intents/{id:\\d+}")
     r("api_review_cases", "/api/review/cases")
+    r("api_unit_agents", "/api/unit/agents")
+    r("api_unit_agent", "/api/unit/agents/{id:\\d+}")
+    r("api_unit_invitations", "/api/unit/invitations")
+    r("api_unit_invitation", "/api/unit/invitations/{id:\\d+}")
     r("api_notices", "/api/notices")
     r("api_notice_read", "/api/notices/{id:\\d+}/read")
     r("api_notices_read_all", "/api/notices/read-all")
