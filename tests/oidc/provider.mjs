@@ -66,7 +66,7 @@ const provider = new Provider(issuer, {
   },
   ttl: {
     AuthorizationCode: () => mode.code_ttl,
-    AccessToken: 600, IdToken: 600, Interaction: 600, Session: 3600, Grant: 3600,
+    AccessToken: 600, IdToken: 300, Interaction: 600, Session: 3600, Grant: 3600,
   },
 });
 
