@@ -154,3 +154,15 @@ class OidcProvider:
         return {"jianxi.public_url": public_url, "jianxi.oidc.issuer": self.issuer,
                 "jianxi.oidc.client_id": CLIENT_ID, "jianxi.oidc.client_secret": CLIENT_SECRET,
                 "jianxi.oidc.timeout_seconds": "5", **CLAIM_SETTINGS, **over}
+
+
+def begin(web, kind: str = "unit", came_from: str | None = None) -> str:
+    """Press the unified login button (a WebTest client): the provider's authorization URL Jianxi sends to."""
+    query = f"kind={kind}" + (f"&came_from={came_from}" if came_from else "")
+    return web.app.get(f"/login/unified?{query}", status=303).location
+
+
+def sign_in(web, provider: OidcProvider, login: str, kind: str = "unit", **kw):
+    """The whole flow: Jianxi -> the provider's login and consent pages -> back to Jianxi's callback."""
+    back = provider.authorize(begin(web, kind), login, **kw)
+    return web.app.get(back, status="*")

@@ -11,38 +11,18 @@ from sqlalchemy import func, select
 
 from engine.models import Account, AuditEntry, Identity, Unit
 from tests import oidc_provider as op
+from tests.oidc_provider import begin, sign_in
 from tests.webapp.conftest import Web
 
 
-@pytest.fixture(scope="module")
-def unified_app(app_settings, catalogue, oidc_provider):
-    from webapp import make_app
-    app = make_app({**app_settings, **oidc_provider.settings("http://localhost")}, catalogue)
-    yield app
-    app.registry["db_engine"].dispose()
-
-
 @pytest.fixture
-def make_client(unified_app, session_factory, oidc):
-    from webtest import TestApp
-    return lambda: Web(TestApp(unified_app, extra_environ={"HTTP_HOST": "localhost", "REMOTE_ADDR": "127.0.0.1"}))
+def make_client(unified_web):
+    return unified_web
 
 
 @pytest.fixture
 def client(make_client):
     return make_client()
-
-
-def begin(web, kind="unit", came_from=None) -> str:
-    """Press the unified login button: the provider's authorization URL Jianxi sends the browser to."""
-    query = f"kind={kind}" + (f"&came_from={came_from}" if came_from else "")
-    return web.app.get(f"/login/unified?{query}", status=303).location
-
-
-def sign_in(web, provider, login, kind="unit", **kw):
-    """The whole flow: Jianxi -> the provider's login and consent pages -> back to Jianxi's callback."""
-    back = provider.authorize(begin(web, kind), login, **kw)
-    return web.app.get(back, status="*")
 
 
 def header(web) -> str:
@@ -86,7 +66,7 @@ def signed_out(web) -> bool:
 
 
 def count(dbsession, model) -> int:
-    dbsession.expire_all()
+    dbsession.rollback()   # a fresh snapshot: what the requests committed
     return dbsession.scalar(select(func.count()).select_from(model))
 
 
