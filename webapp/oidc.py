@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
+from urllib.parse import urlsplit
 
 import requests
 from authlib.common.errors import AuthlibBaseError
@@ -142,6 +143,23 @@ def unified(request) -> OidcConfig:
 
 def client(request) -> Client:
     return request.registry["oidc_client"]
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def form_action_origins(registry) -> tuple[str, ...]:
+    """Where a form of ours may lead besides our own origin: the provider's logout (RP-initiated logout
+    answers 退出 with a redirect there, and a form's redirects are bound by CSP form-action)."""
+    oidc = registry.get("oidc_client")
+    if oidc is None or not oidc.config.logout_at_provider:
+        return ()
+    origins = {_origin(oidc.config.issuer)}
+    if end := oidc.server_metadata.get("end_session_endpoint"):
+        origins.add(_origin(end))
+    return tuple(sorted(origins))
 
 
 def provider_logout_url(request) -> str | None:
