@@ -47,25 +47,24 @@ def invite(request):
     return HTTPSeeOther(request.route_path("unit_agents"))
 
 
-@view_config(route_name="unit_agent_remove", request_method="POST", permission="unit")
-def remove(request):
+def _change(request, change, message):
+    """A form that removes an agent or cancels an invitation: done and back to the page, or refused."""
     try:
-        agent = agents.remove_agent(request.dbsession, request.account, request.matchdict["id"], request.remote_addr)
+        done = change(request.dbsession, request.account, request.matchdict["id"], request.remote_addr)
     except EngineError as e:
         raise http_refusal(e) from None
-    request.session.flash(f"已移除经办人{agent.name}，其登录已立即失效。", "success")
+    request.session.flash(message(done), "success")
     return HTTPSeeOther(request.route_path("unit_agents"))
+
+
+@view_config(route_name="unit_agent_remove", request_method="POST", permission="unit")
+def remove(request):
+    return _change(request, agents.remove_agent, lambda agent: f"已移除经办人{agent.name}，其登录已立即失效。")
 
 
 @view_config(route_name="unit_invitation_cancel", request_method="POST", permission="unit")
 def cancel(request):
-    try:
-        invitation = agents.cancel_invitation(request.dbsession, request.account, request.matchdict["id"],
-                                              request.remote_addr)
-    except EngineError as e:
-        raise http_refusal(e) from None
-    request.session.flash(f"已撤销对{invitation.name}的邀请。", "success")
-    return HTTPSeeOther(request.route_path("unit_agents"))
+    return _change(request, agents.cancel_invitation, lambda invitation: f"已撤销对{invitation.name}的邀请。")
 
 
 # ---- JSON ----------------------------------------------------------------------------------
@@ -100,22 +99,22 @@ def api_invite(request):
     return next(i for i in agents.invitations(request.dbsession, request.account) if i.id == invitation.id).as_json()
 
 
-@view_config(route_name="api_unit_invitation", request_method="DELETE", permission="unit")
-def api_cancel(request):
+def _api_change(request, change):
     try:
-        agents.cancel_invitation(request.dbsession, request.account, request.matchdict["id"], request.remote_addr)
+        change(request.dbsession, request.account, request.matchdict["id"], request.remote_addr)
     except EngineError as e:
         return _json_refusal(request, e)
     return Response(status=204)
+
+
+@view_config(route_name="api_unit_invitation", request_method="DELETE", permission="unit")
+def api_cancel(request):
+    return _api_change(request, agents.cancel_invitation)
 
 
 @view_config(route_name="api_unit_agent", request_method="DELETE", permission="unit")
 def api_remove(request):
-    try:
-        agents.remove_agent(request.dbsession, request.account, request.matchdict["id"], request.remote_addr)
-    except EngineError as e:
-        return _json_refusal(request, e)
-    return Response(status=204)
+    return _api_change(request, agents.remove_agent)
 
 
 def _json_refusal(request, error):
