@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
 .PHONY: run test install migrate demo check lint bench fuzz clean
+NODE_STAMP := node_modules/.installed-stamp
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,6 +13,11 @@ $(STAMP): setup.cfg pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# The OpenID provider the unified-login tests run (tests/oidc/provider.mjs): oidc-provider, as package-lock.json pins it.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
 
 check: install
 	$(BIN)/jianxi check
@@ -34,7 +40,7 @@ run: check demo
 lint: install
 	$(BIN)/lint-imports
 
-test: check lint
+test: check lint $(NODE_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install
@@ -48,4 +54,4 @@ fuzz: install
 	JIANXI_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) JIANXI_FUZZ_STEPS=$(FUZZ_STEPS) $(BIN)/python -m pytest tests/webapp/test_api_fuzz.py $(PYTEST_ARGS)
 
 clean:
-	rm -rf var .pytest_cache tests/artifacts
+	rm -rf var .pytest_cache tests/artifacts node_modules

@@ -26,6 +26,8 @@
   administrator every unit; nobody else any (`unit_jurisdiction_clause`).
 - Sessions: a sign-in (登录设备) is its account's alone: only that account lists or ends it here (an
   administrator ends all of an account's sessions by disabling it or resetting its password, never one).
+- A unit's people (经办人): every active account of a unit sees who acts for it; only its administrator
+  (单位管理员) invites and removes them, and only people of its own unit (never itself).
 - Claims: a case claimed by one reviewer cannot be acted on by another until the claim is released or
   lapses. This is honoured on every path (page, bulk, JSON API), because every reviewer's action goes
   through `check_may_act`.
@@ -271,6 +273,24 @@ def may_follow(case: Case | None, code: str) -> bool:
     expected = follow_code(case)
     same = hmac.compare_digest((expected or _NO_CODE).encode("utf-8"), code.encode("utf-8"))
     return expected is not None and same
+# ---- a unit's people (经办人) ------------------------------------------------------
+
+def may_see_agents(account: Account | None) -> bool:
+    return account is not None and account.active and account.role == "unit" and account.unit_id is not None
+
+
+def may_manage_agents(account: Account | None) -> bool:
+    return may_see_agents(account) and account.unit_admin
+
+
+def check_may_remove_agent(account: Account | None, agent: Account | None) -> None:
+    """The administrator removes another active person of its own unit; anyone else's is as if it did not exist."""
+    if not may_manage_agents(account):
+        raise AccessDenied("只有单位管理员可以管理经办人")
+    if agent is None or agent.unit_id != account.unit_id or agent.role != "unit" or not agent.active:
+        raise AccessDenied("没有这位经办人", hide=True)
+    if agent.id == account.id:
+        raise AccessDenied("不能移除自己（单位管理员）")
 
 
 # ---- notices ---------------------------------------------------------------------

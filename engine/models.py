@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, MetaData, String,
-    Text, UniqueConstraint, text,
+    Text, UniqueConstraint, false, text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -65,6 +65,10 @@ class Unit(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+# An invitation still waiting for its person (engine/accounts/agents.py repeats it so the partial index is used).
+INVITATION_OPEN_SQL = "accepted_at IS NULL AND cancelled_at IS NULL"
+
+
 class Account(Base):
     __tablename__ = "accounts"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -82,8 +86,47 @@ class Account(Base):
     jurisdiction: Mapped[str | None] = mapped_column(String(6))
     profile: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Units: the person accounts acting for a unit (经办人) share its unit_id; its administrator (单位管理员, the
+    # first of them) invites and removes the others (engine/accounts/agents.py; migration 0012).
+    unit_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     unit: Mapped[Unit | None] = relationship()
+
+
+class Identity(Base):
+    """Who a unified (OpenID Connect) login is: the provider's subject, linked to the local account it signed
+    in as (engine/accounts/federated.py). A subject may act for several units (one row per account)."""
+    __tablename__ = "identities"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))          # unit (a legal-person login) or individual
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_login_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    account: Mapped[Account] = relationship()
+    __table_args__ = (UniqueConstraint("issuer", "subject", "account_id", name="uq_identities_subject_account"),)
+
+
+class UnitInvitation(Base):
+    """A unit administrator's invitation of a person, by ID number, to act for the unit (经办人): accepted when
+    that person next signs in through the unified login as an operator of the unit; or cancelled."""
+    __tablename__ = "unit_invitations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    id_number: Mapped[str] = mapped_column(String(18))
+    name: Mapped[str] = mapped_column(String(64))
+    invited_by: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))   # the agent it made
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    __table_args__ = (
+        # At most one open invitation per unit and person.
+        Index("uq_unit_invitations_open", "unit_id", "id_number", unique=True,
+              sqlite_where=text(INVITATION_OPEN_SQL), postgresql_where=text(INVITATION_OPEN_SQL)),
+    )
 
 
 class LoginAttempt(Base):

@@ -13,3 +13,22 @@ ACTOR_LABELS = {**ROLE_LABELS, SYSTEM: "系统"}
 
 def role_label(role: str | None) -> str:
     return ACTOR_LABELS.get(role, role or "")
+
+
+# A unit's person accounts: its administrator (单位管理员, the first) and the agents it invited (经办人).
+UNIT_ADMIN_LABEL, AGENT_LABEL = "单位管理员", "经办人"
+
+
+def acting_label(account) -> str:
+    """What a person is for the unit they act for ("" for anyone else): 单位管理员 or 经办人."""
+    if account is None or account.role != "unit":
+        return ""
+    return UNIT_ADMIN_LABEL if account.unit_admin else AGENT_LABEL
+
+
+def person_label(account) -> str:
+    """A person as the reviewer's page and the audit log name them: 李红（经办人）, a reviewer by name alone."""
+    if account is None:
+        return ""
+    acting = acting_label(account)
+    return f"{account.name}（{acting}）" if acting else account.name

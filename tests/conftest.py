@@ -195,3 +195,30 @@ def deliver(session_factory, notice_settings):
     def run(settings=None):
         return deliver_all(session_factory, settings or notice_settings)
     return run
+
+
+# ---- the unified login: a real OpenID provider on 127.0.0.1 (tests/oidc_provider.py) ----
+
+@pytest.fixture(scope="session")
+def oidc_app_port():
+    """The port the browser suite serves its unified-login app on, registered at the provider beforehand."""
+    from tests.oidc_provider import free_port
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(oidc_app_port):
+    from tests.oidc_provider import OidcProvider
+    browser = f"http://127.0.0.1:{oidc_app_port}"
+    provider = OidcProvider([f"http://localhost/login/unified/callback", f"{browser}/login/unified/callback"],
+                            ["http://localhost/", f"{browser}/"]).start()
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
+def oidc(oidc_provider):
+    """The provider, answering as it should at the start and the end of the test."""
+    oidc_provider.mode()
+    yield oidc_provider
+    oidc_provider.mode()

@@ -41,6 +41,7 @@ def make_app(settings: dict, catalogue):
         config.include("pyramid_jinja2")
         config.include(".security")   # first: a weak session secret stops start-up before anything is opened
         config.include(".db")
+        config.include(".oidc")
         config.include(".rendering")
         config.include(".routes")
         config.include(".ingress")

@@ -9,7 +9,7 @@ from pyramid.events import BeforeRender
 from engine import clock, masking
 from engine.notices.center import unread_count
 from engine.regions import load_regions
-from engine.roles import role_label
+from engine.roles import acting_label, person_label, role_label
 
 
 def region_label(code):
@@ -77,6 +77,9 @@ def includeme(config):
         # An account's login name as staff see it (an individual's is their ID number: masked).
         env.filters["login"] = lambda a: masking.shown_login(a.role, a.login_name) if a is not None else ""
         env.filters["role"] = role_label
+        # A unit's person: 李红（经办人）, 王强（单位管理员）; anyone else by name (engine.roles).
+        env.filters["person"] = person_label
+        env.filters["acting"] = acting_label
         env.autoescape = True
 
     config.action(None, setup_env, order=999)

@@ -21,6 +21,9 @@ def includeme(config):
     r("my_sessions", "/me/sessions")               # 登录设备
     r("my_session_end", "/me/sessions/{id:\\d+}/end")
     r("my_sessions_end_others", "/me/sessions/end-others")
+    # 政务服务网统一身份认证 (OpenID Connect): start, and the provider's redirect back
+    r("unified_login", "/login/unified")
+    r("unified_callback", "/login/unified/callback")
 
     # items and cases (unit / individual side)
     r("item", "/items/{key}", factory="webapp.resources.item_factory")
@@ -60,6 +63,9 @@ def includeme(config):
     r("unit_position", "/unit/positions/{id:\\d+}", factory="webapp.resources.position_factory")
     r("unit_position_takedown", "/unit/positions/{id:\\d+}/takedown", factory="webapp.resources.position_factory")
     r("unit_position_intents_xlsx", "/unit/positions/{id:\\d+}/intents.xlsx", factory="webapp.resources.position_factory")
+    r("unit_agents", "/unit/agents")
+    r("unit_agent_remove", "/unit/agents/{id:\\d+}/remove")
+    r("unit_invitation_cancel", "/unit/invitations/{id:\\d+}/cancel")
     r("unit_position_match_template", "/unit/positions/{id:\\d+}/match-template.xlsx", factory="webapp.resources.position_factory")
 
     # reviewers
@@ -113,6 +119,10 @@ def includeme(config):
     r("api_review_followups", "/api/review/followups")
     r("api_review_followup", "/api/review/followups/{id:\\d+}")
     r("api_review_missing", "/api/review/missing")
+    r("api_unit_agents", "/api/unit/agents")
+    r("api_unit_agent", "/api/unit/agents/{id:\\d+}")
+    r("api_unit_invitations", "/api/unit/invitations")
+    r("api_unit_invitation", "/api/unit/invitations/{id:\\d+}")
     r("api_notices", "/api/notices")
     r("api_notice_read", "/api/notices/{id:\\d+}/read")
     r("api_notices_read_all", "/api/notices/read-all")

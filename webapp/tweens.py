@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
-       "base-uri 'self'; form-action 'self'; frame-ancestors {frames}")
+       "base-uri 'self'; form-action 'self'{forms}; frame-ancestors {frames}")
 
 # Files are shown to reviewers inside our own pages; everything else may not be framed at all.
 FRAMEABLE = {"review_file", "attachment_file"}
@@ -13,13 +13,16 @@ HSTS = "max-age=31536000"   # a year; no includeSubDomains: other services of th
 
 def security_headers_factory(handler, registry):
     hsts = registry.get("jianxi.hsts", False)
+    from webapp.oidc import form_action_origins
 
     def tween(request):
         response = handler(request)
         route = getattr(request, "matched_route", None)
         frames = "'self'" if route is not None and route.name in FRAMEABLE else "'none'"
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP.format(frames=frames))
+        # 退出 is a form whose answer may redirect to the unified login's logout (webapp/oidc.py): that origin too.
+        forms = "".join(f" {origin}" for origin in form_action_origins(registry))
+        headers.setdefault("Content-Security-Policy", CSP.format(frames=frames, forms=forms))
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("X-Frame-Options", "SAMEORIGIN" if frames == "'self'" else "DENY")

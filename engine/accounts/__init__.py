@@ -6,6 +6,11 @@
 - second_factor: staff's TOTP (policy, enrolment by QR code, codes taken once, recovery codes, reset).
 - registration: units and individuals sign themselves up, every problem reported at once.
 - login: throttled authentication; every login and failed login is written to the audit log.
+- oidc_config: the unified login's settings (政务服务网统一身份认证: provider, client, scopes, claim mapping) and
+  whether local password login stays on for units and individuals.
+- agents: a unit's people (经办人): its administrator's invitations (by ID number) and removals.
+- federated: who a unified login is: the claims checked, the unit or individual created or linked, an
+  invited agent joined; the (issuer, subject) links in `identities`.
 
 Staff accounts (reviewers, administrators) are made and managed by engine.admin.staff.
 """

@@ -53,8 +53,9 @@ def register_unit(session, name: str, credit_code: str, contact_name: str, mobil
         raise AccountError(errors)
     unit = Unit(name=name, credit_code=credit_code)
     session.add(unit)
+    # The person who registers a unit administers it (invites and removes its agents: engine/accounts/agents.py).
     account = Account(login_name=credit_code, role="unit", name=contact_name, mobile=mobile, email=email,
-                      password_hash=hash_password(password), unit=unit)
+                      password_hash=hash_password(password), unit=unit, unit_admin=True)
     session.add(account)
     session.flush()
     return account

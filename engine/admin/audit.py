@@ -20,7 +20,7 @@ from engine.definitions.model import Catalogue
 from engine.models import Account, AuditEntry, Case, CaseEvent
 from engine.paging import Page, parse_page
 from engine.regions import load_regions
-from engine.roles import role_label
+from engine.roles import person_label, role_label
 from engine.spreadsheet import neutralise
 
 ACTION_LABELS = {
@@ -35,15 +35,19 @@ ACTION_LABELS = {
     "calendar_set": "设置工作日历", "calendar_remove": "删除工作日历设置",
     "transition": "流程操作",
     "unit_relocate": "变更业务办理归属地",   # written by the locate_unit effect (engine/cases/lifecycle.py)
+    # a unit's people (engine/accounts/agents.py)
+    "agent_invite": "邀请经办人", "agent_invite_cancel": "撤销经办人邀请", "agent_remove": "移除经办人",
+    "agent_join": "成为经办人",
 }
 AUDIT_KINDS = {"login": ("login", "login_failed", "logout", "second_factor_enrol", "second_factor_recovery",
                          "sessions_end"),
                "admin": ("account_create", "account_disable", "account_enable", "password_reset",
                          "jurisdiction_change", "second_factor_reset", "delivery_resend", "calendar_set",
                          "calendar_remove"),
-               "consent": ("intent_consent",), "contact": ("contact_change",)}
+               "consent": ("intent_consent",), "contact": ("contact_change",),
+               "agents": ("agent_invite", "agent_invite_cancel", "agent_remove", "agent_join")}
 KIND_LABELS = {"login": "登录", "admin": "账号管理", "consent": "个人信息授权", "contact": "联系方式",
-               "transition": "流程"}
+               "agents": "经办人", "transition": "流程"}
 CONTACT_FIELDS = {"email": "电子邮箱", "mobile": "手机号"}
 UNKNOWN_ACCOUNT = "（未注册的账号）"
 AUDIT_PER_PAGE = 50
@@ -203,6 +207,10 @@ def _describe(row, catalogue: Catalogue | None) -> tuple[str, str]:
         parts.append("修改了" + "、".join(CONTACT_FIELDS.get(f, f) for f in d["fields"]))
     if d.get("via") == "console":
         parts.append("通过命令行")
+    if d.get("via") == "unified":
+        parts.append("通过政务服务网统一身份认证")
+    if d.get("id_number"):
+        parts.append(f"身份证号：{d['id_number']}")
     if d.get("consent_version"):
         parts.append(f"岗位编号：{d.get('position')}；同意的说明：第{d['consent_version']}版")
     if "left" in d:
@@ -255,7 +263,7 @@ def _rows(session, raw, catalogue) -> list[AuditRow]:
         label, detail = _describe(r, catalogue)
         a = by_id.get(r.actor_id)
         out.append(AuditRow(at=r.at, kind=_kind(r), action=r.action, action_label=label,
-            actor_id=r.actor_id, actor_name=a.name if a else ("命令行" if r.kind == "audit" and
+            actor_id=r.actor_id, actor_name=person_label(a) if a else ("命令行" if r.kind == "audit" and
                                                               (r.detail or {}).get("via") == "console" else "—"),
             actor_login=masking.shown_login(a.role, a.login_name) if a else "",
             target=_target(r, by_id, by_login), detail=masking.redact_text(detail),

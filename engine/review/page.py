@@ -20,6 +20,10 @@ def case_page(session, catalogue: Catalogue, case: Case, account: Account, board
     ids = {e.actor_id for e in events if e.actor_id} | ({case.claimed_by} if case.claimed_by else set())
     actors = {a.id: a for a in session.scalars(select(Account).where(Account.id.in_(ids)))} if ids else {}
     board = board or countdown(session)
+    # 提交人: the person who submitted the latest round (for a unit: which of its agents), shown with what
+    # they are for the unit (engine.roles.person_label); the case's creator if no round names one.
+    rounds = [e for e in display.submitted_rounds(case) if e.actor_id in actors]
+    submitter = actors[rounds[-1].actor_id] if rounds else case.account
     return {
         "case": case, "item": item, "wf": catalogue.workflows[case.workflow_key],
         "current_version": current.version if current else None,
@@ -28,7 +32,7 @@ def case_page(session, catalogue: Catalogue, case: Case, account: Account, board
         "diff": display.round_diff(case, item) if item else None,
         "change": display.change_of(session, catalogue, case, item, account) if item else None,
         "relocation": relocation(session, catalogue, case),
-        "events": events, "actors": actors,
+        "events": events, "actors": actors, "submitter": submitter,
         "actions": actions.actions(catalogue, case, account),
         "holder": access.holder(session, case),
         "others": display.other_cases(session, case, account),

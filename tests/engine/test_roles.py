@@ -20,3 +20,11 @@ def test_the_workflow_metaschema_allows_exactly_the_roles_and_the_system():
     allowed = meta["properties"]["transitions"]["items"]["properties"]["roles"]["items"]["enum"]
     assert set(allowed) == set(roles.ACTOR_LABELS) == {*roles.ROLES, roles.SYSTEM}
 
+
+
+def test_a_units_people_are_named_with_what_they_are_for_it():
+    from types import SimpleNamespace as A
+    assert roles.person_label(A(role="unit", unit_admin=True, name="李红")) == "李红（单位管理员）"
+    assert roles.person_label(A(role="unit", unit_admin=False, name="王芳")) == "王芳（经办人）"
+    assert roles.person_label(A(role="reviewer", unit_admin=False, name="省级审核员")) == "省级审核员"
+    assert roles.person_label(None) == "" and roles.acting_label(None) == ""

@@ -54,6 +54,22 @@ def web(make_web):
     return make_web()
 
 
+@pytest.fixture(scope="session")
+def unified_app(app_settings, catalogue, oidc_provider):
+    """The app with the unified login on, through the suite's OpenID provider (tests/oidc_provider.py)."""
+    from webapp import make_app
+    app = make_app({**app_settings, **oidc_provider.settings("http://localhost")}, catalogue)
+    yield app
+    app.registry["db_engine"].dispose()
+
+
+@pytest.fixture
+def unified_web(unified_app, session_factory, oidc):
+    """A maker of clients of the unified-login app (one cookie jar each); the provider answers as it should."""
+    from webtest import TestApp
+    return lambda: Web(TestApp(unified_app, extra_environ={"HTTP_HOST": "localhost", "REMOTE_ADDR": "127.0.0.1"}))
+
+
 @pytest.fixture
 def apps(app_settings, session_factory):
     """start(catalogue) -> a maker of clients of an app built from that catalogue (other definition folders)."""

@@ -13,10 +13,11 @@ import pytest
 from pyramid.interfaces import IRoutesMapper
 from sqlalchemy import select
 
+from engine.accounts.agents import invite
 from engine.accounts.sessions import start as start_session
 from engine.attachments import attach
 from engine.cases.lifecycle import save_draft, start_change
-from engine.models import BatchImport, Case, CaseEvent, Delivery, Intent, Notice, RatingFollowup, utcnow
+from engine.models import Account, BatchImport, Case, CaseEvent, Delivery, Intent, Notice, RatingFollowup, utcnow
 from tests import factories as f
 from tests.data import workbooks
 
@@ -62,7 +63,11 @@ MATRIX = {
                      ("DELETE", "/api/sessions", "json", row(401, OK, OK, OK, OK, OK, OK))],
     "api_sessions_item": [("DELETE", "/api/sessions/{owner_session}", "json", row(401, OK, 404, 404, 404, 404, 404))],
     "register_unit": [("GET", "/register/unit", None, PUBLIC)],
+    # The suite's app has no unified login configured (tests/webapp/test_unified_login.py has one that does).
+    "unified_login": [("GET", "/login/unified?kind=unit", None, row(404, 404, 404, 404, 404, 404, 404))],
+    "unified_callback": [("GET", "/login/unified/callback?code=x&state=y", None, PUBLIC)],
     "register_individual": [("GET", "/register/individual", None, PUBLIC)],
+    "account": [("GET", "/me/account", None, SIGNED_IN_PAGE)],
     "item": [("GET", "/items/unit_application", None, UNIT_ONLY_PAGE),
              ("POST", "/items/unit_application", "save", row(401, OK, OK, 403, 403, 403, 403))],
     # 申请变更: the owner (approved) gets its change draft, the other unit (nothing in force) is told so.
@@ -110,6 +115,12 @@ MATRIX = {
                                     row(LOGIN, OK, 403, 403, 404, 404, 403))],
     "unit_position_match_template": [("POST", "/unit/positions/{position}/match-template.xlsx", "form",
                                       row(401, OK, 403, 403, 404, 404, 403))],
+    # 经办人管理: every unit sees its own people; only its administrator changes them, and only its own unit's.
+    "unit_agents": [("GET", "/unit/agents", None, UNIT_ONLY_PAGE),
+                    ("POST", "/unit/agents", "form", row(401, OK, OK, 403, 403, 403, 403))],
+    "unit_agent_remove": [("POST", "/unit/agents/{agent}/remove", "form", row(401, OK, 404, 403, 403, 403, 403))],
+    "unit_invitation_cancel": [("POST", "/unit/invitations/{invitation}/cancel", "form",
+                                row(401, OK, 404, 403, 403, 403, 403))],
     "review_queue": [("GET", "/review", None, REVIEWER_PAGE)],
     "review_case": [("GET", "/review/cases/{submitted}", None, REVIEW_PAGE)],
     "review_transition": [("GET", "/review/cases/{submitted}/transitions/approve", None, REVIEW_PAGE),
@@ -141,6 +152,7 @@ MATRIX = {
     "admin_ratings": [("GET", "/admin/ratings?city=140100", None, ADMIN_PAGE)],
     "api_openapi": [("GET", "/api/openapi.json", None, PUBLIC)],
     "api_session": [("DELETE", "/api/session", "json", PUBLIC)],
+    "api_account": [("GET", "/api/account", None, row(401, OK, OK, OK, OK, OK, OK))],
     "api_regions": [("GET", "/api/regions", None, PUBLIC)],
     "api_items": [("GET", "/api/items", None, PUBLIC)],
     "api_item": [("GET", "/api/items/unit_application", None, PUBLIC)],
@@ -167,6 +179,11 @@ MATRIX = {
     "api_review_followup": [("GET", "/api/review/followups/{followup}", None, row(401, 403, 403, 403, OK, 404, 403)),
                             ("POST", "/api/review/followups/{followup}", "json", REVIEW_POST)],
     "api_review_missing": [("GET", "/api/review/missing", None, row(401, 403, 403, 403, OK, OK, OK))],
+    "api_unit_agents": [("GET", "/api/unit/agents", None, UNIT_ONLY_API)],
+    "api_unit_invitations": [("POST", "/api/unit/invitations", "json", UNIT_ONLY_API)],
+    "api_unit_agent": [("DELETE", "/api/unit/agents/{agent}", "json", row(401, OK, 404, 403, 403, 403, 403))],
+    "api_unit_invitation": [("DELETE", "/api/unit/invitations/{invitation}", "json",
+                             row(401, OK, 404, 403, 403, 403, 403))],
     "api_notices": [("GET", "/api/notices", None, row(401, OK, OK, OK, OK, OK, OK))],
     "api_account": [("GET", "/api/account", None, row(401, OK, OK, OK, OK, OK, OK))],
     "api_notice_read": [("POST", "/api/notices/{notice}/read", "json", row(401, OK, 404, 404, 404, 404, 404))],
@@ -220,14 +237,20 @@ def objects(world, dbsession, catalogue, storage):
     # The unit's notice of its approved application, and a delivery of one (its SMS).
     notice = s.scalar(select(Notice).where(Notice.recipient_id == unit.id, Notice.inapp.is_(True)).order_by(Notice.id))
     delivery = s.scalar(select(Delivery.id).order_by(Delivery.id))
-    # The owner signed in on another device (a session of its own, not the one the matrix's client makes).
+    # A second person acting for the owner's unit, and an invitation of a third (经办人管理).
+    agent = Account(login_name="oidc:matrix-agent", role="unit", name="王芳", id_number=f.new_id_number("19900721"),
+                    password_hash="!", unit_id=unit.unit_id)
+    s.add(agent)
+    s.flush()
+    invitation = invite(s, unit, f.new_id_number("19880101"), "赵磊")
     _, owner_session = start_session(s, unit, "Mozilla/5.0 (Windows NT 10.0) Chrome/120.0", "10.0.0.9")
     s.commit()
     return {"owner_session": owner_session.id, "notice": notice.id, "delivery": delivery,
             "submitted": post.id, "draft": draft.id, "app_draft": app_draft.id, "attachment": submitted.attachments[0].id,
             "claimed": claimed.id, "draft_attachment": draft_file.id,
             "app_case": submitted.id, "batch": batch.id, "position": world["position"].id, "intent": intent.id,
-            "rev_out_id": world["datong"].id, "foreign_token": "0" * 32, "followup": followup}
+            "rev_out_id": world["datong"].id, "foreign_token": "0" * 32, "agent": agent.id,
+            "invitation": invitation.id, "followup": followup}
 
 
 def _client(make_web, world, actor):

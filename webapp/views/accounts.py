@@ -15,6 +15,7 @@ from engine.accounts.registration import register_individual, register_unit
 from engine.masking import shown_login
 from engine.positions.unit import intent_educations
 from engine.validation import FieldError
+from webapp.oidc import provider_logout_url, unified
 from webapp.payloads import json_object
 from webapp.responses import api_error, refusal
 from webapp.security import second_factor_needed
@@ -47,13 +48,21 @@ def after_password(request, came_from: str | None, account) -> HTTPSeeOther:
         route = "staff_code" if need == second_factor.CODE else "staff_enrol"
         return HTTPSeeOther(request.route_path(route, _query={"came_from": came_from} if came_from else {}))
     return HTTPSeeOther(came_from or landing(request, account))
+def local_off_message(tab: str) -> str:
+    """Where local password login is off (production.ini): units or individuals sign in through the unified login."""
+    return f"{'单位' if tab == 'unit' else '个人'}请通过政务服务网统一身份认证登录，首次登录即自动建立账号"
 
 
 def _login(request, tab: str, template_action: str):
     came_from = safe_came_from(request.params.get("came_from"))
     values = {"login": request.POST.get("login", "")}
     errors: list[FieldError] = []
-    if request.method == "POST":
+    config = unified(request)
+    local = tab == "staff" or config.local(tab)
+    if request.method == "POST" and not local:
+        errors.append(FieldError("", local_off_message(tab)))
+        request.response.status_int = 403
+    elif request.method == "POST":
         try:
             result = authenticate(request.dbsession, tab, values["login"], request.POST.get("password", ""),
                                   request.remote_addr)
@@ -64,7 +73,8 @@ def _login(request, tab: str, template_action: str):
                 remember(request, result.account.id)
                 return after_password(request, came_from, result.account)
             errors.append(FieldError("", result.message))
-    return {"tab": tab, "values": values, "errors": errors, "came_from": came_from, "action": template_action}
+    return {"tab": tab, "values": values, "errors": errors, "came_from": came_from, "action": template_action,
+            "local": local, "unified": tab != "staff" and config.offers(tab), "unified_label": config.label}
 
 
 @view_config(route_name="login", renderer="login.jinja2", request_method=("GET", "POST"))
@@ -91,11 +101,19 @@ def _forget_checked(request) -> None:
 
 @view_config(route_name="logout", request_method="POST", require_csrf=False)
 def logout(request):
+    """Our session ends first; a unified login then ends the provider's too (RP-initiated logout)."""
+    at_provider = provider_logout_url(request) if request.account is not None else None
     _forget_checked(request)
-    return HTTPSeeOther(request.route_path("home"))
+    return HTTPSeeOther(at_provider or request.route_path("home"))
 
 
 def _register(request, kind: str):
+    if not unified(request).local(kind):
+        from pyramid.renderers import render_to_response
+        response = render_to_response("error.jinja2", {"title": "无需注册", "message": local_off_message(kind)},
+                                      request=request)
+        response.status_int = 404
+        return response
     fields = (("unit_name", "credit_code", "contact_name", "mobile", "email") if kind == "unit"
               else ("name", "id_number", "mobile", "email", "education", "school", "major"))
     values = {k: request.POST.get(k, "") for k in fields}
@@ -165,6 +183,8 @@ def api_login(request):
     login, password, code = body.get("login", ""), body.get("password", ""), body.get("code")
     if not isinstance(login, str) or not isinstance(password, str) or not isinstance(code, (str, type(None))):
         return api_error(request, 422, "login、password 和 code 须为字符串")
+    if kind != "staff" and not unified(request).local(kind):
+        return api_error(request, 403, local_off_message(kind))
     try:
         result = authenticate(request.dbsession, kind, login, password, request.remote_addr)
     except Throttled as e:
