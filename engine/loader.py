@@ -11,6 +11,7 @@ import engine.batch.store  # noqa: F401  (registers deactivate_rows)
 import engine.cases.lifecycle  # noqa: F401  (registers assign_reference)
 import engine.positions.publish  # noqa: F401  (registers publish, unpublish)
 import engine.review.alerts  # noqa: F401  (registers the workers' deadline_scan job)
+import engine.subsidy.claims  # noqa: F401  (registers reserve_claim_lines, release_claim_lines)
 from engine.definitions import loading
 from engine.definitions.loading import DefinitionError, default_dirs
 from engine.definitions.model import Catalogue
