@@ -286,3 +286,23 @@ def lines_page(session, catalogue: Catalogue, case: Case, page=None, flag: str |
                     missing.append(key)
     return LinesPage(claim, catalogue.scheme(claim.scheme_key), [shown(r) for r in rows], at, flag, by_flag,
                      missing)
+
+
+@dataclass(frozen=True)
+class ClaimRow:
+    case: Case
+    claim: SubsidyClaim | None
+    state_label: str
+
+    @property
+    def total(self) -> str:
+        return yuan(self.claim.total_fen) if self.claim else "—"
+
+
+def unit_claims(session, catalogue: Catalogue, item: ItemDefinition, account: Account, limit: int = 20) -> list[ClaimRow]:
+    """The owner's recent claims of the item, newest first, with their totals."""
+    wf = catalogue.workflow_for(item)
+    rows = session.execute(select(Case, SubsidyClaim).outerjoin(SubsidyClaim, SubsidyClaim.case_id == Case.id)
+                           .where(access.owner_clause(account), Case.item_key == item.key)
+                           .order_by(Case.id.desc()).limit(limit)).all()
+    return [ClaimRow(case, claim, wf.label(case.state)) for case, claim in rows]
