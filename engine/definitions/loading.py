@@ -45,14 +45,15 @@ def _check(forms_dir: Path, workflows_dir: Path) -> tuple[list[Problem], list[di
         flow = flows.get(doc.raw["workflow"]) if doc.sound("workflow") else None
         if flow is not None and doc.sound("roles"):
             problems += check_levels(workflows[doc.raw["workflow"]].name, flow, doc,
-                                     visibility(doc, items, flows))
+                                     visibility(doc, items, flows, frozenset(present_items - set(items))))
     # Declarations are read across items: only files whose meta-schema check passed take part.
     sound_items = {d.key: {**d.raw, "__source": d.name} for d in item_docs if not d.bad}
     problems += declaration_problems(sound_items, {d.key: d.raw for d in wf_docs if not d.bad})
     # Subsidy schemes read the items' reports; claim items name a scheme.
-    scheme_docs = check_schemes(forms_dir, sound_items, problems)
+    unsound = present_items - set(sound_items)
+    scheme_docs, schemes_present = check_schemes(forms_dir, sound_items, problems, unsound)
     played = {raw["role"]["as"] for raw in sound_items.values() if raw.get("role")}
-    problems += claim_problems(sound_items, {d.key: d for d in scheme_docs}, played)
+    problems += claim_problems(sound_items, schemes_present, None if unsound else played)
     if not item_docs and not problems:
         problems.append(Problem(str(forms_dir), "", "没有找到任何事项定义"))
     # Grouped by file in folder order (workflows, then forms); within a file, in the order found.

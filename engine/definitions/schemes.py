@@ -11,15 +11,15 @@ from engine.definitions.reading import Doc, Problem, read_folder
 SCHEMES_FOLDER = "schemes"   # inside the forms folder, which read_folder's *.json never descends into
 
 
-def _report_problems(doc: Doc, items: dict[str, dict]) -> list[Problem]:
+def _report_problems(doc: Doc, items: dict[str, dict], unsound: set[str]) -> list[Problem]:
     out = []
     for report, spec in (doc.raw.get("reports") or {}).items():
-        if not doc.sound("reports", report):
-            continue
+        if not doc.sound("reports", report) or spec["item"] in unsound:
+            continue   # a broken item file has its own report
         at = f"/reports/{report}"
         item = items.get(spec["item"])
         if item is None:
-            out.append(Problem(doc.name, f"{at}/item", f"事项“{spec['item']}”不存在（或其定义有误）"))
+            out.append(Problem(doc.name, f"{at}/item", f"事项“{spec['item']}”不存在"))
         elif item.get("kind") != "batch":
             out.append(Problem(doc.name, f"{at}/item", f"事项“{spec['item']}”不是批量上报事项（kind 须为 batch）"))
         else:
@@ -82,18 +82,22 @@ def _version_problems(doc: Doc) -> list[Problem]:
     return out
 
 
-def check_schemes(forms_dir: Path, items: dict[str, dict], problems: list[Problem]) -> list[Doc]:
-    """Every scheme file's problems (appended to `problems`), and the scheme documents read."""
-    docs, by_key, _ = read_folder(Path(forms_dir) / SCHEMES_FOLDER, f"forms/{SCHEMES_FOLDER}", "scheme", problems)
+def check_schemes(forms_dir: Path, items: dict[str, dict], problems: list[Problem],
+                  unsound: set[str] = frozenset()) -> tuple[list[Doc], set[str]]:
+    """Every scheme file's problems (appended to `problems`), and the scheme documents read. `items`: the item
+    files that passed their meta-schema; `unsound`: the keys of those present that did not (not echoed). Also
+    every scheme key present, readable or not."""
+    docs, by_key, present = read_folder(Path(forms_dir) / SCHEMES_FOLDER, f"forms/{SCHEMES_FOLDER}", "scheme", problems)
     for doc in docs:
         if by_key.get(doc.key) is not doc:
             continue
-        problems += _report_problems(doc, items) + _status_problems(doc, items) + _version_problems(doc)
-    return docs
+        problems += _report_problems(doc, items, unsound) + _status_problems(doc, items) + _version_problems(doc)
+    return docs, present
 
 
-def claim_problems(items: dict[str, dict], schemes: dict[str, Doc], played: set[str]) -> list[Problem]:
-    """Each claim item names a scheme that exists, and some item plays `agreements` (the claim's trainees)."""
+def claim_problems(items: dict[str, dict], schemes: set[str], played: set[str] | None) -> list[Problem]:
+    """Each claim item names a scheme that exists, and some item plays `agreements` (the claim's trainees;
+    played None: some item file is broken, so that is not known)."""
     out = []
     for raw in items.values():
         key = (raw.get("claim") or {}).get("scheme")
@@ -102,6 +106,6 @@ def claim_problems(items: dict[str, dict], schemes: dict[str, Doc], played: set[
         name = raw.get("__source", raw["key"])
         if key not in schemes:
             out.append(Problem(name, "/claim/scheme", f"补贴方案“{key}”不存在于 forms/{SCHEMES_FOLDER}/"))
-        if "agreements" not in played:
+        if played is not None and "agreements" not in played:
             out.append(Problem(name, "/claim", "补贴按见习协议计算，须有一个担任角色“agreements”的事项（role.as）"))
     return out
