@@ -10,12 +10,12 @@ pro-rating are exact fractions, rounded half up to the fen once, at the end.
 from __future__ import annotations
 
 import calendar
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from fractions import Fraction
-from typing import Iterable
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from typing import Iterable, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
@@ -54,8 +54,16 @@ def months(first: str, last: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=512)
 def days_in(month: str) -> int:
     return calendar.monthrange(int(month[:4]), int(month[5:]))[1]
+
+
+@lru_cache(maxsize=512)
+def month_days(month: str) -> tuple[date, date]:
+    """The first and last day of a month."""
+    y, m = int(month[:4]), int(month[5:])
+    return date(y, m, 1), date(y, m, days_in(month))
 
 
 @dataclass(frozen=True)
@@ -77,9 +85,16 @@ class Period:
 
 # ---- money ---------------------------------------------------------------------------------------------------
 
-def fen(value: Fraction | int) -> int:
-    """Half up to the fen (amounts are never negative)."""
-    return math.floor(Fraction(value) + Fraction(1, 2))
+def fen(numerator: int, denominator: int = 1) -> int:
+    """numerator / denominator fen, half up to the fen, in integers (amounts are never negative)."""
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+def yuan_to_fen(amount) -> int:
+    """An amount in yuan as reported (an int, or a float such as 2200.5) in fen, half up."""
+    if isinstance(amount, int) or float(amount).is_integer():
+        return int(amount) * 100
+    return int(Decimal(repr(float(amount))).scaleb(2).quantize(Decimal(1), ROUND_HALF_UP))
 
 
 def yuan(amount_fen: int) -> str:
@@ -90,8 +105,7 @@ def yuan(amount_fen: int) -> str:
 
 # ---- the facts -------------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
-class Agreement:
+class Agreement(NamedTuple):
     row_id: int
     case_id: int
     unit_id: int
@@ -102,8 +116,7 @@ class Agreement:
     county: str | None          # the position's county, else the unit's (the minimum wage's)
 
 
-@dataclass(frozen=True, slots=True)
-class StatusRow:
+class StatusRow(NamedTuple):
     case_id: int
     status: str | None
     days: int | None
@@ -111,8 +124,7 @@ class StatusRow:
     change_date: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class AttendanceRow:
+class AttendanceRow(NamedTuple):
     case_id: int
     required: int | None
     attended: int | None
@@ -330,7 +342,7 @@ def _month(pricing: Pricing, facts: Facts, a: Agreement, month: str, rivals: lis
         unit_id, reference = facts.claimed[(a.id_number, month)]
         where = f"申领{reference}" if unit_id == a.unit_id and reference else "其他申领"
         return _flagged(a, month, v, "claimed", f"该月已在{where}中计发，不重复计发", sources), ends
-    first_day, last_day = date(int(month[:4]), int(month[5:]), 1), date(int(month[:4]), int(month[5:]), days_in(month))
+    first_day, last_day = month_days(month)
     if any(start <= last_day and first_day <= end for _, start, end in rivals):
         return _flagged(a, month, v, "duplicate", "该人员本月另与其他单位签有见习协议，不予自动计发，请核实", sources), ends
     if state["used"] >= v.max_months:
@@ -355,22 +367,22 @@ def _month(pricing: Pricing, facts: Facts, a: Agreement, month: str, rivals: lis
         said += f"（变动日期{status.change_date}）"
     line = _flagged(a, month, v, None, "", sources)
     line.days = status.days
-    paid = fen(Fraction(str(status.paid)) * 100) if status.paid is not None else None
+    paid = yuan_to_fen(status.paid) if status.paid is not None else None
     line.paid_fen = paid
     if num == 0 or den == 0:
         line.flag = "no_days"
         line.basis = f"{month}：{said}，本月无见习天数，不计发"
         return line, ends
 
+    # The share of min(minimum wage × num/den, paid), exactly, rounded once: integers, no floats.
     wage_fen = wage * 100
-    part = Fraction(wage_fen * num, den)
-    shown = f"最低工资{yuan(wage_fen)}元" + (f"×{num}/{den}" if num != den else "")
-    if v.capped_by_paid and paid is not None and paid < part:
-        base, shown = Fraction(paid), f"实发{yuan(paid)}元（低于最低工资{yuan(wage_fen)}元" + \
-            (f"×{num}/{den}" if num != den else "") + "）"
+    ratio = f"×{num}/{den}" if num != den else ""
+    if v.capped_by_paid and paid is not None and paid * den < wage_fen * num:
+        shown = f"实发{yuan(paid)}元（低于最低工资{yuan(wage_fen)}元{ratio}）"
+        line.subsidy_fen = fen(paid * v.share_percent, 100)
     else:
-        base = part
-    line.subsidy_fen = fen(base * v.share_percent / 100)
+        shown = f"最低工资{yuan(wage_fen)}元{ratio}"
+        line.subsidy_fen = fen(wage_fen * num * v.share_percent, den * 100)
     parts = [said]
     if paid is not None:
         parts.append(f"实发{yuan(paid)}元")

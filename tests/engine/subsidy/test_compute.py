@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import shutil
-from fractions import Fraction
-
 import pytest
 
 from engine.loader import default_dirs, load_catalogue
 from engine.subsidy import claims
-from engine.subsidy.compute import Period, fen, months, yuan
+from engine.subsidy.compute import Period, fen, months, yuan, yuan_to_fen
 from tests import factories as f
 
 
@@ -20,8 +18,9 @@ def lines_of(session, catalogue, item, account, start, end):
 
 
 def test_money_is_exact_fen_rounded_half_up():
-    assert fen(Fraction(83225, 1) + Fraction(1, 2)) == 83226
-    assert fen(Fraction(215000 * 15, 31) * 80 / 100) == 83226     # 832.258… 元
+    assert fen(166451, 2) == 83226 and fen(166449, 2) == 83225   # 83225.5 up, 83224.5 up
+    assert fen(215000 * 15 * 80, 31 * 100) == 83226                 # 832.258… 元
+    assert yuan_to_fen(2200) == 220000 and yuan_to_fen(1234.565) == 123457 and yuan_to_fen(0.1) == 10
     assert yuan(172000) == "1720" and yuan(83226) == "832.26" and yuan(5) == "0.05"
     assert months("2025-11", "2026-02") == ["2025-11", "2025-12", "2026-01", "2026-02"]
 
