@@ -130,3 +130,49 @@ def test_the_json_twins(claim_world, make_web, dbsession):
     assert sent.json["state"] == "county_review"
     stale = unit.api("post", f"/api/cases/{made.json['id']}/subsidy/recompute", {}, status=403)
     assert "不能重新计算" in stale.json["error"]
+
+
+def test_a_returned_claim_is_recomputed_on_its_page_and_resubmitted(claim_world, make_web, dbsession):
+    unit = make_web()
+    unit.login(claim_world["unit"].login_name)
+    form = form_to(unit.app.get("/items/subsidy_claim"), "/items/subsidy_claim")
+    form["period_from"], form["period_to"] = "2026-01", "2026-03"
+    lines = form.submit().follow()
+    case_id = int(re.search(r"/cases/(\d+)/subsidy", lines.request.path).group(1))
+    submit = form_to(lines, f"/cases/{case_id}/subsidy", has="confirm")
+    submit["confirm"] = True
+    submit.submit("action", value="submit")
+    county = make_web()
+    county.login("xiaodian", tab="staff")
+    assert confirm(county, case_id, "return_for_correction", reason="申领期间有误").status_int == 303
+    fresh(dbsession)
+    assert dbsession.scalars(select(ClaimLine.id).where(ClaimLine.counted.is_(True))).all() == []   # released
+
+    page = unit.app.get(f"/cases/{case_id}/subsidy")
+    assert soup(page).select_one("[data-testid=state]").get_text() == "退回修改"
+    assert "申领期间有误" in soup(page).select_one("[data-testid=timeline]").get_text()
+    again = form_to(page, f"/cases/{case_id}/subsidy", has="period_from")
+    again["period_from"], again["period_to"] = "2026-02", "2026-01"
+    bad = again.submit("action", value="recompute", status=422)
+    assert soup(bad).select_one("#err-period_to").get_text() == "申领截止月份不能早于申领起始月份"
+    again = form_to(bad, f"/cases/{case_id}/subsidy", has="period_from")
+    again["period_from"], again["period_to"] = "2026-02", "2026-02"
+    page = again.submit("action", value="recompute").follow()
+    assert soup(page).select_one("[data-testid=period]").get_text() == "2026-02 至 2026-02"
+    assert set(lines_of(page)) == {("王芳", "2026-02"), ("李强", "2026-02")}
+    submit = form_to(page, f"/cases/{case_id}/subsidy", has="confirm")
+    submit["confirm"] = True
+    done = submit.submit("action", value="submit").follow()
+    assert soup(done).select_one("[data-testid=state]").get_text() == "待县级审核"
+
+
+def test_a_unit_not_yet_approved_is_told_why(make_web, dbsession):
+    account = f.unit_account(dbsession, name="太原未认定单位有限公司")
+    dbsession.commit()
+    web = make_web()
+    web.login(account.login_name)
+    page = web.app.get("/items/subsidy_claim")
+    assert "尚未通过就业见习单位申请" in soup(page).select_one("[data-testid=blocked]").get_text()
+    refused = web.post("/items/subsidy_claim", {"period_from": "2026-01", "period_to": "2026-02"}, status=403)
+    assert "尚未通过就业见习单位申请" in soup(refused).select_one("[data-testid=error-summary]").get_text()
+    assert dbsession.scalars(select(Case.id).where(Case.item_key == "subsidy_claim")).all() == []

@@ -146,6 +146,18 @@ def claim_document(request, case) -> dict:
     return {**body, "claim": page.as_dict()}
 
 
+def _api_run(request, fn):
+    """(fn's result, None), or (None, the API's error body) for an engine refusal, the transaction restarted."""
+    try:
+        return fn(), None
+    except ValidationFailed as e:
+        restart_transaction(request)
+        return None, api_error(request, status_of(e), "申领期间有误，请修改", errors=[x.as_dict() for x in e.errors])
+    except EngineError as e:
+        restart_transaction(request)
+        return None, refusal(request, e)
+
+
 @view_config(route_name="api_item_subsidy", renderer="json", request_method="POST", permission="use")
 def api_claim_start(context, request):
     item = context.item
@@ -154,14 +166,10 @@ def api_claim_start(context, request):
     body = json_object(request)
     if body is None or not isinstance(body.get("data"), dict):
         return api_error(request, 400, "请求体须为 JSON 对象，如 {\"data\": {申领期间的两个字段}}")
-    try:
-        case = claims.start(request.dbsession, _catalogue(request), item, request.account, body["data"])
-    except ValidationFailed as e:
-        restart_transaction(request)
-        return api_error(request, status_of(e), "申领期间有误，请修改", errors=[x.as_dict() for x in e.errors])
-    except EngineError as e:
-        restart_transaction(request)
-        return refusal(request, e)
+    case, refused = _api_run(request, lambda: claims.start(request.dbsession, _catalogue(request), item,
+                                                              request.account, body["data"]))
+    if refused is not None:
+        return refused
     request.response.status_int = 201
     request.response.headers["Location"] = request.route_path("api_subsidy", id=case.id)
     return claim_document(request, case)
@@ -192,13 +200,9 @@ def api_claim_recompute(request):
     if problem := field_problem(body, "version", int, "version 须为整数"):
         return api_error(request, 400, problem)
     period = body.get("data") or {}
-    try:
-        claims.recompute(request.dbsession, _catalogue(request), case, request.account,
-                         {**(case.data or {}), **period} if period else None, expected_version=expected_version(body))
-    except ValidationFailed as e:
-        restart_transaction(request)
-        return api_error(request, status_of(e), "申领期间有误，请修改", errors=[x.as_dict() for x in e.errors])
-    except EngineError as e:
-        restart_transaction(request)
-        return refusal(request, e)
+    _, refused = _api_run(request, lambda: claims.recompute(
+        request.dbsession, _catalogue(request), case, request.account,
+        {**(case.data or {}), **period} if period else None, expected_version=expected_version(body)))
+    if refused is not None:
+        return refused
     return claim_document(request, find_case(request.dbsession, case_id))
