@@ -18,6 +18,7 @@ from tests.webapp.pages import confirm, form_to, fresh, soup
 def claim_world(dbsession, catalogue, storage):
     s = dbsession
     province = f.reviewer(s, login="sheng", jurisdiction="140000", name="省级审核员")
+    f.admin(s)
     f.reviewer(s, login="xiaodian", jurisdiction="140105", name="小店区审核员")
     f.reviewer(s, login="taiyuan", jurisdiction="140100", name="太原市审核员")
     unit = f.unit_account(s, name="山西晋阳智能科技有限公司")
@@ -99,6 +100,13 @@ def test_a_claim_from_period_to_city_approval(claim_world, make_web, dbsession):
     assert dbsession.get(Case, case_id).state == "approved"
     page = unit.app.get(f"/cases/{case_id}")
     assert soup(page).select_one("[data-testid=subsidy-link] a")["href"] == f"/cases/{case_id}/subsidy"
+    # The generic pages of any case take a claim as well: 个人中心, the print view, the catalogue.
+    assert f"/cases/{case_id}" in unit.app.get("/me/cases").text
+    assert "2026-01" in unit.app.get(f"/cases/{case_id}/print").text
+    admin = make_web()
+    admin.login("admin", tab="staff")
+    assert "见习补贴申领" in admin.app.get("/admin/items/subsidy_claim").text
+    assert "见习补贴申领" in make_web().app.get("/").text
 
 
 def form_to_or_none(page, fragment):
