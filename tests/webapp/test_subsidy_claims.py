@@ -134,6 +134,12 @@ def test_the_json_twins(claim_world, make_web, dbsession):
     assert_matches_spec(flagged)
     assert [x["month"] for x in flagged.json["claim"]["lines"]] == ["2026-03"]
     assert unit.api("get", f"/api/cases/{made.json['id']}/subsidy?flag=nope", status=422).json["errors"][0]["field"] == "flag"
+    from tests.webapp.test_paging import BAD_PAGES
+    assert unit.api("get", f"/api/cases/{made.json['id']}/subsidy?page=2").json["claim"]["page"] == 1   # the last page
+    for bad in BAD_PAGES:
+        res = unit.api("get", f"/api/cases/{made.json['id']}/subsidy", params={"page": bad}, status=422)
+        assert_matches_spec(res)
+        assert res.json["errors"][0]["field"] == "page", bad
     sent = unit.api("post", f"/api/cases/{made.json['id']}/transitions/submit", {"version": again.json["version"]})
     assert sent.json["state"] == "county_review"
     stale = unit.api("post", f"/api/cases/{made.json['id']}/subsidy/recompute", {}, status=403)

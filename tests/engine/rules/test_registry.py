@@ -26,7 +26,8 @@ def test_the_docs_tables_are_the_registry(table, catalogue):
 def test_every_registered_name_has_a_doc(catalogue):
     assert all(spec.doc for spec in [*ROW_RULES.values(), *BATCH_RULES.values()])
     assert all(GUARDS.docs[n] for n in GUARDS) and all(EFFECTS.docs[n] for n in EFFECTS)
-    assert set(EFFECTS) == {"assign_reference", "publish", "unpublish", "deactivate_rows", "locate_unit"}
+    assert set(EFFECTS) == {"assign_reference", "publish", "unpublish", "deactivate_rows", "locate_unit",
+                            "reserve_claim_lines", "release_claim_lines"}
 
 
 def test_a_name_cannot_be_registered_twice():
