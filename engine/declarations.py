@@ -15,6 +15,9 @@
 - `batch.max_rows`: how many rows one file of a batch item may have, when fewer than the site allows.
 - `due`: a monthly batch item's due date (the report for month M by `day` of M+1, on the next working day
   when that is not one) and how many days before it units are reminded (engine/batch/dues.py reads it).
+- `claim` (items of kind `claim`): the subsidy scheme its lines are computed by (forms/schemes/<key>.json)
+  and the two month fields of its period; the scheme's `reports` name the batch items and fields it reads,
+  by the slots of SCHEME_REPORTS (engine/definitions/schemes.py checks both).
 
 The slot tables below are the vocabulary. `problems` is the loader's check of the declarations (a slot
 that does not exist, a field that does not exist or does not fit the slot, a required slot left out, a
@@ -76,6 +79,29 @@ INDEX_SLOTS: dict[str, Slot] = {
     "start_date": Slot(_STRING, format=DATE),
     "end_date": Slot(_STRING, format=DATE),
 }
+
+
+# claim.period: the months a claim covers.
+CLAIM_PERIOD_SLOTS: dict[str, Slot] = {
+    "from": Slot(_STRING, required=True, format=MONTH),
+    "to": Slot(_STRING, required=True, format=MONTH),
+}
+
+# A subsidy scheme's reports: report -> the slots its `fields` fill. Each report item must index its rows by
+# person and month (batch.index id_number, month) so that a claim reads them by column, not by JSON.
+SCHEME_REPORTS: dict[str, dict[str, Slot]] = {
+    "status": {
+        "status": Slot(_STRING, required=True),              # its enum values are the scheme's `statuses`
+        "days": Slot(("integer",)),                          # 本月见习天数 (prorate: days)
+        "allowance_paid": Slot(("integer", "number")),       # 生活补助实发额 (capped_by_paid)
+        "change_date": Slot(_STRING, format=DATE),           # 变动日期, shown in the basis
+    },
+    "attendance": {
+        "required_days": Slot(("integer",), required=True),
+        "attended_days": Slot(("integer",), required=True),
+    },
+}
+SCHEME_REPORT_INDEX = ("id_number", "month")
 
 
 @dataclass(frozen=True)
@@ -213,6 +239,17 @@ def due_items(catalogue) -> list:
     return [i for i in catalogue.items.values() if due_of(i) is not None] if catalogue is not None else []
 
 
+def claim_scheme(item) -> str | None:
+    """The key of the subsidy scheme a claim item is computed by (None for other items)."""
+    return (item.raw.get("claim") or {}).get("scheme") if item is not None else None
+
+
+def claim_period(item) -> tuple[str, str]:
+    """The fields of a claim item that hold its first and last month."""
+    period = item.raw["claim"]["period"]
+    return period["from"], period["to"]
+
+
 def role_item(catalogue, role: str):
     """The item that plays a role, or None (the loader lets only one item claim a singular role)."""
     if catalogue is None:
@@ -265,6 +302,19 @@ def _slots(mapping: Mapping[str, str], slots: dict[str, Slot], path: str, props:
     for name in [n for n, s in slots.items() if s.required] + list(must):
         if name not in mapping:
             out.append((path, f"缺少“{name}”：{what}必须声明它来自哪个字段"))
+    return out
+
+
+def scheme_report_problems(report: str, fields: Mapping[str, str], item: dict, path: str) -> list[tuple[str, str]]:
+    """A scheme's report: its fields fit the slots of SCHEME_REPORTS[report] in the named batch item, and
+    the item indexes its rows by person and month."""
+    props = item["schema"]["properties"]
+    out = _slots(fields, SCHEME_REPORTS[report], f"{path}/fields", props, set(item["schema"].get("required", [])),
+                 f"报表“{report}”")
+    index = (item.get("batch") or {}).get("index", {})
+    for col in SCHEME_REPORT_INDEX:
+        if col not in index:
+            out.append((f"{path}/item", f"事项“{item['key']}”须在 batch.index 中声明“{col}”，补贴按人员和月份读取其上报记录"))
     return out
 
 
@@ -351,6 +401,9 @@ def problems(items: dict[str, dict], workflows: dict[str, dict],
             found += _slots(raw["locates_unit"], LOCATES_SLOTS, "/locates_unit", props, required, "locates_unit")
         index = (raw.get("batch") or {}).get("index", {})
         found += _slots(index, INDEX_SLOTS, "/batch/index", props, required, "batch.index")
+        if raw.get("claim"):
+            found += _slots(raw["claim"]["period"], CLAIM_PERIOD_SLOTS, "/claim/period", props, required,
+                            "claim.period")
         change = raw.get("change")
         if change:
             states = _states(raw, workflows)

@@ -611,3 +611,60 @@ class RateLimit(Base):
     window_start: Mapped[datetime] = mapped_column(DateTime, primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     count: Mapped[int] = mapped_column(Integer)
+
+
+# A trainee-month is paid at most once: only counted lines (those of submitted claims that are paid, not
+# flagged, and neither rejected nor returned) are in this partial unique index (migration 0013).
+COUNTED_SQL = "counted"
+
+
+class SubsidyClaim(Base):
+    """A 见习补贴申领 case's computation (engine/subsidy): its unit and period, the scheme key and the
+    versions it was computed with (version -> sha256 of that version's text), its totals in fen."""
+    __tablename__ = "subsidy_claims"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    scheme_key: Mapped[str] = mapped_column(String(40))
+    scheme_versions: Mapped[dict] = mapped_column(JSON)
+    period_from: Mapped[str] = mapped_column(String(7))
+    period_to: Mapped[str] = mapped_column(String(7))
+    computed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    line_count: Mapped[int] = mapped_column(Integer, default=0)
+    paid_count: Mapped[int] = mapped_column(Integer, default=0)     # lines with an amount (not flagged)
+    flagged_count: Mapped[int] = mapped_column(Integer, default=0)  # 缺报, 重复, 已申领, 超期 …
+    total_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ClaimLine(Base):
+    """One trainee and month of a claim, with its amounts in fen and its basis in words. `flag` says why a
+    line is not paid (missing, duplicate, claimed, over_limit, unpriced, no_scheme); `counted` holds a paid
+    line of a submitted claim, and the partial unique index on it keeps a trainee-month from being paid
+    twice, whatever the claim or unit. `locked_at`: set once the line is paid (payment is a later part)."""
+    __tablename__ = "claim_lines"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("subsidy_claims.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    id_number: Mapped[str] = mapped_column(String(18))
+    name: Mapped[str | None] = mapped_column(String(60))
+    month: Mapped[str] = mapped_column(String(7))
+    agreement_start: Mapped[date] = mapped_column(Date)
+    scheme_version: Mapped[int | None] = mapped_column(Integer)
+    flag: Mapped[str | None] = mapped_column(String(12))
+    counted: Mapped[bool] = mapped_column(Boolean, default=False)
+    days: Mapped[int | None] = mapped_column(Integer)
+    paid_fen: Mapped[int | None] = mapped_column(Integer)         # the allowance actually paid, as reported
+    subsidy_fen: Mapped[int] = mapped_column(Integer, default=0)
+    mentor_fen: Mapped[int] = mapped_column(Integer, default=0)
+    insurance_fen: Mapped[int] = mapped_column(Integer, default=0)
+    retention_fen: Mapped[int] = mapped_column(Integer, default=0)
+    total_fen: Mapped[int] = mapped_column(Integer, default=0)
+    basis: Mapped[str] = mapped_column(Text)
+    sources: Mapped[dict] = mapped_column(JSON)                   # report -> the batch case its row came from
+    locked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    __table_args__ = (
+        Index("uq_claim_lines_counted", "id_number", "month", unique=True,
+              sqlite_where=text(COUNTED_SQL), postgresql_where=text(COUNTED_SQL)),
+        # Earlier months of the same people (max months per agreement, the one-off retention).
+        Index("ix_claim_lines_person", "id_number", "agreement_start"),
+    )

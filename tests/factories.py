@@ -132,3 +132,36 @@ def agreement_rows(n: int, start: str, end: str, first: int = 0, position: str =
     for r in rows:
         r.update(start_date=start, end_date=end, graduated_on=r["graduated_on"].isoformat())
     return rows
+
+
+def reported(session, catalogue, account, item_key: str, rows: list[dict], today=None):
+    """A batch report stored as a clean import would store it (the rows are not checked here)."""
+    from engine.batch.store import store_batch
+    return store_batch(session, catalogue, catalogue.item(item_key), account,
+                       [(i, dict(r)) for i, r in enumerate(rows, start=2)], filename="上报.xlsx", today=today)
+
+
+def agreement_row(id_no: str, start: str, end: str, name: str = "张晓明", **over) -> dict:
+    row = {"name": name, "id_number": id_no, "mobile": "13812345678", "education": "本科", "school": "山西大学",
+           "major": "会计学", "graduated_on": "2025-06-30", "category": "离校2年内未就业高校毕业生",
+           "position": "会计见习生", "start_date": start, "end_date": end, "allowance": 2200,
+           "insurance_no": "PICC2026001"}
+    row.update(over)
+    return row
+
+
+def onduty_row(id_no: str, month: str, status: str = "在岗", days: int | None = None, paid=2200,
+               change_date: str | None = None, name: str = "张晓明") -> dict:
+    from engine.subsidy.compute import days_in
+    row = {"name": name, "id_number": id_no, "month": month, "status": status,
+           "days": days_in(month) if days is None else days, "allowance_paid": paid}
+    if change_date:
+        row["change_date"] = change_date
+    return row
+
+
+def attendance_row(id_no: str, month: str, required: int = 22, attended: int | None = None,
+                   name: str = "张晓明") -> dict:
+    attended = required if attended is None else attended
+    return {"name": name, "id_number": id_no, "month": month, "required_days": required,
+            "attended_days": attended, "leave_days": required - attended, "absent_days": 0}

@@ -53,6 +53,9 @@ def includeme(config):
     r("batch_file", "/cases/{id:\\d+}/import.xlsx", factory="webapp.resources.case_factory")
     r("batch_file_text", "/cases/{id:\\d+}/import-text.xlsx", factory="webapp.resources.case_factory")
 
+    # 见习补贴申领 (claim items): a claim's lines, 重新计算 and 确认并提交
+    r("subsidy_lines", "/cases/{id:\\d+}/subsidy", factory="webapp.resources.case_factory")
+
     # positions
     r("positions", "/positions")
     r("position", "/positions/{id:\\d+}", factory="webapp.resources.position_factory")
@@ -105,7 +108,10 @@ def includeme(config):
     r("api_item_cases", "/api/items/{key}/cases", factory="webapp.resources.item_factory")
     r("api_item_template", "/api/items/{key}/template.xlsx", factory="webapp.resources.item_factory")
     r("api_item_imports", "/api/items/{key}/imports", factory="webapp.resources.item_factory")
+    r("api_item_subsidy", "/api/items/{key}/subsidy-claims", factory="webapp.resources.item_factory")
     r("api_cases", "/api/cases")
+    r("api_subsidy", "/api/cases/{id:\\d+}/subsidy", factory="webapp.resources.case_factory")
+    r("api_subsidy_recompute", "/api/cases/{id:\\d+}/subsidy/recompute", factory="webapp.resources.case_factory")
     r("api_case", "/api/cases/{id:\\d+}", factory="webapp.resources.case_factory")
     r("api_case_check", "/api/cases/{id:\\d+}/check", factory="webapp.resources.case_factory")
     r("api_case_attachment", "/api/cases/{id:\\d+}/attachments/{slot}", factory="webapp.resources.case_factory")

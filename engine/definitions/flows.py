@@ -101,16 +101,20 @@ def check_flow(name: str, flow: Flow) -> list[Problem]:
     return out
 
 
-def visibility(item: Doc, items: dict[str, Doc], flows: dict[str, Flow]) -> tuple[set[str], set[str], str]:
+def visibility(item: Doc, items: dict[str, Doc], flows: dict[str, Flow],
+               unreadable: frozenset = frozenset()) -> tuple[set[str], set[str], str]:
     """(levels that see some case of the item, levels that see every case, why the others may not).
     A case carries its owner's 业务办理归属地, which decides which reviewers see it (engine/cases/lifecycle.py): an
-    individual has none, and a unit has one only once it submitted an item with `locates_unit`."""
+    individual has none, and a unit has one only once it submitted an item with `locates_unit`. `unreadable`:
+    items whose file could not be read, which have their own report (no second guess about them here)."""
     roles = set(item.raw["roles"])
 
     def located(doc: Doc, trail: frozenset) -> bool:
         if doc.part("locates_unit") is not None:
             return True
         for j, req in enumerate(doc.part("requires") or []):
+            if doc.sound("requires", j) and req.get("item") in unreadable:
+                return True
             other = items.get(req.get("item")) if doc.sound("requires", j) else None
             if other is None or other.key in trail or not other.sound("workflow"):
                 continue

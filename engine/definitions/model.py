@@ -239,9 +239,14 @@ def _default_widget(spec: dict) -> str:
 
 
 class Catalogue:
-    def __init__(self, items: list[ItemDefinition], workflows: list[WorkflowDefinition]):
+    def __init__(self, items: list[ItemDefinition], workflows: list[WorkflowDefinition],
+                 schemes: list["SubsidyScheme"] = ()):
         self.items = {i.key: i for i in sorted(items, key=lambda i: (i.order, i.key))}
         self.workflows = {w.key: w for w in workflows}
+        self.schemes = {s.key: s for s in schemes}
+
+    def scheme(self, key: str | None) -> "SubsidyScheme | None":
+        return self.schemes.get(key) if key else None
 
     def item(self, key: str) -> ItemDefinition | None:
         return self.items.get(key)
@@ -259,3 +264,62 @@ class Catalogue:
             if role is None or role in item.roles:
                 groups.setdefault(tuple(item.menu), []).append(item)
         return [(list(path), items) for path, items in groups.items()]
+
+
+@dataclass(frozen=True)
+class SchemeVersion:
+    """One version of a subsidy scheme: the amounts for the months from `start` to `end` (YYYY-MM, end None:
+    open). Amounts are whole yuan as written; engine.subsidy computes in fen."""
+    version: int
+    title: str
+    start: str
+    end: str | None
+    share_percent: int
+    capped_by_paid: bool
+    prorate: str                     # days | attendance | none
+    max_months: int
+    mentor_fee: int
+    insurance: int
+    retention: dict                  # early / completed -> yuan
+    needs: tuple[str, ...]           # the reports each month must have: status, attendance
+    sha256: str
+    raw: dict = field(compare=False, hash=False, default_factory=dict)
+
+    def covers(self, month: str) -> bool:
+        return self.start <= month and (self.end is None or month <= self.end)
+
+
+class SubsidyScheme:
+    """A subsidy scheme file (forms/schemes/<key>.json): which reports it reads (report -> item and its
+    fields), what each on-duty status means, and its versions in month order."""
+
+    def __init__(self, raw: dict, source: str = ""):
+        self.raw = raw
+        self.source = source
+        self.key: str = raw["key"]
+        self.title: str = raw["title"]
+        self.reports: dict[str, dict] = raw["reports"]
+        self.statuses: dict[str, dict] = raw["statuses"]
+        self.versions: list[SchemeVersion] = sorted((SchemeVersion(
+            version=v["version"], title=v["title"], start=v["from"], end=v.get("to"),
+            share_percent=v["monthly"]["share_percent"], capped_by_paid=bool(v["monthly"].get("capped_by_paid")),
+            prorate=v["monthly"]["prorate"], max_months=v["max_months"], mentor_fee=v.get("mentor_fee", 0),
+            insurance=v.get("insurance", 0), retention=dict(v.get("retention") or {}), needs=tuple(v["needs"]),
+            sha256=hashlib.sha256(json.dumps(v, sort_keys=True, ensure_ascii=False).encode()).hexdigest(), raw=v,
+        ) for v in raw["versions"]), key=lambda v: v.start)
+
+    def version_for(self, month: str) -> SchemeVersion | None:
+        return next((v for v in self.versions if v.covers(month)), None)
+
+    def version(self, number: int) -> SchemeVersion | None:
+        return next((v for v in self.versions if v.version == number), None)
+
+    def report_item(self, report: str) -> str | None:
+        return (self.reports.get(report) or {}).get("item")
+
+    def report_field(self, report: str, slot: str) -> str | None:
+        return ((self.reports.get(report) or {}).get("fields") or {}).get(slot)
+
+    def ending(self) -> tuple[str, ...]:
+        """The status values after which no month is expected (离岗, 留用, 期满 …, as the file says)."""
+        return tuple(s for s, spec in self.statuses.items() if spec.get("ends"))

@@ -11,9 +11,13 @@ from engine.definitions.model import Catalogue
 from engine.models import Account, Case
 from engine.ratings.rating import rating_panel
 from engine.review import actions, display, queue
+from engine.subsidy.claims import lines_page
+from engine.subsidy.compute import FLAGS
 
 
-def case_page(session, catalogue: Catalogue, case: Case, account: Account, board: Countdown | None = None) -> dict:
+def case_page(session, catalogue: Catalogue, case: Case, account: Account, board: Countdown | None = None,
+              lines: tuple = (None, None)) -> dict:
+    """`lines`: the page and filter of a claim's lines (its subsidy lines are shown with their basis)."""
     item = display.item_for_case(session, catalogue, case)
     current = catalogue.item(case.item_key)
     events = list(case.events)
@@ -38,6 +42,8 @@ def case_page(session, catalogue: Catalogue, case: Case, account: Account, board
         "others": display.other_cases(session, case, account),
         "rows": display.batch_rows(session, item, case) if item and item.is_batch else [],
         "source": source_import(session, case),
+        "subsidy": lines_page(session, catalogue, case, *lines) if item and item.kind == "claim" else None,
+        "subsidy_flags": FLAGS,
         "days": queue.days_between(case.submitted_at, clock.utcnow()),
         "deadline": board.of(case), "rating": rating_panel(session, catalogue, case, account, board),
         "catalogue": catalogue, "labels": queue.state_labels(catalogue),

@@ -76,6 +76,21 @@ def month_not_future(data, spec, ctx):
         yield spec["field"], spec.get("message") or f"{ctx.label(spec['field'])}不能晚于本月"
 
 
+@ROW_RULES.register("month_order", fields=("start", "end"), required=("max",),
+                   doc="`YYYY-MM` end not before start, at most `max` months from start to end inclusive")
+def month_order(data, spec, ctx):
+    s, e = spec["start"], spec["end"]
+    start, end = data.get(s), data.get(e)
+    if not (isinstance(start, str) and isinstance(end, str) and len(start) == len(end) == 7):
+        return
+    if end < start:
+        yield e, spec.get("message") or f"{ctx.label(e)}不能早于{ctx.label(s)}"
+        return
+    span = (int(end[:4]) - int(start[:4])) * 12 + int(end[5:]) - int(start[5:]) + 1
+    if span > spec["max"]:
+        yield e, spec.get("message") or f"{ctx.label(s)}至{ctx.label(e)}最多{spec['max']}个月（当前{span}个月）"
+
+
 @ROW_RULES.register("months_between", fields=("start", "end"), required=("min", "max"),
                    doc="period length in months")
 def months_between(data, spec, ctx):

@@ -73,7 +73,7 @@ def test_register_apply_upload_submit_find_and_print(page, live_server, shot, ch
     shot("done")
 
     page.get_by_role("link", name="前往个人中心").click()
-    assert page.locator("[data-count=submitted]").inner_text() == "1"
+    assert page.locator("[data-count=queue]").inner_text() == "1"
     assert reference in page.locator("tbody").inner_text()
     check("center")
     page.get_by_label("申办月份").fill(clock.this_month())

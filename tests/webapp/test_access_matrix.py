@@ -16,8 +16,9 @@ from sqlalchemy import select
 from engine.accounts.agents import invite
 from engine.accounts.sessions import start as start_session
 from engine.attachments import attach
-from engine.cases.lifecycle import save_draft, start_change
-from engine.models import Account, BatchImport, Case, CaseEvent, Delivery, Intent, Notice, RatingFollowup, utcnow
+from engine.cases.lifecycle import save_draft, start_change, transition
+from engine.models import Account, BatchImport, BatchRow, Case, CaseEvent, Delivery, Intent, Notice, RatingFollowup, utcnow
+from engine.subsidy import claims
 from tests import factories as f
 from tests.data import workbooks
 
@@ -101,6 +102,10 @@ MATRIX = {
     # The file as uploaded: its unit and administrators; reviewers get the copy with formulas as text.
     "batch_file": [("GET", "/cases/{batch}/import.xlsx", None, row(LOGIN, OK, 403, 403, 404, 404, OK))],
     "batch_file_text": [("GET", "/cases/{batch}/import-text.xlsx", None, REVIEW_PAGE)],
+    # 见习补贴申领: the unit's page of its claim's lines (重新计算 / 提交 on a draft); reviewers read them on
+    # the review page and through the API.
+    "subsidy_lines": [("GET", "/cases/{subsidy}/subsidy", None, OWNER_PAGE),
+                      ("POST", "/cases/{subsidy_draft}/subsidy", "form", OWNER_POST)],
     "positions": [("GET", "/positions?city=140100", None, PUBLIC)],
     "position": [("GET", "/positions/{position}", None, PUBLIC)],
     # Anyone may press 我有意向: the anonymous go to login and back, others are told only individuals can.
@@ -159,7 +164,10 @@ MATRIX = {
     "api_item_cases": [("POST", "/api/items/unit_application/cases", "json", UNIT_ONLY_API)],
     "api_item_template": [("GET", "/api/items/attendance_report/template.xlsx", None, UNIT_ONLY_API)],
     "api_item_imports": [("POST", "/api/items/attendance_report/imports", "json", UNIT_ONLY_API)],
+    "api_item_subsidy": [("POST", "/api/items/subsidy_claim/subsidy-claims", "json", UNIT_ONLY_API)],
     "api_cases": [("GET", "/api/cases", None, row(401, OK, OK, OK, OK, OK, OK))],
+    "api_subsidy": [("GET", "/api/cases/{subsidy}/subsidy", None, row(401, OK, 403, 403, OK, 404, 403))],
+    "api_subsidy_recompute": [("POST", "/api/cases/{subsidy_draft}/subsidy/recompute", "json", OWNER_POST)],
     "api_case": [("GET", "/api/cases/{submitted}", None, row(401, OK, 403, 403, OK, 404, 403)),
                  ("PUT", "/api/cases/{draft}", "json", OWNER_POST)],
     "api_case_check": [("GET", "/api/cases/{draft}/check", None, row(401, OK, 403, 403, 404, 404, 403))],
@@ -233,6 +241,14 @@ def objects(world, dbsession, catalogue, storage):
     from engine.ratings.scale import ALL
     rated = rate(s, catalogue, submitted, unit, {**{d.key: 2 for d in ALL}, "comment": "材料要求不清楚"})
     followup = s.scalar(select(RatingFollowup.id).where(RatingFollowup.rating_id == rated.id))
+    # A submitted 见习补贴申领 for the matched person's first month, and a draft one.
+    trainee = s.scalar(select(BatchRow.id_number).where(BatchRow.case_id == batch.id))
+    f.reported(s, catalogue, unit, "onduty_report", [f.onduty_row(trainee, "2026-09", name="王小丽")])
+    f.reported(s, catalogue, unit, "attendance_report", [f.attendance_row(trainee, "2026-09", name="王小丽")])
+    claim_item = catalogue.item("subsidy_claim")
+    subsidy = claims.start(s, catalogue, claim_item, unit, {"period_from": "2026-09", "period_to": "2026-09"})
+    transition(s, catalogue, subsidy, "submit", unit)
+    subsidy_draft = claims.start(s, catalogue, claim_item, unit, {"period_from": "2026-10", "period_to": "2026-10"})
     s.commit()
     # The unit's notice of its approved application, and a delivery of one (its SMS).
     notice = s.scalar(select(Notice).where(Notice.recipient_id == unit.id, Notice.inapp.is_(True)).order_by(Notice.id))
@@ -250,7 +266,8 @@ def objects(world, dbsession, catalogue, storage):
             "claimed": claimed.id, "draft_attachment": draft_file.id,
             "app_case": submitted.id, "batch": batch.id, "position": world["position"].id, "intent": intent.id,
             "rev_out_id": world["datong"].id, "foreign_token": "0" * 32, "agent": agent.id,
-            "invitation": invitation.id, "followup": followup}
+            "invitation": invitation.id, "followup": followup,
+            "subsidy": subsidy.id, "subsidy_draft": subsidy_draft.id}
 
 
 def _client(make_web, world, actor):

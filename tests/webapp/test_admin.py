@@ -121,7 +121,7 @@ def test_item_catalogue_shows_versions_counts_and_the_workflow_drawn(make_web, w
     page = web.app.get("/admin/items")
     rows = {tr["data-item"]: tr for tr in soup(page).select("[data-testid=items] tbody tr")}
     assert list(rows) == ["unit_application", "post_application", "match_report", "attendance_report",
-                          "onduty_report"]
+                          "onduty_report", "subsidy_claim"]
     assert rows["unit_application"].select_one("[data-count=approved]").get_text() == "审核通过 1"
     page = web.app.get("/admin/items/unit_application")
     s = soup(page)

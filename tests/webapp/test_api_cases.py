@@ -29,7 +29,8 @@ def call(web, method, url, json=None, status=None, **kw):
 def test_items_are_listed_for_the_role(web, api_unit):
     res = call(web, "get", "/api/items")
     assert [i["key"] for i in res.json["items"]] == [
-        "unit_application", "post_application", "match_report", "attendance_report", "onduty_report"]
+        "unit_application", "post_application", "match_report", "attendance_report", "onduty_report",
+        "subsidy_claim"]
     detail = call(web, "get", "/api/items/unit_application")
     assert detail.json["schema"]["properties"]["credit_code"]["title"] == "统一社会信用代码"
     assert [s["label"] for s in detail.json["workflow"]["states"]][:2] == ["草稿", "未审核"]

@@ -8,7 +8,7 @@ def test_home_lists_the_unit_entries_under_the_menu(testapp):
               for h in soup.select("main section.panel h2")}
     assert groups["法人办事 → 就业创业"] == [
         "就业见习单位申请", "就业见习岗位申请", "就业见习岗位查询",
-        "见习匹配结果批量上报", "见习考勤批量上报", "见习人员每月在岗情况上报"]
+        "见习匹配结果批量上报", "见习考勤批量上报", "见习人员每月在岗情况上报", "见习补贴申领"]
     assert groups["公共就业 → 创业指导"] == ["见习岗位查询"]
     assert soup.find("html")["lang"] == "zh-CN"
 

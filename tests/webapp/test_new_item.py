@@ -1,4 +1,4 @@
-"""A sixth item by configuration alone: 见习补贴申领, one attachment, reviewed first by the county and then by
+"""A seventh item by configuration alone: 带教经费申领, one attachment, reviewed first by the county and then by
 the city. Two JSON files in a copy of the definition folders, a restarted app, and no Python at all."""
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from tests import factories as f
 from tests.webapp.pages import check_and_submit, confirm, soup, the_form
 
 SUBSIDY = {
-    "key": "subsidy_claim",
-    "title": "见习补贴申领",
-    "description": "见习期满后申领见习补贴：填写申领月份、人数和金额，上传补贴申领表；县级审核后报市级审核。",
+    "key": "mentor_claim",
+    "title": "带教经费申领",
+    "description": "见习期满后申领带教经费：填写申领月份、人数和金额，上传经费申领表；县级审核后报市级审核。",
     "version": 1,
     "kind": "form",
     "menu": ["法人办事", "就业创业"],
@@ -23,7 +23,7 @@ SUBSIDY = {
     "workflow": "two_level_review",
     "reference_prefix": "BT",
     "requires": [{"item": "unit_application", "state": "approved",
-                  "message": "您的单位尚未通过就业见习单位申请，审核通过后才能申领见习补贴。"}],
+                  "message": "您的单位尚未通过就业见习单位申请，审核通过后才能申领带教经费。"}],
     "schema": {
         "type": "object",
         "required": ["claim_month", "trainees", "amount", "contact_name", "contact_mobile"],
@@ -41,9 +41,9 @@ SUBSIDY = {
                      {"title": "联系方式", "fields": ["contact_name", "contact_mobile"]},
                      {"title": "附件", "attachments": ["claim_form"]}],
         "widgets": {"note": "textarea"},
-        "help": {"amount": "按见习人数和月数核算的补贴总额"},
+        "help": {"amount": "按见习人数和月数核算的经费总额"},
     },
-    "attachments": [{"slot": "claim_form", "title": "见习补贴申领表", "required": True,
+    "attachments": [{"slot": "claim_form", "title": "带教经费申领表", "required": True,
                      "types": ["pdf", "jpeg", "png"], "max_mb": 10}],
     "rules": [{"rule": "month_not_future", "field": "claim_month"}],
 }
@@ -113,11 +113,11 @@ def test_a_new_item_from_json_alone_is_listed_rendered_validated_and_reviewed_tw
     unit = new_web()
     unit.login(world["unit"].login_name)
     home = unit.app.get("/")
-    assert [a.get_text() for a in soup(home).select("[data-item=subsidy_claim]")] == ["见习补贴申领"]
-    page = home.click("见习补贴申领", index=0)
+    assert [a.get_text() for a in soup(home).select("[data-item=mentor_claim]")] == ["带教经费申领"]
+    page = home.click("带教经费申领", index=0)
     s = soup(page)
     assert [l.get_text(strip=True) for l in s.select("legend")] == ["1. 申领信息", "2. 联系方式", "3. 附件"]
-    assert "见习补贴申领表" in page.text and "按见习人数和月数核算的补贴总额" in page.text
+    assert "带教经费申领表" in page.text and "按见习人数和月数核算的经费总额" in page.text
 
     # Validated from its schema and rules, with every message at once.
     form = the_form(page)
@@ -129,13 +129,13 @@ def test_a_new_item_from_json_alone_is_listed_rendered_validated_and_reviewed_tw
     bad = form.submit("action", value="submit", status=422)
     text = soup(bad).select_one("[data-testid=error-summary]").get_text(" ", strip=True)
     assert "申领月份不能晚于本月" in text and "申领人数" in text and "联系电话" in text
-    assert "请上传“见习补贴申领表”" in bad.text
+    assert "请上传“带教经费申领表”" in bad.text
 
     form = the_form(bad)
     form["claim_month"] = "2026-01"
     form["trainees"] = "3"
     form["contact_mobile"] = "13912345678"
-    form["file_claim_form"] = ("补贴申领表.pdf", f.PDF)
+    form["file_claim_form"] = ("经费申领表.pdf", f.PDF)
     page = form.submit("action", value="upload:claim_form").follow()
     done = check_and_submit(the_form(page).submit("action", value="submit")).follow()
     reference = soup(done).select_one("[data-testid=reference]").get_text()
@@ -147,7 +147,7 @@ def test_a_new_item_from_json_alone_is_listed_rendered_validated_and_reviewed_tw
     county.login("xiaodian", tab="staff")
     city.login("taiyuan", tab="staff")
     rows = queue_rows(county.app.get("/review"))
-    assert list(rows) == [case_id] and "见习补贴申领" in rows[case_id] and "待县级审核" in rows[case_id]
+    assert list(rows) == [case_id] and "带教经费申领" in rows[case_id] and "待县级审核" in rows[case_id]
     city_queue = city.app.get("/review")
     assert case_id not in queue_rows(city_queue)
     # `submitted` is 未审核 in `review` and 待县级审核 here: two tabs, each with its own label.
@@ -180,8 +180,8 @@ def test_a_new_item_from_json_alone_is_listed_rendered_validated_and_reviewed_tw
     admin = new_web()
     admin.login("admin", tab="staff")
     items = soup(admin.app.get("/admin/items"))
-    assert "subsidy_claim" in [tr["data-item"] for tr in items.select("[data-testid=items] tbody tr")]
-    page = soup(admin.app.get("/admin/items/subsidy_claim"))
+    assert "mentor_claim" in [tr["data-item"] for tr in items.select("[data-testid=items] tbody tr")]
+    page = soup(admin.app.get("/admin/items/mentor_claim"))
     assert [g["data-state"] for g in page.select("[data-testid=diagram] g.state")] == [
         "draft", "submitted", "county_approved", "approved", "rejected", "returned"]
     assert "县级审核通过：审核人员（县级）" in page.select_one("[data-testid=diagram]").get_text()
@@ -194,7 +194,7 @@ def test_a_changed_definition_bumps_its_version_and_old_cases_keep_theirs(tmp_pa
     from engine.cases.lifecycle import save_draft, submit
 
     v1 = definitions(tmp_path, "v1")
-    item = v1.item("subsidy_claim")
+    item = v1.item("mentor_claim")
     data = {"claim_month": "2026-01", "trainees": 2, "amount": 8000, "contact_name": "李红",
             "contact_mobile": "13912345678"}
     case = save_draft(dbsession, v1, item, world["unit"], data)
@@ -219,5 +219,5 @@ def test_a_changed_definition_bumps_its_version_and_old_cases_keep_theirs(tmp_pa
     assert "申领人数" in labels and "申领人数（人）" not in labels and "收款说明" not in labels
     admin = apps(v2)()
     admin.login("admin", tab="staff")
-    versions = soup(admin.app.get("/admin/items/subsidy_claim")).select("[data-testid=versions] tbody tr")
+    versions = soup(admin.app.get("/admin/items/mentor_claim")).select("[data-testid=versions] tbody tr")
     assert [tr.get_text(" ", strip=True) for tr in versions] == ["第2版（当前） 0", "第1版 1"]

@@ -149,7 +149,7 @@ def test_two_level_review_tells_one_level_at_a_time(town, apps, two_level, dbses
     from engine.attachments import attach
     from engine.cases.lifecycle import save_draft
     clients = apps(two_level)
-    item = two_level.item("subsidy_claim")
+    item = two_level.item("mentor_claim")
     draft = save_draft(dbsession, two_level, item, town["unit"], {
         "claim_month": "2026-10", "trainees": 3, "amount": 9000, "contact_name": "李红",
         "contact_mobile": "13912345678"})
@@ -164,8 +164,8 @@ def test_two_level_review_tells_one_level_at_a_time(town, apps, two_level, dbses
     unit = person(town["unit"].login_name, "unit")
     unit.api("POST", f"/api/cases/{draft.id}/transitions/submit", {}, status=200)
     waiting = lambda login: [n for n in inbox(person(login))  # noqa: E731
-                             if n[0] == "case_waiting" and "见习补贴申领" in n[1]]
-    assert [t for _, t, _, _ in waiting("xiaodian")] == [f"待审核：见习补贴申领 {reference(dbsession, draft.id)}"]
+                             if n[0] == "case_waiting" and "带教经费申领" in n[1]]
+    assert [t for _, t, _, _ in waiting("xiaodian")] == [f"待审核：带教经费申领 {reference(dbsession, draft.id)}"]
     assert waiting("taiyuan") == [] and waiting("sheng") == []   # the city acts only after the county
     person("xiaodian").api("POST", f"/api/cases/{draft.id}/transitions/county_approve", {}, status=200)
     assert len(waiting("taiyuan")) == 1 and "待市级审核" in waiting("taiyuan")[0][2]
@@ -182,7 +182,7 @@ def reference(session, case_id):
 
 @pytest.fixture
 def two_level(tmp_path_factory):
-    """The shipped definitions plus the docs' worked example: 见习补贴申领, county then city review."""
+    """The shipped definitions plus the docs' worked example: 带教经费申领, county then city review."""
     from tests.webapp.test_new_item import definitions
     return definitions(tmp_path_factory.mktemp("two-level-web"), "definitions")
 

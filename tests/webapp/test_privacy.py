@@ -92,6 +92,7 @@ class World:
     intent_ids: list[int]
     errors_url: str
     bad_file: bytes
+    claim_case_id: int = 0
     log: list = field(default_factory=list)
     followed: dict = field(default_factory=dict)   # 办件进度查询: a returned case's reference and its unit's code
 
@@ -144,6 +145,16 @@ def build(make_web, dbsession, catalogue, storage, monkeypatch, caplog) -> World
     refused = _upload(clients["unit"], bad_file, 422)
     errors_url = refused.html.select_one("[data-testid=errors-download]")["href"]
 
+    # Its first month reported, the unit claims the subsidy for it and submits (见习补贴申领).
+    month = row["start_date"].strftime("%Y-%m")
+    f.reported(s, catalogue, unit, "onduty_report", [f.onduty_row(PERSON["id_number"], month, name=PERSON["name"])])
+    f.reported(s, catalogue, unit, "attendance_report",
+               [f.attendance_row(PERSON["id_number"], month, name=PERSON["name"])])
+    s.commit()
+    claim = clients["unit"].api("post", "/api/items/subsidy_claim/subsidy-claims",
+                                {"data": {"period_from": month, "period_to": month}}, status=201).json
+    clients["unit"].api("post", f"/api/cases/{claim['id']}/transitions/submit", {"version": claim["version"]})
+
     # Failed logins: a wrong password, through the page and the API, and a password typed as the name.
     make_web().login(person.login_name, WRONG, tab="individual")
     make_web().app.post_json("/api/session", {"kind": "individual", "login": person.login_name, "password": WRONG},
@@ -192,7 +203,7 @@ def build(make_web, dbsession, catalogue, storage, monkeypatch, caplog) -> World
     make_web().login(person.login_name, WRONG, tab="individual")
     intents = s.scalars(select(Intent.id).where(Intent.position_id == position.id).order_by(Intent.id)).all()
     return World(clients, position.id, app_case.id, change.id, match_case_id, person.id, list(intents), errors_url, bad_file,
-                 followed=followed)
+                 claim["id"], followed=followed)
 
 
 # ---- reaching each surface -----------------------------------------------------------------
@@ -267,6 +278,9 @@ SURFACES = {
         {"身份证号（个人）"}),
     "导入错误 JSON `POST /api/items/match_report/imports`": (api_import, {"身份证号（个人）"}),
     "错误标注工作簿 `GET /imports/{token}/errors.xlsx`": (get("{w.errors_url}"), INDIVIDUAL),
+    "补贴明细页 `GET /cases/{id}/subsidy`": (get("/cases/{w.claim_case_id}/subsidy"), INDIVIDUAL),
+    "补贴明细 JSON `GET /api/cases/{id}/subsidy`": (get("/api/cases/{w.claim_case_id}/subsidy"), INDIVIDUAL),
+    "审核页（见习补贴申领）`GET /review/cases/{id}`": (get("/review/cases/{w.claim_case_id}"), INDIVIDUAL),
     "申请详情页 `GET /cases/{id}`": (get("/cases/{w.app_case_id}"), UNIT_DATA),
     "申请打印页 `GET /cases/{id}/print`": (get("/cases/{w.app_case_id}/print"), UNIT_DATA),
     "申请 JSON `GET /api/cases/{id}`": (get("/api/cases/{w.app_case_id}"), UNIT_DATA),

@@ -26,7 +26,8 @@ from tests.openapi import assert_matches_spec
 from tests.webapp.pages import check_and_submit, confirm, form_to, fresh, say_interest, soup, the_form
 
 KEYS = {"unit_application": "danwei_rending", "post_application": "gangwei_fabu", "match_report": "xieyi_mingdan",
-        "attendance_report": "yuedu_kaoqin", "onduty_report": "zaigang_qingkuang"}
+        "attendance_report": "yuedu_kaoqin", "onduty_report": "zaigang_qingkuang", "subsidy_claim": "butie_shenling"}
+SCHEMES = {"jianxi_subsidy": "butie_fangan"}
 
 
 def F(key: str) -> str:
@@ -74,12 +75,25 @@ def rename_item(raw: dict) -> dict:
     for part in (r.get("publish"), r.get("role")):
         if part and "fields" in part:
             part["fields"] = {slot: F(k) for slot, k in part["fields"].items()}
+    if "claim" in r:
+        r["claim"] = {"scheme": SCHEMES[r["claim"]["scheme"]],
+                      "period": {slot: F(k) for slot, k in r["claim"]["period"].items()}}
     batch = r.get("batch")
     if batch:
         batch["row_key"] = [F(k) for k in batch["row_key"]]
         if "index" in batch:
             batch["index"] = {column: F(k) for column, k in batch["index"].items()}
         _rename_rules(batch.get("rules", []), BATCH_RULES)
+    return r
+
+
+def rename_scheme(raw: dict) -> dict:
+    """A subsidy scheme with its key, the items its reports read and their fields renamed."""
+    r = copy.deepcopy(raw)
+    r["key"] = SCHEMES[r["key"]]
+    for report in r["reports"].values():
+        report["item"] = KEYS[report["item"]]
+        report["fields"] = {slot: F(k) for slot, k in report["fields"].items()}
     return r
 
 
@@ -92,7 +106,12 @@ def renamed_catalogue(tmp_path_factory):
     for path in forms.glob("*.json"):
         item = rename_item(json.loads(path.read_text("utf-8")))
         (target / "forms" / f"{item['key']}.json").write_text(json.dumps(item, ensure_ascii=False, indent=2), "utf-8")
+    (target / "forms" / "schemes").mkdir()
+    for path in (forms / "schemes").glob("*.json"):
+        scheme = rename_scheme(json.loads(path.read_text("utf-8")))
+        (target / "forms" / "schemes" / f"{scheme['key']}.json").write_text(json.dumps(scheme, ensure_ascii=False), "utf-8")
     catalogue = load_catalogue(target / "forms", target / "workflows")
+    assert set(catalogue.schemes) == set(SCHEMES.values())
     # Nothing of the shipped names is left: every reference was renamed (the loader refuses dangling ones).
     assert set(catalogue.items) == set(KEYS.values())
     old_fields = {k for p in forms.glob("*.json") for k in json.loads(p.read_text("utf-8"))["schema"]["properties"]}
@@ -291,6 +310,17 @@ def test_renamed_items_and_fields_run_the_whole_programme(renamed_catalogue, app
                                                  F("end_date"): (formats.add_months(later, 4)).isoformat()})
     refused = upload(unit, match_key, overlap, status=422)
     assert errors_of(refused) == [f"该人员已有{start:%Y-%m-%d}至{end:%Y-%m-%d}的见习协议，协议期间不能重叠"]
+
+    # 8. The subsidy claim reads the renamed reports through the renamed scheme, and is submitted.
+    claim_key = KEYS["subsidy_claim"]
+    form = form_to(unit.app.get(f"/items/{claim_key}"), f"/items/{claim_key}")
+    form[F("period_from")] = form[F("period_to")] = month
+    lines = form.submit().follow()
+    row = soup(lines).select_one(f"[data-testid=claim-lines] tr[data-month='{month}']")
+    assert row["data-flag"] == "" and "在岗30天，实发2800元，按最低工资2150元" in row.get_text()
+    submit = form_to(lines, "/subsidy", has="confirm")
+    submit["confirm"] = True
+    assert soup(submit.submit("action", value="submit").follow()).select_one("[data-testid=state]").get_text() == "待县级审核"
 
 
 STATES = {"draft": "cao_gao", "submitted": "dai_shen", "approved": "tong_guo", "rejected": "bu_tong_guo",

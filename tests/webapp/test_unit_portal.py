@@ -70,8 +70,9 @@ def test_unit_application_from_menu_to_个人中心(web, unit, dbsession):
 
     center = done.click("前往个人中心")
     s = soup(center)
-    assert s.select_one("[data-count=submitted]").get_text() == "1"
-    assert s.select_one("nav.tabs a[aria-current=page]").get_text(strip=True).startswith("未审核")
+    # Every review state (未审核, and the claim's 待县级审核 / 待市级审核) is under one tab, 审核中.
+    assert s.select_one("[data-count=queue]").get_text() == "1"
+    assert s.select_one("nav.tabs a[aria-current=page]").get_text(strip=True).startswith("审核中")
     row = s.select_one("tbody tr")
     assert "就业见习单位申请" in row.get_text() and ref in row.get_text() and "未审核" in row.get_text()
 

@@ -68,15 +68,23 @@ def queue_page(request):
 
 def _case_view(request, case):
     return review.page.case_page(request.dbsession, _catalogue(request), case, request.account,
-                                 deadline_board(request))
+                                 deadline_board(request), lines=(request.GET.get("page"), request.GET.get("flag")))
 
 
 @view_config(route_name="review_case", renderer="review_case.jinja2", permission="review", request_method="GET")
 def case_page(request):
-    data = _case_view(request, request.context.case)
+    case = request.context.case
+    data = _case_view(request, case)
     back = request.params.get("back")
-    data.update(page_title=f"审核：{data['item'].title if data['item'] else ''}", active_top="review",
-                back=back if back and back.startswith("/review") and not back.startswith("//") else None)
+    back = back if back and back.startswith("/review") and not back.startswith("//") else None
+
+    def lines_url(n, flag=request.GET.get("flag")):
+        # A claim's lines page by page, keeping the way back to the queue.
+        query = {k: v for k, v in (("page", n if n > 1 else None), ("flag", flag), ("back", back)) if v}
+        return request.route_path("review_case", id=case.id, _query=query) + "#h-subsidy"
+
+    data.update(page_title=f"审核：{data['item'].title if data['item'] else ''}", active_top="review", back=back,
+                lines_url=lines_url)
     return data
 
 

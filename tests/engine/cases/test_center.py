@@ -54,11 +54,14 @@ def test_the_owners_cases_newest_first_with_every_count(dbsession, catalogue, ow
     everything = listed(dbsession, catalogue, account)
     assert [c.id for c in everything.rows] == [draft, post, approved]
     assert (everything.total, everything.all_count, everything.pages, everything.active_tab) == (3, 3, 1, None)
-    assert {k: n for k, n in everything.counts.items() if n} == {"draft": 1, "submitted": 1, "approved": 1}
+    # With the claim's two review levels shipped, every review state counts under one tab (审核中, "queue").
+    assert {k: n for k, n in everything.counts.items() if n} == {"draft": 1, "submitted": 1, "approved": 1,
+                                                                  "queue": 1}
     assert [i.key for i in everything.items] == [
-        "unit_application", "post_application", "match_report", "attendance_report", "onduty_report"]
+        "unit_application", "post_application", "match_report", "attendance_report", "onduty_report",
+        "subsidy_claim"]
     waiting = listed(dbsession, catalogue, account, state="submitted")
-    assert ([c.id for c in waiting.rows], waiting.total, waiting.active_tab) == ([post], 1, "submitted")
+    assert ([c.id for c in waiting.rows], waiting.total, waiting.active_tab) == ([post], 1, "queue")
     assert waiting.counts == everything.counts   # the tabs count every state, whichever is shown
     posts = listed(dbsession, catalogue, account, item="post_application")
     assert [c.id for c in posts.rows] == [draft, post]
@@ -84,6 +87,6 @@ def test_the_page_and_the_api_show_the_same_cases(dbsession, catalogue, owner):
     body = found.as_dict()
     assert [c["id"] for c in body["cases"]] == [post] and body["cases"][0]["submitted_at"].endswith("+08:00")
     assert (body["total"], body["page"], body["counts"]) == (1, 1, {"submitted": 1, "approved": 1, "draft": 1})
-    assert [(t["state"], t["count"]) for t in body["tabs"]][:3] == [("submitted", 1), ("approved", 1), ("rejected", 0)]
+    assert [(t["state"], t["count"]) for t in body["tabs"]][:3] == [("queue", 1), ("approved", 1), ("rejected", 0)]
     # The page prints 提交时间 itself (through its dt filter): the datetime, not the API's text.
     assert found.page_rows()[0]["submitted_at"] == found.rows[0].submitted_at

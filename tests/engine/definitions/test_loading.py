@@ -22,7 +22,7 @@ def test_load_catalogue_raises_with_every_problem(defs):
 def test_check_command_exit_codes(defs, capsys):
     forms, workflows = defs
     assert cli_main(["check", "--forms", str(forms), "--workflows", str(workflows)]) == 0
-    assert "定义检查通过：5个事项，2个流程" in capsys.readouterr().out
+    assert "定义检查通过：6个事项，3个流程" in capsys.readouterr().out
     edit(forms / "post_application.json", lambda r: r["rules"].append({"rule": "nope"}))
     assert cli_main(["check", "--forms", str(forms), "--workflows", str(workflows)]) == 1
     out = capsys.readouterr()

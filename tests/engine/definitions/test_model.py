@@ -3,11 +3,13 @@ from engine.loader import load_catalogue
 from tests.engine.definitions.copies import FORMS, WORKFLOWS, with_two_level
 
 
-def test_shipped_definitions_load_with_five_items_in_menu_order():
+def test_shipped_definitions_load_with_six_items_in_menu_order():
     catalogue = load_catalogue(FORMS, WORKFLOWS)
     assert [i.title for i in catalogue.items.values()] == [
-        "就业见习单位申请", "就业见习岗位申请", "见习匹配结果批量上报", "见习考勤批量上报", "见习人员每月在岗情况上报"]
-    assert set(catalogue.workflows) == {"review", "batch"}
+        "就业见习单位申请", "就业见习岗位申请", "见习匹配结果批量上报", "见习考勤批量上报", "见习人员每月在岗情况上报",
+        "见习补贴申领"]
+    assert set(catalogue.workflows) == {"review", "batch", "claim_review"}
+    assert [v.version for v in catalogue.scheme("jianxi_subsidy").versions] == [1, 2]
     app = catalogue.item("unit_application")
     assert [a["title"] for a in app.attachments] == ["营业执照或法人登记证书", "就业见习单位申请表", "见习管理制度及带教计划"]
     assert app.field_map["credit_code"].readonly and app.field_map["unit_name"].prefill == "unit.name"

@@ -36,7 +36,7 @@ def test_two_level_review_the_level_that_acts_next(dbsession, two_level, storage
     s, cat = dbsession, two_level
     unit = people["unit"]
     f.approved_unit(s, cat, storage, unit, people["province"])
-    item = cat.item("subsidy_claim")
+    item = cat.item("mentor_claim")
     case = save_draft(s, cat, item, unit, {"claim_month": "2026-10", "trainees": 3, "amount": 9000,
                                            "contact_name": "李红", "contact_mobile": "13912345678"})
     attach(s, storage, cat, case, "claim_form", "申领表.pdf", f.PDF, unit)

@@ -12,7 +12,7 @@ from engine.workflow import WorkflowError
 
 def test_bulk_gives_a_result_per_case_and_one_failure_undoes_nothing(dbsession, catalogue, people, spread):
     ok, stale, foreign = spread["xiaodian"], spread["yingze"], spread["pingcheng"]
-    assert review.bulk.bulk_triggers(catalogue, people["taiyuan"]) == [("approve", "审核通过")]
+    assert review.bulk.bulk_triggers(catalogue, people["taiyuan"]) == [("city_approve", "市级审核通过"), ("approve", "审核通过")]
     results = review.bulk.bulk(dbsession, catalogue, people["taiyuan"], "approve",
                           [(ok.id, ok.version), (stale.id, stale.version - 1), (foreign.id, None), (999999, None)])
     dbsession.commit()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 
 import json
+import shutil
 from datetime import timedelta
 
 import pytest
@@ -119,6 +120,7 @@ def two_level_catalogue(tmp_path, workflow: dict = TWO_LEVEL):
     new_workflows.mkdir()
     for p in forms.glob("*.json"):
         (new_forms / p.name).write_text(p.read_text("utf-8"), "utf-8")
+    shutil.copytree(forms / "schemes", new_forms / "schemes")   # the claim item's subsidy scheme
     for p in workflows.glob("*.json"):
         (new_workflows / p.name).write_text(p.read_text("utf-8"), "utf-8")
     (new_workflows / "two_level.json").write_text(json.dumps(workflow, ensure_ascii=False), "utf-8")
