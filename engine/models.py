@@ -86,16 +86,6 @@ class Account(Base):
     unit: Mapped[Unit | None] = relationship()
 
 
-class LoginAttempt(Base):
-    __tablename__ = "login_attempts"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    login_name: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    ok: Mapped[bool] = mapped_column(Boolean)
-    remote_addr: Mapped[str | None] = mapped_column(String(64))
-    __table_args__ = (Index("ix_login_attempts_name_at", "login_name", "at"),)
-
-
 class DefinitionSnapshot(Base):
     """Each definition version a case was submitted under, kept so the case is always shown with it."""
     __tablename__ = "definition_snapshots"
@@ -351,6 +341,8 @@ class AuditEntry(Base):
     target: Mapped[str | None] = mapped_column(String(80))
     detail: Mapped[dict | None] = mapped_column(JSON)
     remote_addr: Mapped[str | None] = mapped_column(String(64))
+    # A name past its login failures asks whether this account signed in from this address lately.
+    __table_args__ = (Index("ix_audit_log_actor_at", "actor_id", "at"),)
 
 
 class BatchImport(Base):
