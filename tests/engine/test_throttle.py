@@ -1,5 +1,5 @@
 """Rate limits counted in the database: exact limits, fixed windows, counts that outlive the caller's
-transaction (on SQLite, inside an open one), many connections at once never letting more than the limit through,
+transaction (on SQLite, one not yet open), many connections at once never letting more than the limit through,
 and the purge job."""
 from __future__ import annotations
 
