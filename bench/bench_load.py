@@ -188,6 +188,8 @@ def _write_ini(folder: Path, url: str, storage: Path, port: int) -> Path:
     ini.set("app:main", "jianxi.session_secret", "bench-load-secret-0123456789abcdef0123456789")
     ini.set("app:main", "jianxi.staff_totp", "optional")   # the reviewer signs in with a password
     ini.set("server:main", "listen", f"127.0.0.1:{port}")
+    # Every client of the load generator is 127.0.0.1: as many people's failed logins as one address's.
+    ini.set("app:main", "jianxi.login_limit_per_address", "100000/15m")
     path = folder / f"app-{port}.ini"
     with open(path, "w", encoding="utf-8") as fh:
         ini.write(fh)

@@ -1,4 +1,5 @@
-"""A throw-away PostgreSQL database for a benchmark's PostgreSQL half, on the server the environment names."""
+"""A throw-away PostgreSQL database for a benchmark's PostgreSQL half, on the server the environment names; migrating
+a benchmark's database."""
 from __future__ import annotations
 
 import os
@@ -42,3 +43,16 @@ def throwaway_database():
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def migrate(url: str) -> None:
+    """Bring a benchmark's database (SQLite or PostgreSQL) to the newest schema with Alembic."""
+    from pathlib import Path
+
+    from alembic import command
+    from alembic.config import Config
+    root = Path(__file__).resolve().parent.parent
+    cfg = Config(str(root / "alembic.ini"))
+    cfg.set_main_option("script_location", str(root / "alembic"))
+    cfg.attributes["url"] = url
+    command.upgrade(cfg, "heads")

@@ -129,16 +129,6 @@ class UnitInvitation(Base):
     )
 
 
-class LoginAttempt(Base):
-    __tablename__ = "login_attempts"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    login_name: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    ok: Mapped[bool] = mapped_column(Boolean)
-    remote_addr: Mapped[str | None] = mapped_column(String(64))
-    __table_args__ = (Index("ix_login_attempts_name_at", "login_name", "at"),)
-
-
 class LoginSession(Base):
     """One sign-in (登录设备): the cookie holds a random token, this row its SHA-256 only (migration 0011).
     Deleting the row ends the session on every process at its next request (engine/accounts/sessions.py)."""
@@ -461,6 +451,8 @@ class AuditEntry(Base):
     target: Mapped[str | None] = mapped_column(String(80))
     detail: Mapped[dict | None] = mapped_column(JSON)
     remote_addr: Mapped[str | None] = mapped_column(String(64))
+    # A name past its login failures asks whether this account signed in from this address lately.
+    __table_args__ = (Index("ix_audit_log_actor_at", "actor_id", "at"),)
 
 
 class BatchImport(Base):

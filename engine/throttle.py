@@ -13,20 +13,28 @@ one client address) and a fixed window, aligned to the epoch.
 - It counts on a connection of its own and commits at once, whatever becomes of the caller's transaction.
   A web request's transaction is pyramid_tm's (webapp/db.py): aborted when the request fails, begun again
   when pyramid_retry retries it. A count written there would vanish with every refused or failed request
-  (the very ones a limit is for) and hold the bucket's row lock until the request ends. On SQLite the caller
-  must not be inside a write transaction when it calls (the count would wait for the lock the caller holds):
-  webapp/db.py gives POSTs that write nothing else (READ_ONLY_POSTS) a deferred transaction.
+  (the very ones a limit is for) and hold the bucket's row lock until the request ends.
+- SQLite has one writer at a time, and a transaction that has read may not write once another connection
+  has committed. So on SQLite a caller already inside a transaction counts in it (a login reads the account
+  and then writes its audit entry; a count committed elsewhere in between would make that write fail, and
+  one waiting for the caller's write lock would wait for itself). The count and the check are then just as
+  exact (every writer queues on the database's lock), but they are rolled back with the caller's work.
+  A session whose transaction only reads marks itself (`session.info[READS_ONLY]`: webapp/db.py does so
+  for READ_ONLY_POSTS, whose deferred transaction must never write) and keeps counting apart.
 - `undo(session, verdict)` gives one hit back. A limit on failures (wrong codes, wrong passwords) hits before
   trying and gives the hit back on success: parallel attempts then cannot get past the limit between a
   check and a count.
 - Windows whose end has passed are deleted by the workers' hourly `rate_limits_purge` job (`jianxi worker`);
   until then they only take room, since a hit always counts in the window of now.
 - `Limit` is a rule (its bucket prefix) with its number and window, read from the ini as "20/10m", so callers
-  name rules and operators choose numbers.
+  name rules and operators choose numbers. `address_key` is what a client address is counted as (an IPv6
+  address by its /64, which one subscriber usually holds whole). `Refused` is the refusal every limit raises
+  (kind "throttled", 429 with Retry-After on the web).
 """
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import math
 import re
 from dataclasses import dataclass
@@ -37,6 +45,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from engine import clock
+from engine.errors import EngineError
 from engine.models import RateLimit
 from engine.notices.jobs import JobContext, periodic
 
@@ -46,6 +55,8 @@ PURGE_EVERY = timedelta(hours=1)
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _LIMIT_RE = re.compile(r"(\d{1,6})/(\d{1,6})([smhd])", re.ASCII)
 WINDOW_MAX = timedelta(days=7)
+READS_ONLY = "throttle.reads_only"   # session.info key: this session's transaction only reads (see above)
+IPV6_PREFIX = 64
 
 
 @dataclass(frozen=True)
@@ -69,10 +80,41 @@ def window_start(now: datetime, window: timedelta) -> datetime:
     return _EPOCH + timedelta(seconds=elapsed - elapsed % seconds)
 
 
+class Refused(EngineError):
+    """Over a limit: try again in `retry_after` seconds (the web answers 429 with Retry-After)."""
+    kind = "throttled"
+
+    def __init__(self, message: str, verdict: "Verdict"):
+        super().__init__(message)
+        self.retry_after = verdict.retry_after
+
+
+def address_key(address: str | None) -> str:
+    """What a client address is counted as: IPv4 as written, IPv6 by its /64 network (a subscriber is given
+    at least that much, so counting single addresses would hand out billions of budgets), an IPv4-mapped
+    IPv6 address as its IPv4; anything that is no address as itself ("unknown" when there is none)."""
+    if not address:
+        return "unknown"
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/{IPV6_PREFIX}", strict=False))
+    return str(ip)
+
+
 def _committed(session, stmt):
-    """Run one statement on a connection of its own, in a transaction of its own, committed at once.
-    SQLite: BEGIN IMMEDIATE (engine/db.py), so the write waits its turn instead of failing."""
-    with session.get_bind().engine.connect() as conn:
+    """Run one statement on a connection of its own, in a transaction of its own, committed at once
+    (SQLite: BEGIN IMMEDIATE, engine/db.py, so the write waits its turn instead of failing); on SQLite, in
+    the caller's transaction when one is open, unless it only reads (see the module's docstring)."""
+    bind = session.get_bind()
+    if bind.dialect.name == "sqlite" and session.in_transaction() and not session.info.get(READS_ONLY):
+        result = session.connection().execute(stmt)
+        return result.scalar_one() if result.returns_rows else result.rowcount
+    with bind.engine.connect() as conn:
         conn.execution_options(sqlite_immediate=True)
         with conn.begin():
             result = conn.execute(stmt)
@@ -81,7 +123,8 @@ def _committed(session, stmt):
 
 def hit(session, bucket: str, limit: int, window: timedelta, now: datetime | None = None) -> Verdict:
     """Count one hit on `bucket` in the current window; allowed while the window's count is at most `limit`.
-    A refused hit counts too. `session` only says which database: the count is committed on its own."""
+    A refused hit counts too. `session` says which database: the count is committed on its own (on SQLite,
+    in the caller's open transaction unless that only reads)."""
     now = now or clock.utcnow()
     start = window_start(now, window)
     ends = start + window

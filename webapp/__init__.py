@@ -7,6 +7,8 @@ from pathlib import Path
 
 from pyramid.config import Configurator
 
+from engine.accounts.login import limits as login_limits
+from engine.accounts.registration import limit as registration_limit
 from engine.cases.progress import limits as progress_limits
 from engine.deadlines import warning_days
 from engine.loader import DefinitionError, default_dirs, load_catalogue
@@ -36,10 +38,13 @@ def make_app(settings: dict, catalogue):
     # Read once: a bad value stops start-up here rather than on the first queue page.
     settings["jianxi.deadline_warning_days"] = warning_days(settings.get("jianxi.deadline_warning_days"))
     settings["jianxi.progress_limits"] = progress_limits(settings)
+    settings["jianxi.login_limits"] = login_limits(settings)
+    settings["jianxi.registration_limit"] = registration_limit(settings)
     with Configurator(settings=settings) as config:
         config.registry["catalogue"] = catalogue
         config.include("pyramid_jinja2")
         config.include(".security")   # first: a weak session secret stops start-up before anything is opened
+        config.include(".clientaddr")
         config.include(".db")
         config.include(".oidc")
         config.include(".rendering")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import zope.sqlalchemy
 from pyramid.interfaces import IRoutesMapper
 
+from engine import throttle
 from engine.db import database_url, make_engine, make_session_factory, writer_engine
 
 # Routes whose POSTs write nothing in the request's transaction: lookups whose one write, a rate-limit count,
@@ -45,7 +46,9 @@ def includeme(config):
 
     def dbsession(request):
         session = get_tm_session(factory, request.tm, request=request)
-        if request.method not in ("GET", "HEAD", "OPTIONS") and not _read_only(request):
+        if request.method in ("GET", "HEAD", "OPTIONS") or _read_only(request):
+            session.info[throttle.READS_ONLY] = True   # its rate-limit counts commit apart, even on SQLite
+        else:
             session.bind = writer
         return session
 

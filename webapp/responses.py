@@ -31,8 +31,18 @@ def api_error(request, status: int, message: str, **extra):
     return {"error": message, **extra}
 
 
+def throttled(request, error) -> None:
+    """A refusal over a rate limit (engine.throttle.Refused) on this response: 429 and Retry-After."""
+    request.response.status_int = status_of(error)
+    request.response.headers["Retry-After"] = str(error.retry_after)
+
+
 def refusal(request, error, **extra):
-    """An engine refusal as the JSON API's error body, with the status its kind maps to."""
+    """An engine refusal as the JSON API's error body, with the status its kind maps to; over a rate limit,
+    with Retry-After and `retry_after` (seconds) in the body."""
+    if getattr(error, "retry_after", None) is not None:
+        throttled(request, error)
+        extra.setdefault("retry_after", error.retry_after)
     return api_error(request, status_of(error), error.message, **extra)
 
 

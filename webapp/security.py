@@ -111,7 +111,7 @@ def _start(request, account: Account, done: bool) -> None:
     if auth.row is not None:
         sessions.end(request.dbsession, auth.row)   # a new sign-in in this browser replaces the old one
     request.session.invalidate()                    # a fresh jianxi_state (flash, anonymous CSRF token)
-    auth.set(*sessions.start(request.dbsession, account, request.user_agent, request.remote_addr,
+    auth.set(*sessions.start(request.dbsession, account, request.user_agent, request.client_address,
                              second_factor_done=done))
     _set_cookie(request, auth.token)
 
@@ -128,7 +128,7 @@ def second_factor_needed(request) -> str | None:
 def second_factor_passed(request) -> None:
     """The code was right (or enrolment done): the waiting session becomes a signed-in one, with a new token."""
     auth = request.auth
-    auth.set(*sessions.second_factor_done(request.dbsession, auth.row, request.user_agent, request.remote_addr))
+    auth.set(*sessions.second_factor_done(request.dbsession, auth.row, request.user_agent, request.client_address))
     _set_cookie(request, auth.token)
 
 

@@ -1,18 +1,41 @@
-"""Registration: units and individuals sign themselves up; every problem is reported at once, by its field."""
+"""Registration: units and individuals sign themselves up; every problem is reported at once, by its field.
+
+Signing up answers whether a credit code or an ID number is registered already, and makes accounts: each
+client address may try it jianxi.register_limit_per_address times (default 10 an hour, page and any
+caller alike, every attempt counted), checked by `admit` before anything is read (engine.throttle).
+"""
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from engine import formats
+from engine import formats, throttle
 from engine.accounts.contact import AccountError, check_email, check_mobile
 from engine.accounts.passwords import check_password, hash_password
 from engine.models import Account, Unit
 from engine.validation import FieldError
 
-__all__ = ["AccountError", "register_individual", "register_unit"]
+__all__ = ["AccountError", "TooManyRegistrations", "admit", "limit", "register_individual", "register_unit"]
 
 
 NAME_MAX = 30  # a person's name (accounts.name holds 64)
+PER_ADDRESS = ("register.address", "jianxi.register_limit_per_address", "10/1h")
+
+
+class TooManyRegistrations(throttle.Refused):
+    def __init__(self, verdict: throttle.Verdict):
+        super().__init__(f"注册过于频繁，请{verdict.retry_minutes}分钟后再试", verdict)
+
+
+def limit(settings: dict) -> throttle.Limit:
+    """The sign-ups' limit per client address from the ini (ValueError for a bad value: read at start-up)."""
+    return throttle.Limit.from_setting(*PER_ADDRESS[:2], settings.get(PER_ADDRESS[1]), PER_ADDRESS[2])
+
+
+def admit(session, address: str | None, rule: throttle.Limit) -> None:
+    """Count one sign-up attempt of this client address; TooManyRegistrations past the limit."""
+    verdict = rule.hit(session, throttle.address_key(address))
+    if not verdict.allowed:
+        raise TooManyRegistrations(verdict)
 
 
 def _check_text(value: str, errors: list[FieldError], field: str, label: str, max_len: int) -> None:

@@ -48,12 +48,9 @@ class NotFollowed(EngineError):
         super().__init__(NOT_FOUND)
 
 
-class TooManyLookups(EngineError):
-    kind = "throttled"
-
+class TooManyLookups(throttle.Refused):
     def __init__(self, verdict: throttle.Verdict):
-        super().__init__(f"查询过于频繁，请{verdict.retry_minutes}分钟后再试")
-        self.retry_after = verdict.retry_after
+        super().__init__(f"查询过于频繁，请{verdict.retry_minutes}分钟后再试", verdict)
 
 
 @dataclass(frozen=True)
@@ -160,7 +157,7 @@ def follow(session, catalogue: Catalogue, reference, code, address: str | None, 
 
     On SQLite, call it outside a write transaction: the limits commit on connections of their own."""
     reference, code = normalised(reference, code)
-    _within(rules.per_address.hit(session, address or "unknown"))
+    _within(rules.per_address.hit(session, throttle.address_key(address)))
     failure = _within(rules.per_reference.hit(session, reference))
     # One statement whether or not the reference exists: the unit and the account come with the case.
     case = session.scalar(select(Case).options(joinedload(Case.unit), joinedload(Case.account))

@@ -1,5 +1,6 @@
 """Rate limits counted in the database: exact limits, fixed windows, counts that outlive the caller's
-transaction, many connections at once never letting more than the limit through, and the purge job."""
+transaction (on SQLite, one not yet open), many connections at once never letting more than the limit through,
+and the purge job."""
 from __future__ import annotations
 
 import threading
@@ -128,3 +129,21 @@ def test_any_key_makes_a_bucket_the_database_can_keep(dbsession):
     assert len(set(odd)) == 3
     for key in ("a\x00b", "x" * 500):
         assert limit.hit(dbsession, key).allowed and not limit.hit(dbsession, key).allowed
+
+
+def test_on_sqlite_a_caller_inside_a_transaction_counts_in_it(dbsession, session_factory, is_postgres):
+    """SQLite: a count committed apart while the caller's transaction is open would make the caller's next
+    write fail (or wait for itself), so it goes into that transaction, unless the session only reads.
+    PostgreSQL always counts apart."""
+    from sqlalchemy import text
+    dbsession.execute(text("SELECT 1"))               # a transaction is open
+    throttle.hit(dbsession, "t:in", 5, TEN_MINUTES)
+    dbsession.rollback()
+    assert counted(dbsession, "t:in") == (1 if is_postgres else 0)
+    reader = session_factory()
+    reader.info[throttle.READS_ONLY] = True
+    reader.execute(text("SELECT 1"))
+    throttle.hit(reader, "t:apart", 5, TEN_MINUTES)
+    reader.rollback()
+    reader.close()
+    assert counted(dbsession, "t:apart") == 1

@@ -113,21 +113,27 @@ def test_login_wrong_password_does_not_say_which_part_was_wrong(web, dbsession):
     assert web.login(unit.login_name).status_int == 303
 
 
-def test_login_is_throttled_after_five_failures(web, dbsession):
+def test_login_from_one_address_is_refused_after_five_failures(web, dbsession, clock_at):
+    from datetime import datetime
+    clock_at(datetime(2026, 11, 20, 2, 0, 0))     # the start of a 15-minute window
     unit = f.unit_account(dbsession)
     dbsession.commit()
     for _ in range(5):
         web.login(unit.login_name, "WrongPass1")
-    page = web.login(unit.login_name)  # even the right password waits
-    assert "登录失败次数过多，请15分钟后再试" in page.text
+    page = web.app.get("/login?tab=unit").forms[0]
+    page["login"], page["password"] = unit.login_name, f.PASSWORD
+    page = page.submit(status=429)      # even the right password waits, from this address
+    assert "登录失败次数过多，请15分钟后再试" in page.text and page.headers["Retry-After"] == "900"
+    assert page.forms[0]["login"].value == unit.login_name
     assert web.app.get("/").text.count("退出") == 0
     failures = dbsession.scalars(select(AuditEntry.action).where(AuditEntry.action == "login_failed")).all()
     assert len(failures) == 5
-    # The JSON login says the same, with 429.
+    # The JSON login says the same, with 429 and Retry-After.
     res = web.app.post_json("/api/session", {"kind": "unit", "login": unit.login_name, "password": f.PASSWORD},
                             status=429)
     assert_matches_spec(res)
-    assert res.json == {"error": "登录失败次数过多，请15分钟后再试"}
+    assert res.json == {"error": "登录失败次数过多，请15分钟后再试", "retry_after": 900}
+    assert res.headers["Retry-After"] == "900"
 
 
 def test_unit_cannot_log_in_on_the_individual_tab(web, dbsession):

@@ -19,7 +19,7 @@ from sqlalchemy import insert, select
 from engine.accounts.registration import register_individual
 from engine.cases.lifecycle import start_change, transition
 from engine.masking import browser_label, mask_id, mask_mobile
-from engine.models import AuditEntry, Intent, LoginAttempt, LoginSession, RateLimit
+from engine.models import AuditEntry, Intent, LoginSession, RateLimit
 from engine.positions.intents import CONSENT_TEXT, CONSENT_VERSION
 from engine.spreadsheet import XLSX_CONTENT_TYPE
 from tests import factories as f
@@ -360,14 +360,13 @@ def test_what_the_service_writes_down_about_people_is_as_the_table_says(make_web
         "审计日志表 `audit_log`": lambda: "\n".join(
             f"{t} {json.dumps(d, ensure_ascii=False)}" for t, d in dbsession.execute(
                 select(AuditEntry.target, AuditEntry.detail))),
-        "登录尝试表 `login_attempts`": lambda: "\n".join(dbsession.scalars(select(LoginAttempt.login_name))),
         "限流计数表 `rate_limits`": lambda: "\n".join(dbsession.scalars(select(RateLimit.bucket))),
         "服务器日志": lambda: caplog.text,
         "登录会话表 `sessions`": lambda: "\n".join(
             " ".join(str(v) for v in row) for row in dbsession.execute(select(*LoginSession.__table__.columns))),
     }
     wanted = {(name, store) for store in stores for name in ("身份证号（个人）", "密码", "误填入账号栏的密码")
-              if not (store in ("登录尝试表 `login_attempts`", "限流计数表 `rate_limits`") and name == "密码") and store != "登录会话表 `sessions`"}
+              if not (store == "限流计数表 `rate_limits`" and name == "密码") and store != "登录会话表 `sessions`"}
     wanted |= {("会话令牌", store) for store in ("登录会话表 `sessions`", "审计日志表 `audit_log`", "服务器日志")}
     wanted |= {(name, "登录会话表 `sessions`") for name in ("登录地址（IP）", "浏览器标识（User-Agent）")}
     assert {(r["field"], r["store"]) for r in rows} == wanted

@@ -3,7 +3,7 @@ import pytest
 
 from engine.accounts.login import Throttled
 from engine.errors import KINDS, EngineError
-from webapp.responses import STATUS_OF_KIND, http_refusal, status_of
+from webapp.responses import STATUS_OF_KIND, http_refusal, refusal, status_of
 
 
 def test_every_kind_has_a_status():
@@ -21,5 +21,15 @@ def test_a_kind_and_its_status(kind, status):
     assert (page.status_int, page.detail) == (status, "不能办理")
 
 
-def test_a_throttled_login_is_429():
-    assert status_of(Throttled()) == 429 and Throttled().message == "登录失败次数过多，请15分钟后再试"
+def test_a_refusal_over_a_rate_limit_is_429_with_retry_after():
+    from datetime import datetime
+
+    from pyramid.testing import DummyRequest
+
+    from engine.throttle import Verdict
+    error = Throttled("登录失败次数过多，请15分钟后再试", Verdict(False, 840, 6, "login.pair:x", datetime(2026, 1, 1)))
+    request = DummyRequest()
+    body = refusal(request, error)
+    assert status_of(error) == 429 == request.response.status_int
+    assert request.response.headers["Retry-After"] == "840"
+    assert body == {"error": "登录失败次数过多，请15分钟后再试", "retry_after": 840}

@@ -11,13 +11,13 @@ from pyramid.view import view_config
 from engine.accounts import second_factor
 from engine.accounts.contact import AccountError, mobile_label, update_contact
 from engine.accounts.login import Throttled, authenticate
-from engine.accounts.registration import register_individual, register_unit
+from engine.accounts.registration import TooManyRegistrations, admit, register_individual, register_unit
 from engine.masking import shown_login
 from engine.positions.unit import intent_educations
 from engine.validation import FieldError
 from webapp.oidc import provider_logout_url, unified
 from webapp.payloads import json_object
-from webapp.responses import api_error, refusal
+from webapp.responses import api_error, refusal, throttled
 from webapp.security import second_factor_needed
 
 TABS = ("unit", "individual")
@@ -65,8 +65,9 @@ def _login(request, tab: str, template_action: str):
     elif request.method == "POST":
         try:
             result = authenticate(request.dbsession, tab, values["login"], request.POST.get("password", ""),
-                                  request.remote_addr)
+                                  request.client_address, request.registry.settings["jianxi.login_limits"])
         except Throttled as e:
+            throttled(request, e)
             errors.append(FieldError("", e.message))
         else:
             if result.account is not None:
@@ -122,6 +123,7 @@ def _register(request, kind: str):
     errors: list[FieldError] = []
     if request.method == "POST":
         try:
+            admit(request.dbsession, request.client_address, request.registry.settings["jianxi.registration_limit"])
             if kind == "unit":
                 account = register_unit(request.dbsession, values["unit_name"], values["credit_code"],
                                         values["contact_name"], values["mobile"], request.POST.get("password", ""),
@@ -134,6 +136,9 @@ def _register(request, kind: str):
                                               email=values["email"], educations=educations)
         except AccountError as e:
             errors = e.errors
+        except TooManyRegistrations as e:
+            throttled(request, e)
+            errors = [FieldError("", e.message)]
         else:
             remember(request, account.id)
             request.session.flash("注册成功，已为您登录。", "success")
@@ -186,7 +191,8 @@ def api_login(request):
     if kind != "staff" and not unified(request).local(kind):
         return api_error(request, 403, local_off_message(kind))
     try:
-        result = authenticate(request.dbsession, kind, login, password, request.remote_addr)
+        result = authenticate(request.dbsession, kind, login, password, request.client_address,
+                              request.registry.settings["jianxi.login_limits"])
     except Throttled as e:
         return refusal(request, e)
     if result.account is None:
@@ -201,7 +207,7 @@ def api_login(request):
             return api_error(request, 401, "请在 code 中提供验证器显示的6位验证码（或一个恢复码）",
                              second_factor="code")
         try:
-            second_factor.verify(request.dbsession, account, code, request.remote_addr)
+            second_factor.verify(request.dbsession, account, code, request.client_address)
         except second_factor.TooManyCodes as e:
             return refusal(request, e)
         except second_factor.SecondFactorError as e:
@@ -239,7 +245,7 @@ def account_page(request):
         values = {k: request.POST.get(k, "") for k in values}
         try:
             changed = update_contact(request.dbsession, account, values["email"], values["mobile"],
-                                     request.remote_addr)
+                                     request.client_address)
         except AccountError as e:
             errors = e.errors
             request.response.status_int = 422
@@ -272,7 +278,7 @@ def api_account_update(request):
     email = body["email"] if "email" in body else account.email
     mobile = body["mobile"] if "mobile" in body else account.mobile
     try:
-        update_contact(request.dbsession, account, email, mobile, request.remote_addr)
+        update_contact(request.dbsession, account, email, mobile, request.client_address)
     except AccountError as e:
         return api_error(request, 422, e.errors[0].message, errors=[x.as_dict() for x in e.errors])
     return account_json(account)

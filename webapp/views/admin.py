@@ -62,7 +62,7 @@ def create_reviewer(request):
     try:
         account = staff.create_reviewer(request.dbsession, request.account, values["login_name"], values["name"],
                                         values["jurisdiction"], request.POST.get("password", ""),
-                                        request.POST.get("password_confirm", ""), request.remote_addr)
+                                        request.POST.get("password_confirm", ""), request.client_address)
     except staff.AdminError as e:
         request.response.status_int = status_of(e)
         return _accounts_page(request, values, e.errors)
@@ -93,7 +93,7 @@ def account_page(request):
 def account_action(request):
     account = _found(staff.get_account(request.dbsession, request.matchdict["id"]))
     action = request.POST.get("action", "")
-    session, me, ip = request.dbsession, request.account, request.remote_addr
+    session, me, ip = request.dbsession, request.account, request.client_address
     login = masking.shown_login(account.role, account.login_name)
     try:
         if action == "disable":
@@ -173,11 +173,11 @@ def calendar_change(request):
     try:
         if action == "remove":
             day = calendar.remove_day(request.dbsession, request.account, request.POST.get("day", ""),
-                                      request.remote_addr)
+                                      request.client_address)
             message = f"已删除{day:%Y-%m-%d}的管理员设置，该日恢复为内置安排"
         elif action == "set":
             days = calendar.set_days(request.dbsession, request.account, values["start"], values["end"],
-                                     values["kind"], values["note"], request.remote_addr)
+                                     values["kind"], values["note"], request.client_address)
             day = days[0]
             span = f"{days[0]:%Y-%m-%d}" + (f"至{days[-1]:%Y-%m-%d}（{len(days)}天）" if len(days) > 1 else "")
             message = f"已将{span}设为{calendar.KIND_LABELS[values['kind']]}"
@@ -233,7 +233,7 @@ def delivery_resend(request):
     back = request.POST.get("next") or ""
     back = back if back.startswith("/admin/deliveries") else request.route_path("admin_deliveries")
     try:
-        d = deliveries.resend(request.dbsession, request.account, request.matchdict["id"], request.remote_addr)
+        d = deliveries.resend(request.dbsession, request.account, request.matchdict["id"], request.client_address)
     except deliveries.ResendRefused as e:
         if e.kind == "not_found":
             raise HTTPNotFound() from None

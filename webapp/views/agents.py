@@ -37,7 +37,7 @@ def invite(request):
     values = {k: request.POST.get(k, "") for k in ("name", "id_number")}
     try:
         invitation = agents.invite(request.dbsession, request.account, values["id_number"], values["name"],
-                                   request.remote_addr)
+                                   request.client_address)
     except AccountError as e:
         request.response.status_int = 422
         return _page_data(request, values, e.errors)
@@ -50,7 +50,7 @@ def invite(request):
 def _change(request, change, message):
     """A form that removes an agent or cancels an invitation: done and back to the page, or refused."""
     try:
-        done = change(request.dbsession, request.account, request.matchdict["id"], request.remote_addr)
+        done = change(request.dbsession, request.account, request.matchdict["id"], request.client_address)
     except EngineError as e:
         raise http_refusal(e) from None
     request.session.flash(message(done), "success")
@@ -90,7 +90,7 @@ def api_invite(request):
                          errors=[FieldError(f"/{k}", "须为字符串").as_dict() for k in wrong])
     try:
         invitation = agents.invite(request.dbsession, request.account, body.get("id_number", ""),
-                                   body.get("name", ""), request.remote_addr)
+                                   body.get("name", ""), request.client_address)
     except AccountError as e:
         return api_error(request, 422, e.errors[0].message, errors=[x.as_dict() for x in e.errors])
     except EngineError as e:
@@ -101,7 +101,7 @@ def api_invite(request):
 
 def _api_change(request, change):
     try:
-        change(request.dbsession, request.account, request.matchdict["id"], request.remote_addr)
+        change(request.dbsession, request.account, request.matchdict["id"], request.client_address)
     except EngineError as e:
         return _json_refusal(request, e)
     return Response(status=204)

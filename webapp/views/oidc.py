@@ -105,7 +105,7 @@ def callback(request):
 
 def _sign_in(request, kind: str, claims: dict):
     config = unified(request)
-    args = (config.kinds[kind], config.issuer, claims.get("sub"), claims, request.remote_addr)
+    args = (config.kinds[kind], config.issuer, claims.get("sub"), claims, request.client_address)
     try:
         return sign_in(request.dbsession, *args)
     except IntegrityError:

@@ -163,7 +163,7 @@ def position_intent(context, request):
         raise HTTPNotFound()
     try:
         P.intents.register_intent(request.dbsession, position, request.account, request.POST.get("consent"),
-                                  remote_addr=request.remote_addr)
+                                  remote_addr=request.client_address)
     except P.status.PositionError as e:
         request.session.flash(e.message, "error")
     else:
@@ -322,7 +322,7 @@ def api_register_intent(context, request):
     try:
         intent = P.intents.register_intent(request.dbsession, context.position, request.account,
                                            consent if isinstance(consent, str) else None,
-                                           remote_addr=request.remote_addr)
+                                           remote_addr=request.client_address)
     except P.status.PositionError as e:
         return refusal(request, e)
     request.dbsession.flush()

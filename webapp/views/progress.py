@@ -7,20 +7,15 @@ from pyramid.view import view_config
 from engine.cases.progress import NotFollowed, TooManyLookups, follow
 from engine.validation import FieldError, ValidationFailed
 from webapp.payloads import json_object
-from webapp.responses import api_error, refusal, status_of
+from webapp.responses import api_error, refusal, throttled
 from webapp.services import deadline_board
 
 FIELDS = ("reference", "code")
 
 
 def _follow(request, reference, code):
-    return follow(request.dbsession, request.registry["catalogue"], reference, code, request.remote_addr,
+    return follow(request.dbsession, request.registry["catalogue"], reference, code, request.client_address,
                   request.registry.settings["jianxi.progress_limits"], deadline_board(request))
-
-
-def _throttled(request, error: TooManyLookups) -> None:
-    request.response.status_int = status_of(error)
-    request.response.headers["Retry-After"] = str(error.retry_after)
 
 
 def _page(request, values: dict, errors=(), message=None, result=None) -> dict:
@@ -45,7 +40,7 @@ def progress_lookup(request):
     except NotFollowed as e:
         return _page(request, values, message=e.message)
     except TooManyLookups as e:
-        _throttled(request, e)
+        throttled(request, e)
         return _page(request, values, message=e.message)
     # Found: the code is not written back into the page.
     return _page(request, {"reference": result.reference, "code": ""}, result=result)
@@ -68,6 +63,5 @@ def api_progress(request):
     except NotFollowed as e:
         return refusal(request, e)
     except TooManyLookups as e:
-        _throttled(request, e)
-        return refusal(request, e, retry_after=e.retry_after)
+        return refusal(request, e)
     return result.as_dict()

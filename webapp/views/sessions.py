@@ -34,7 +34,7 @@ def staff_code(request):
     errors: list[FieldError] = []
     if request.method == "POST":
         try:
-            how = second_factor.verify(request.dbsession, account, request.POST.get("code", ""), request.remote_addr)
+            how = second_factor.verify(request.dbsession, account, request.POST.get("code", ""), request.client_address)
         except (second_factor.SecondFactorError, second_factor.TooManyCodes) as e:
             errors.append(FieldError("code", e.message))
             request.response.status_int = 422 if isinstance(e, second_factor.SecondFactorError) else 429
@@ -75,7 +75,7 @@ def staff_enrol(request):
     factor = second_factor.pending(db, account)
     if request.method == "POST":
         try:
-            codes = second_factor.confirm(db, account, request.POST.get("code", ""), request.remote_addr)
+            codes = second_factor.confirm(db, account, request.POST.get("code", ""), request.client_address)
         except (second_factor.SecondFactorError, second_factor.TooManyCodes) as e:
             data["errors"] = [FieldError("code", e.message)]
             request.response.status_int = 422 if isinstance(e, second_factor.SecondFactorError) else 429
@@ -114,7 +114,7 @@ def _end(request, device_id) -> bool:
     if row_id(device_id) == _current_id(request):
         forget(request)
         return True
-    if not sessions.end_device(request.dbsession, request.account, device_id, request.remote_addr):
+    if not sessions.end_device(request.dbsession, request.account, device_id, request.client_address):
         raise HTTPNotFound()
     return False
 
@@ -129,7 +129,7 @@ def my_session_end(request):
 
 @view_config(route_name="my_sessions_end_others", request_method="POST", permission="authenticated")
 def my_sessions_end_others(request):
-    ended = sessions.end_other_devices(request.dbsession, request.account, _current_id(request), request.remote_addr)
+    ended = sessions.end_other_devices(request.dbsession, request.account, _current_id(request), request.client_address)
     request.session.flash(f"已退出其他{ended}个设备。" if ended else "没有其他已登录的设备。", "success")
     return HTTPSeeOther(request.route_path("my_sessions"))
 
@@ -142,7 +142,7 @@ def api_sessions(request):
 
 @view_config(route_name="api_sessions", renderer="json", request_method="DELETE", permission="authenticated")
 def api_sessions_end_others(request):
-    ended = sessions.end_other_devices(request.dbsession, request.account, _current_id(request), request.remote_addr)
+    ended = sessions.end_other_devices(request.dbsession, request.account, _current_id(request), request.client_address)
     return {"ended": ended}
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from openpyxl import load_workbook
 
-from engine.accounts.login import authenticate
+from engine.accounts.login import authenticate, name_key
 from engine import clock
 from engine.admin import audit
 from engine.admin.staff import set_active
@@ -61,7 +61,7 @@ def test_export_neutralises_anything_a_spreadsheet_would_run(dbsession, catalogu
 def test_a_failed_login_keeps_the_typed_name_only_when_it_is_an_accounts(dbsession, catalogue, boss):
     from sqlalchemy import select
 
-    from engine.models import AuditEntry, LoginAttempt
+    from engine.models import AuditEntry, RateLimit
     person = f.individual_account(dbsession)
     dbsession.commit()
     authenticate(dbsession, "staff", "Secret-Passw0rd", "x", remote_addr="10.9.9.9")      # a password in the name
@@ -74,10 +74,11 @@ def test_a_failed_login_keeps_the_typed_name_only_when_it_is_an_accounts(dbsessi
     assert stored == [("login_failed", None, {"unknown_account": True}),
                       ("login_failed", masked, {"account": person.id}),
                       ("login", masked, {"account": person.id})]
-    # The throttle's table keeps digests of what was typed, never the text.
-    typed = {n for (n,) in dbsession.execute(select(LoginAttempt.login_name))}
-    assert len(typed) == 2 and all(len(n) == 64 for n in typed)
-    assert not typed & {"Secret-Passw0rd", person.id_number}
+    # The login counters keep digests of what was typed, never the text.
+    names = {b.split(":", 1)[1] for b in dbsession.scalars(select(RateLimit.bucket)) if b.startswith("login.name:")}
+    assert names == {name_key("Secret-Passw0rd"), name_key(person.id_number)}
+    assert not any(typed in b for b in dbsession.scalars(select(RateLimit.bucket))
+                   for typed in ("Secret-Passw0rd", person.id_number))
     rows, _, _ = audit.audit_log(dbsession, catalogue, audit.AuditFilter(kind="login"))
     assert [(r.target, r.actor_login, r.remote_addr) for r in rows] == [
         (masked, masked, ""), (masked, "", ""), ("（未注册的账号）", "", "10.9.9.9")]
