@@ -119,7 +119,9 @@ def test_an_agent_is_added_submits_an_application_and_is_removed_at_once(page, b
         agent.locator(f"#file-{slot}").set_input_files(str(upload))
         agent.locator(f"#slot-{slot}").get_by_role("button", name="上传").click()
         expect(agent.locator(f"[data-testid=slot-state-{slot}]")).to_contain_text("已上传")
-    agent.get_by_role("button", name="提交").click()
+    agent.get_by_role("button", name="核对并提交").click()
+    expect(agent.locator("main h1")).to_have_text("核对申请内容")
+    agent.get_by_test_id("check-submit").click()
     expect(agent.locator("h1")).to_have_text("申报成功")
     agent_shot("submitted")
 
