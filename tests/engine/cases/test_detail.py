@@ -78,7 +78,7 @@ def test_a_two_level_workflow_names_the_level_that_reviews_first(tmp_path, dbses
     account = f.unit_account(dbsession)
     province = f.reviewer(dbsession, login="sheng", jurisdiction="140000")
     f.approved_unit(dbsession, catalogue, storage, account, province)
-    item = catalogue.item("subsidy_claim")
+    item = catalogue.item("mentor_claim")
     data = {"claim_month": "2026-01", "trainees": 3, "amount": 9000, "contact_name": "李红",
             "contact_mobile": "13912345678"}
     case = save_draft(dbsession, catalogue, item, account, data)
