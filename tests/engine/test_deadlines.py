@@ -2,7 +2,6 @@
 已超期, and the scan that records each crossing once per clock."""
 from __future__ import annotations
 
-import threading
 from datetime import date, datetime
 
 import pytest
@@ -14,35 +13,12 @@ from engine.db import make_session_factory, writer_engine
 from engine.deadlines import countdown, scan, start_missing
 from engine.models import Case, DeadlineCrossing
 from tests import factories as f
+from tests.concurrency import race
 
 
 def bj(y, m, d, h=10):
     """A Beijing wall-clock time."""
     return datetime(y, m, d, h, tzinfo=clock.BEIJING)
-
-
-def race(factory, work, n: int = 3) -> tuple[list, list]:
-    """work(session) in n threads at once, each in its own session, committed: (what each returned, errors)."""
-    start = threading.Barrier(n)
-    results, errors = [], []
-
-    def run():
-        session = factory()
-        try:
-            start.wait()
-            results.append(work(session))
-            session.commit()
-        except Exception as e:  # noqa: BLE001 - returned to the test
-            errors.append(e)
-        finally:
-            session.close()
-
-    threads = [threading.Thread(target=run) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    return results, errors
 
 
 @pytest.fixture
@@ -151,7 +127,7 @@ def test_concurrent_scans_record_and_return_each_crossing_once(dbsession, db_eng
     clock_at(bj(2026, 3, 2))
     cases = [applied(s, catalogue, storage, f"并发单位{i}有限公司") for i in range(4)]
     results, errors = race(make_session_factory(writer_engine(db_engine)),
-                           lambda session: scan(session, bj(2026, 3, 30)))
+                           lambda session, _: scan(session, bj(2026, 3, 30)))
     assert errors == []
     returned = [(c.case_id, c.kind) for found in results for c in found]
     assert sorted(returned) == sorted((c.id, "overdue") for c in cases)

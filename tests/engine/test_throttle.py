@@ -3,7 +3,6 @@ transaction (on SQLite, one not yet open), many connections at once never lettin
 and the purge job."""
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta
 
 import pytest
@@ -13,6 +12,7 @@ from engine import clock, throttle
 from engine.models import RateLimit
 from engine.notices import jobs
 from engine.throttle import Limit
+from tests.concurrency import race
 
 TEN_MINUTES = timedelta(minutes=10)
 
@@ -73,24 +73,8 @@ def test_undo_gives_a_hit_back_in_its_own_window(dbsession, clock_at):
 @pytest.mark.parametrize("threads, limit", [(24, 7)])
 def test_many_connections_at_once_never_get_past_the_limit(session_factory, is_postgres, threads, limit):
     """Each thread its own session and connection, all released at once: the database decides."""
-    start = threading.Barrier(threads)
-    verdicts, errors = [], []
-
-    def one():
-        session = session_factory()
-        try:
-            start.wait(timeout=30)
-            verdicts.append(throttle.hit(session, "t:parallel", limit, TEN_MINUTES))
-        except Exception as e:   # reported below: a thread's exception would otherwise vanish
-            errors.append(e)
-        finally:
-            session.close()
-
-    pool = [threading.Thread(target=one) for _ in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join(60)
+    verdicts, errors = race(session_factory, lambda session, _: throttle.hit(session, "t:parallel", limit, TEN_MINUTES),
+                            n=threads, commit=False, timeout=60)
     assert not errors
     assert sum(v.allowed for v in verdicts) == limit
     assert sorted(v.count for v in verdicts) == list(range(1, threads + 1))   # each hit its own count

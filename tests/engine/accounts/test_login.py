@@ -2,7 +2,6 @@
 the same work for an unknown name, and parallel attempts that never check more passwords than a limit."""
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta
 
 import pytest
@@ -13,6 +12,7 @@ from engine.db import writer_engine
 from engine.models import AuditEntry
 from engine.throttle import Limit
 from tests import factories as f
+from tests.concurrency import race
 
 START = datetime(2026, 11, 20, 2, 0, 0)      # a multiple of every window below since the epoch
 WRONG = "Wrong-Pass1"
@@ -186,27 +186,17 @@ def test_parallel_attempts_never_check_more_passwords_than_the_limit(session_fac
     threads, limit = 16, 5
     strict = {"one pair": rules(pair=f"{limit}/15m"), "one name from many addresses": rules(name=f"{limit}/15m"),
               "one address, many names": rules(address=f"{limit}/15m")}[case]
-    start = threading.Barrier(threads)
-    outcomes, errors = [], []
-
-    def one(n):
+    def writer_session():
         session = session_factory()
         session.bind = writer_engine(db_engine)      # a web POST's session (webapp/db.py)
+        return session
+
+    def one(session, n):
         name = f"guess{n}" if case == "one address, many names" else "admin"
         address = f"203.0.113.{n}" if case == "one name from many addresses" else "203.0.113.200"
-        try:
-            start.wait(timeout=30)
-            outcomes.append(attempt(session, name, WRONG, address, strict))
-        except Exception as e:   # reported below: a thread's exception would otherwise vanish
-            errors.append(e)
-        finally:
-            session.close()
+        return attempt(session, name, WRONG, address, strict)
 
-    pool = [threading.Thread(target=one, args=(n,)) for n in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join(120)
+    outcomes, errors = race(writer_session, one, n=threads, commit=False)
     assert not errors
     expected = limit + 1 if case == "one name from many addresses" else limit
     assert len(checked) == expected

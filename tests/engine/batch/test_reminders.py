@@ -14,8 +14,8 @@ from engine.db import make_session_factory, writer_engine
 from engine.models import Delivery, Notice, ReportReminder
 from engine.notices import jobs
 from tests import factories as f
+from tests.concurrency import race
 from tests.data import batch_rows
-from tests.engine.test_deadlines import race
 from tests.mailboxes import SmtpServer
 from tests.webapp.pages import fresh
 
@@ -130,7 +130,7 @@ def test_concurrent_runs_record_and_tell_each_reminder_once(dbsession, db_engine
                                                                               first=100 + i))
     s.commit()
     results, errors = race(make_session_factory(writer_engine(db_engine)),
-                           lambda session: reminders.remind(session, catalogue, bj(2026, 4, 11)))
+                           lambda session, _: reminders.remind(session, catalogue, bj(2026, 4, 11)))
     assert errors == []
     sent = sorted((r.unit_id, r.item_key, r.kind) for found in results for r in found)
     # The silent unit: its on-duty report, late. The three others reported nothing for February or March:
