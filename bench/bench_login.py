@@ -19,11 +19,10 @@ JIANXI_FAST_PASSWORD_HASH: the figures would be of the test suite's cheap hash (
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 from pathlib import Path
 
-from bench.pg import NoServer, migrate, throwaway_database
+from bench.pg import migrate, on_both
 
 PASSWORD = "Bench-Login-2026"
 
@@ -146,15 +145,7 @@ def run(args) -> dict:
               "cores_here": os.cpu_count()}
     print(f"baseline: {n} bare argon2 verifications…", flush=True)
     result["baseline_bare_verify"] = baseline = _baseline(n)
-    with tempfile.TemporaryDirectory(prefix="jx-bench-") as tmp:
-        print("sqlite: logins…", flush=True)
-        result["sqlite"] = _measure(f"sqlite:///{Path(tmp) / 'login.sqlite'}", n, tmp, baseline)
-        try:
-            with throwaway_database() as pg:
-                print("postgresql: logins…", flush=True)
-                result["postgresql"] = _measure(pg, n, tmp, baseline)
-        except NoServer as e:
-            result["postgresql"] = {"skipped": str(e)}
+    result.update(on_both(lambda url, tmp: _measure(url, n, tmp, baseline), "login.sqlite", "logins"))
     right = result["sqlite"]["right_password"]["per_cpu_second"]
     result["summary"] = (f"one core: {baseline['per_cpu_second']} bare argon2 verifications/s, {right} engine "
                          f"logins/s on SQLite ({result['sqlite']['right_password']['per_cpu_second_vs_baseline']}"

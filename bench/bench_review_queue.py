@@ -27,7 +27,7 @@ from pathlib import Path
 
 from sqlalchemy import select, text
 
-from bench.pg import NoServer, throwaway_database
+from bench.pg import on_both
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUESTS = 200
@@ -266,14 +266,6 @@ def run(args) -> dict:
     requests = 50 if getattr(args, "quick", False) else REQUESTS
     result = {"target": "queue pages p95 <= 30 ms at 1M cases (default and by deadline)",
               "requests_per_measure": requests}
-    with tempfile.TemporaryDirectory(prefix="jx-bench-") as tmp:
-        url = f"sqlite:///{Path(tmp) / 'queue.sqlite'}"
-        print(f"sqlite: generating {n_cases} cases…", flush=True)
-        result["sqlite"] = _measure(url, n_cases, n_units, requests)
-    try:
-        with throwaway_database() as pg:
-            print(f"postgresql: generating {n_cases} cases…", flush=True)
-            result["postgresql"] = _measure(pg, n_cases, n_units, requests)
-    except NoServer as e:
-        result["postgresql"] = {"skipped": str(e)}
+    result.update(on_both(lambda url, _: _measure(url, n_cases, n_units, requests), "queue.sqlite",
+                          f"generating {n_cases} cases"))
     return result

@@ -18,14 +18,13 @@ from __future__ import annotations
 import os
 import random
 import statistics
-import tempfile
 import time
 from datetime import date, datetime
 
 from sqlalchemy import select
 
 from bench.bench_review_queue import _migrate, _stats
-from bench.pg import NoServer, throwaway_database
+from bench.pg import on_both
 
 PERIOD = ("2025-10", "2026-09")
 CITY = "140100"
@@ -223,15 +222,5 @@ def run(args) -> dict:
     n_units = 40 if args.quick else 500
     trainee_months = 5_000 if args.quick else 100_000
     share = float(os.environ.get("BENCH_SUBSIDY_NAIVE_SHARE", "0.5" if args.quick else "0.2"))
-    result = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/subsidy.sqlite"
-        print("SQLite …", flush=True)
-        result["sqlite"] = _measure(url, n_units, trainee_months, share)
-    try:
-        with throwaway_database() as url:
-            print("PostgreSQL …", flush=True)
-            result["postgresql"] = _measure(url, n_units, trainee_months, share)
-    except NoServer as e:
-        result["postgresql"] = {"skipped": str(e)}
+    result = on_both(lambda url, _: _measure(url, n_units, trainee_months, share), "subsidy.sqlite", "claims")
     return result

@@ -3,8 +3,10 @@ a benchmark's database."""
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
@@ -43,6 +45,23 @@ def throwaway_database():
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def on_both(measure, filename: str, what: str = "") -> dict:
+    """A benchmark's two halves: {"sqlite": measure(url, folder), "postgresql": measure(url, folder)}, each on a
+    database made for it (an SQLite file in a temporary folder, a throw-away PostgreSQL database), the
+    PostgreSQL half reported as skipped when no server can be reached."""
+    out = {}
+    with tempfile.TemporaryDirectory(prefix="jx-bench-") as tmp:
+        print(f"sqlite: {what}…", flush=True)
+        out["sqlite"] = measure(f"sqlite:///{Path(tmp) / filename}", tmp)
+        try:
+            with throwaway_database() as pg:
+                print(f"postgresql: {what}…", flush=True)
+                out["postgresql"] = measure(pg, tmp)
+        except NoServer as e:
+            out["postgresql"] = {"skipped": str(e)}
+    return out
 
 
 def migrate(url: str) -> None:
