@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from engine import declarations
+from engine.clock import month_of
 from engine.definitions.model import Catalogue, SchemeVersion, SubsidyScheme
 from engine.models import BatchRow, Case, ClaimLine, Position, SubsidyClaim, Unit
 from engine.regions import RegionTable, load_regions
@@ -39,10 +40,6 @@ REPORT_LABELS = {"status": "在岗情况", "attendance": "考勤"}
 
 
 # ---- months ------------------------------------------------------------------------------------------------
-
-def month_of(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
-
 
 def months(first: str, last: str) -> list[str]:
     """Every month from first to last (YYYY-MM), both included."""
