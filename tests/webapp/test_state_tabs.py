@@ -81,8 +81,10 @@ def test_every_review_level_counts_under_one_tab_with_each_row_labelled_and_filt
     page = unit.app.get("/me/cases")
     # The unit application and the position (both 审核通过) plus one case at each of the three levels.
     assert tabs_of(page) == {"queue": ("审核中", "3"), "approved": ("审核通过", "2"), "rejected": ("审核不通过", "0"),
-                             "returned": ("退回修改", "0"), "draft": ("草稿", "0"), "revoked": ("已撤销", "0")}
-    assert list(tabs_of(page)) == ["queue", "approved", "rejected", "returned", "draft", "revoked"]
+                             "returned": ("退回修改", "0"), "draft": ("草稿", "0"), "revoked": ("已撤销", "0"),
+                             "publicity": ("公示中", "0"), "payable": ("待拨付", "0"), "paid": ("已拨付", "0")}
+    assert list(tabs_of(page)) == ["queue", "approved", "publicity", "rejected", "returned", "draft", "revoked",
+                                   "payable", "paid"]
 
     waiting = unit.app.get("/me/cases", {"state": "queue"})
     rows = {int(tr["data-case"]): tr.select_one(".state").get_text() for tr in soup(waiting).select("tbody tr")}

@@ -97,7 +97,7 @@ def test_a_claim_from_period_to_city_approval(claim_world, make_web, dbsession):
     city.login("taiyuan", tab="staff")
     assert confirm(city, case_id, "city_approve").status_int == 303
     fresh(dbsession)
-    assert dbsession.get(Case, case_id).state == "approved"
+    assert dbsession.get(Case, case_id).state == "publicity"
     page = unit.app.get(f"/cases/{case_id}")
     assert soup(page).select_one("[data-testid=subsidy-link] a")["href"] == f"/cases/{case_id}/subsidy"
     # The generic pages of any case take a claim as well: 个人中心, the print view, the catalogue.

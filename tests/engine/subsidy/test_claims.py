@@ -44,7 +44,7 @@ def test_a_claim_goes_from_draft_to_county_then_city(dbsession, catalogue, claim
     transition(s, catalogue, case, "county_approve", claimants["county"])
     transition(s, catalogue, case, "city_approve", claimants["city"])
     s.commit()
-    assert case.state == "approved" and counted(s) == [(person, "2026-01"), (person, "2026-02")]
+    assert case.state == "publicity" and counted(s) == [(person, "2026-01"), (person, "2026-02")]
 
 
 def test_no_trainee_month_is_paid_twice_across_claims(dbsession, catalogue, claimants):
