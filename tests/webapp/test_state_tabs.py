@@ -97,7 +97,8 @@ def test_every_review_level_counts_under_one_tab_with_each_row_labelled_and_filt
     assert options == [("", "全部"), ("queue", "审核中"), ("county_review", "待县级审核"), ("city_review", "待市级审核"),
                        ("submitted", "未审核"), ("county_pending", "县级待审"),
                        ("city_pending", "市级待审"), ("province_pending", "省级待审"), ("approved", "审核通过"),
-                       ("rejected", "审核不通过"), ("returned", "退回修改"), ("draft", "草稿"), ("revoked", "已撤销")]
+                       ("publicity", "公示中"), ("rejected", "审核不通过"), ("returned", "退回修改"), ("draft", "草稿"),
+                       ("revoked", "已撤销"), ("payable", "待拨付"), ("paid", "已拨付")]
     for state, case_id in ids.items():
         one = unit.app.get("/me/cases", {"state": state})
         assert [int(tr["data-case"]) for tr in soup(one).select("tbody tr")] == [case_id]
