@@ -57,11 +57,12 @@ def role_allows(t: Transition, actor: Actor) -> bool:
     return True
 
 
-def available(workflow: WorkflowDefinition, state: str, actor: Actor) -> list[Transition]:
-    """Triggers this actor may fire from this state (guards are checked on firing)."""
+def available(workflow: WorkflowDefinition, state: str, actor: Actor, form: str | None = None) -> list[Transition]:
+    """Triggers this actor may fire from this state (guards are checked on firing): the action buttons' ones,
+    or with `form` the ones fired from that form only."""
     model = build_machine(workflow, state)
     return [t for t in workflow.transitions_from(state)
-            if role_allows(t, actor) and model.may_trigger(t.trigger)]
+            if t.form == form and role_allows(t, actor) and model.may_trigger(t.trigger)]
 
 
 OTHER_REASON = "其他"   # the usual reason that needs words of one's own
@@ -96,7 +97,7 @@ def flush_versioned(session, state: str) -> None:
 
 def fire(case: Case, workflow: WorkflowDefinition, trigger: str, actor: Actor, ctx: TransitionContext,
          comment: str | None = None, expected_version: int | None = None,
-         event_data: dict | None = None) -> CaseEvent:
+         event_data: dict | None = None, form: str | None = None) -> CaseEvent:
     """Move the case, record the event, flush; raise a typed error and change nothing if not allowed."""
     if expected_version is not None and expected_version != case.version:
         raise StaleCase("该申请已被他人处理", state=case.state, label=workflow.label(case.state))
@@ -106,6 +107,8 @@ def fire(case: Case, workflow: WorkflowDefinition, trigger: str, actor: Actor, c
             f"当前状态“{workflow.label(case.state)}”下不能执行此操作", state=case.state)
     if not role_allows(t, actor):
         raise TransitionNotAllowed(f"您的账号无权执行“{t.label}”", state=case.state)
+    if t.form != form:
+        raise TransitionNotAllowed(f"“{t.label}”须在其专门页面办理", state=case.state)
     comment = (comment or "").strip() or None
     problem = comment_problem(t, comment)
     if problem:

@@ -207,17 +207,18 @@ def submit(session, catalogue: Catalogue, item: ItemDefinition, account: Account
 
 
 def transition(session, catalogue: Catalogue, case: Case, trigger: str, account: Account,
-               comment: str | None = None, expected_version: int | None = None, today: date | None = None):
+               comment: str | None = None, expected_version: int | None = None, today: date | None = None,
+               form: str | None = None, event_data: dict | None = None):
     """Fire a trigger: the one way any caller (page, bulk, API, console) moves a case.
 
     engine.access decides first whether this account may act on the case at all (owner; reviewer of the
     jurisdiction, on a submitted case nobody else has claimed). A transition marked `validates` checks
-    the case's data first and records what was sent. A reviewer's claim ends with their action."""
+    the case's data first and records what was sent. A transition with a `form` is fired only by that
+    form's feature (`form=`, with what it records as `event_data`). A reviewer's claim ends with their action."""
     access.check_may_act(session, account, case)
     wf = catalogue.workflows[case.workflow_key]
     actor = actor_of(account)
     t = wf.transition(trigger, case.state)
-    event_data = None
     if t is not None and t.validates and actor.role in t.roles:
         if expected_version is not None and expected_version != case.version:
             raise StaleCase("该申请已被他人处理", state=case.state)
@@ -249,7 +250,7 @@ def transition(session, catalogue: Catalogue, case: Case, trigger: str, account:
         case.submitted_at = clock.utcnow()
         case.submitted_month = clock.this_month()
     event = fire(case, wf, trigger, actor, TransitionContext(session, catalogue, actor, today or clock.today()),
-                 comment=comment, expected_version=expected_version, event_data=event_data)
+                 comment=comment, expected_version=expected_version, event_data=event_data, form=form)
     if case.claimed_by is not None and account.role == "reviewer":
         case.claimed_by, case.claimed_at = None, None
         flush_versioned(session, case.state)

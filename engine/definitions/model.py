@@ -41,6 +41,8 @@ class Transition:
     reviewer_levels: tuple[str, ...] = ()
     style: str = "default"
     validates: bool = False  # the case's data must pass the item's checks before this transition
+    # Fired only from its own form (an objection's decision, a payment's record), never from the action buttons.
+    form: str | None = None
     notify: dict = field(default_factory=dict, compare=False, hash=False)  # audience -> channels (engine/notices)
 
 
@@ -85,7 +87,7 @@ class WorkflowDefinition:
                 comment=t.get("comment", "none"), reasons=tuple(t.get("reasons", ())),
                 conditions=tuple(t.get("conditions", ())), effects=tuple(t.get("effects", ())),
                 reviewer_levels=tuple(t.get("reviewer_levels", ())), style=t.get("style", "default"),
-                validates=bool(t.get("validates")), notify=dict(t.get("notify") or {}),
+                validates=bool(t.get("validates")), form=t.get("form"), notify=dict(t.get("notify") or {}),
             ), own_levels="reviewer_levels" in t)
         ]
 

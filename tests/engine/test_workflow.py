@@ -29,6 +29,14 @@ def test_available_triggers_depend_on_state_and_role(catalogue):
     assert available(review, "approved", reviewer) == []
 
 
+def test_a_transition_with_a_form_is_offered_and_fired_only_by_that_form(catalogue):
+    claims = catalogue.workflows["claim_review"]
+    finance = Actor(1, "reviewer", jurisdiction="140100")
+    assert available(claims, "payable", finance) == []
+    assert [t.trigger for t in available(claims, "payable", finance, form="payment")] == ["mark_paid"]
+    assert [t.trigger for t in available(claims, "publicity", finance, form="objection")] == ["uphold_objection"]
+
+
 @pytest.fixture
 def submitted(dbsession, catalogue, storage):
     account = f.unit_account(dbsession)
