@@ -87,6 +87,7 @@ def test_the_page_and_the_api_show_the_same_cases(dbsession, catalogue, owner):
     body = found.as_dict()
     assert [c["id"] for c in body["cases"]] == [post] and body["cases"][0]["submitted_at"].endswith("+08:00")
     assert (body["total"], body["page"], body["counts"]) == (1, 1, {"submitted": 1, "approved": 1, "draft": 1})
-    assert [(t["state"], t["count"]) for t in body["tabs"]][:3] == [("queue", 1), ("approved", 1), ("rejected", 0)]
+    assert [(t["state"], t["count"]) for t in body["tabs"]][:4] == [("queue", 1), ("approved", 1), ("publicity", 0),
+                                                                      ("rejected", 0)]
     # The page prints 提交时间 itself (through its dt filter): the datetime, not the API's text.
     assert found.page_rows()[0]["submitted_at"] == found.rows[0].submitted_at

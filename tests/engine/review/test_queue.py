@@ -45,7 +45,8 @@ def test_counts_per_state_days_waited_and_order(dbsession, catalogue, people, sp
     page = review.queue.queue(dbsession, catalogue, people["taiyuan"], QueueQuery())
     # every state a reviewer sees has its count, the empty ones 0 (the tabs stay), the claims' two levels too
     assert {c.state: c.count for c in page.counts} == {"submitted": 1, "approved": 1, "rejected": 0, "returned": 0,
-                                                       "revoked": 0, "county_review": 0, "city_review": 0}
+                                                       "revoked": 0, "county_review": 0, "city_review": 0,
+                                                       "publicity": 0, "payable": 0, "paid": 0}
     assert page.queue_count == 1 and page.total == 1
     row = page.rows[0]
     assert (row.id, row.days_waited, row.state_label, row.unit_name) == (
