@@ -7,7 +7,7 @@ from html import escape
 
 COLOURS = ("#0b4a8b", "#1e7b34", "#8a5a00", "#6b3fa0")
 INK, MUTED, LINE = "#1f2933", "#52606d", "#d3dce6"
-WIDTH = 640
+WIDTH = 480
 
 
 def _value(v) -> float:
@@ -80,7 +80,7 @@ def region_bars(fig) -> str:
     """The charted series by region as horizontal bars, one group per city or county."""
     series = fig.chart_series
     title = f"{fig.spec.title}按地区对比（{'、'.join(label for _, label in series)}），数字见下表"
-    left, right, bar, gap = 120, 64, 12, 10
+    left, right, bar, gap = 96, 48, 14, 10
     group = bar * len(series) + gap
     top = 8
     height = top + group * max(len(fig.regions), 1) + 36
