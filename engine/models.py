@@ -660,3 +660,18 @@ class ClaimLine(Base):
         # Earlier months of the same people (max months per agreement, the one-off retention).
         Index("ix_claim_lines_person", "id_number", "agreement_start"),
     )
+
+
+class StatsRollup(Base):
+    """数据统计's counts per figure, series, month, city and county, recounted from the rows by the workers'
+    `statistics_rollup` job (engine/stats/rollup.py) in one transaction, so the page reads a few hundred rows
+    instead of a million and says when they were counted (migration 0017)."""
+    __tablename__ = "stats_rollup"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    figure: Mapped[str] = mapped_column(String(20))
+    month: Mapped[str | None] = mapped_column(String(7))
+    city_code: Mapped[str | None] = mapped_column(String(6))
+    county_code: Mapped[str | None] = mapped_column(String(6))
+    values: Mapped[dict] = mapped_column(JSON)
+    computed_at: Mapped[datetime] = mapped_column(DateTime)
+    __table_args__ = (Index("ix_stats_rollup_month", "month", "city_code", "county_code"),)

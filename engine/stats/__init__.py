@@ -7,4 +7,6 @@
   their workflows; 留用率 is defined there (`retention_rate`).
 - `svg.py`: a figure as a server-rendered SVG chart (lines by month, bars by region), no JavaScript.
 - `workbook.py`: a figure as a workbook (by month, then by region), through engine.spreadsheet.
+- `rollup.py`: the groups of every figure recounted by the workers into `stats_rollup`, which the page reads
+  (数据截至 its time); before the first run the page counts from the rows.
 """

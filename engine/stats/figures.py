@@ -12,7 +12,7 @@ the bars and the totals are sums of those groups, so they always agree. Amounts 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import and_, case, func, literal_column, or_, select
 
@@ -105,6 +105,7 @@ class Statistics:
     period: Period
     figures: list[Figure]
     breakdown: str              # 城市 or 县（市、区）
+    as_of: datetime | None = None   # 数据截至: when the rollup it was read from was counted (None: counted now)
 
     def figure(self, key: str) -> Figure | None:
         return next((f for f in self.figures if f.key == key), None)
@@ -123,8 +124,8 @@ def _regions(scope: str) -> tuple[list[Region], str]:
     return [Region(scope, table.label(scope))], "县（市、区）"
 
 
-def _region_column(scope: str, city_column, county_column):
-    return city_column if access.level_of(scope) == PROVINCE else county_column
+def _by_city(scope: str) -> bool:
+    return access.level_of(scope) == PROVINCE
 
 
 def _dialect(session) -> str:
@@ -162,37 +163,37 @@ def _units(session, catalogue, scope, period):
     item = declarations.role_item(catalogue, "unit_approval")
     if item is None:
         return []
-    region = _region_column(scope, Case.city_code, Case.county_code)
+    region = (Case.city_code, Case.county_code)
     when = declarations.role_state(item)
     return session.execute(
-        select(Case.submitted_month, region, func.count(), _flag(Case.state == when))
+        select(Case.submitted_month, *region, func.count(), _flag(Case.state == when))
         .where(Case.item_key == item.key, Case.submitted_at.is_not(None), Case.change_of.is_(None),
                Case.submitted_month.between(period.first, period.last),
                access.jurisdiction_clause(scope))
-        .group_by(Case.submitted_month, region)).all()
+        .group_by(Case.submitted_month, *region)).all()
 
 
 def _positions(session, scope, period):
     start, end = clock.beijing_month(period.first)[0], clock.beijing_month(period.last)[1]
     month = _beijing_month(session, Position.published_at)
-    region = _region_column(scope, Position.city_code, Position.county_code)
+    region = (Position.city_code, Position.county_code)
     return session.execute(
-        select(month, region, func.count(), func.coalesce(func.sum(Position.openings), 0))
+        select(month, *region, func.count(), func.coalesce(func.sum(Position.openings), 0))
         .where(Position.published_at >= start, Position.published_at < end,
                access.jurisdiction_clause(scope, Position.city_code, Position.county_code))
-        .group_by(month, region)).all()
+        .group_by(month, *region)).all()
 
 
 def _intents(session, scope, period):
     start, end = clock.beijing_month(period.first)[0], clock.beijing_month(period.last)[1]
     month = _beijing_month(session, Intent.created_at)
-    region = _region_column(scope, Position.city_code, Position.county_code)
+    region = (Position.city_code, Position.county_code)
     return session.execute(
-        select(month, region, func.count())
+        select(month, *region, func.count())
         .join(Position, Position.id == Intent.position_id)
         .where(Intent.created_at >= start, Intent.created_at < end, Intent.withdrawn_at.is_(None),
                access.jurisdiction_clause(scope, Position.city_code, Position.county_code))
-        .group_by(month, region)).all()
+        .group_by(month, *region)).all()
 
 
 def _agreements(session, catalogue, scope, period):
@@ -200,15 +201,15 @@ def _agreements(session, catalogue, scope, period):
     if item is None:
         return []
     month = _date_month(session, BatchRow.start_date)
-    region = _region_column(scope, Unit.city_code, Unit.county_code)
+    region = (Unit.city_code, Unit.county_code)
     return session.execute(
-        select(month, region, func.count())
+        select(month, *region, func.count())
         .join(Unit, Unit.id == BatchRow.unit_id)
         .where(BatchRow.item_key == item.key, BatchRow.active.is_(True),
                BatchRow.start_date >= _first_day(period.first),
                BatchRow.start_date < _first_day(shift(period.last, 1)),
                access.jurisdiction_clause(scope, Unit.city_code, Unit.county_code))
-        .group_by(month, region)).all()
+        .group_by(month, *region)).all()
 
 
 def status_source(catalogue):
@@ -231,15 +232,15 @@ def _statuses(session, catalogue, scope, period):
         return []
     item_key, status_field, on, left, retained = source
     status = BatchRow.data[status_field].as_string()
-    region = _region_column(scope, Unit.city_code, Unit.county_code)
+    region = (Unit.city_code, Unit.county_code)
     return session.execute(
-        select(BatchRow.month, region, _flag(status.in_(on or ("",))), _flag(status.in_(left or ("",))),
+        select(BatchRow.month, *region, _flag(status.in_(on or ("",))), _flag(status.in_(left or ("",))),
                _flag(status.in_(retained or ("",))))
         .join(Unit, Unit.id == BatchRow.unit_id)
         .where(BatchRow.item_key == item_key, BatchRow.active.is_(True),
                BatchRow.month.between(period.first, period.last),
                access.jurisdiction_clause(scope, Unit.city_code, Unit.county_code))
-        .group_by(BatchRow.month, region)).all()
+        .group_by(BatchRow.month, *region)).all()
 
 
 def claim_states(catalogue) -> tuple[list[str], tuple[str, ...], tuple[str, ...]]:
@@ -262,27 +263,27 @@ def _claims(session, catalogue, scope, period):
     keys, approved, paid = claim_states(catalogue)
     if not keys:
         return []
-    region = _region_column(scope, Case.city_code, Case.county_code)
+    region = (Case.city_code, Case.county_code)
     fen = func.coalesce(SubsidyClaim.total_fen, 0)
     is_approved, is_paid = Case.state.in_(approved), Case.state.in_(paid)
     return session.execute(
-        select(Case.submitted_month, region, func.count(), _flag(is_approved), _flag(is_paid),
+        select(Case.submitted_month, *region, func.count(), _flag(is_approved), _flag(is_paid),
                func.coalesce(func.sum(fen), 0), _amount(is_approved, fen), _amount(is_paid, fen))
         .outerjoin(SubsidyClaim, SubsidyClaim.case_id == Case.id)
         .where(Case.item_key.in_(keys), Case.submitted_at.is_not(None),
                Case.submitted_month.between(period.first, period.last), access.jurisdiction_clause(scope))
-        .group_by(Case.submitted_month, region)).all()
+        .group_by(Case.submitted_month, *region)).all()
 
 
 def _overdue(session, scope, period, today: date):
-    region = _region_column(scope, Case.city_code, Case.county_code)
+    region = (Case.city_code, Case.county_code)
     late = or_(Case.clock == deadlines.MISSED,
                and_(Case.clock == deadlines.RUNNING, Case.deadline_on.is_not(None), Case.deadline_on < today))
     return session.execute(
-        select(Case.submitted_month, region, func.count())
+        select(Case.submitted_month, *region, func.count())
         .where(Case.submitted_at.is_not(None), Case.submitted_month.between(period.first, period.last), late,
                access.jurisdiction_clause(scope))
-        .group_by(Case.submitted_month, region)).all()
+        .group_by(Case.submitted_month, *region)).all()
 
 
 # ---- putting them together ----------------------------------------------------------
@@ -316,30 +317,44 @@ def _rates(fig: Figure) -> None:
         values["rate"] = retention_rate(values["retained"], values["left"])
 
 
-def statistics(session, catalogue, account, period: Period, today: date | None = None) -> Statistics:
-    """Every figure of the account's scope over the period (engine.errors.AccessDenied for anyone else)."""
-    scope = access.check_statistics_scope(account)
+def groups(session, catalogue, scope: str, period: Period, today: date):
+    """(figure, month, city, county, {series: value}) for every group of rows of the scope and period."""
+    for m, c, k, applied, approved in _units(session, catalogue, scope, period):
+        yield "units", m, c, k, {"applied": applied, "approved": approved}
+    for m, c, k, published, openings in _positions(session, scope, period):
+        yield "positions", m, c, k, {"published": published}
+        yield "openings", m, c, k, {"openings": openings}
+    for m, c, k, n in _intents(session, scope, period):
+        yield "intents", m, c, k, {"intents": n}
+    for m, c, k, n in _agreements(session, catalogue, scope, period):
+        yield "trainees", m, c, k, {"matched": n}
+    for m, c, k, on, left, retained in _statuses(session, catalogue, scope, period):
+        yield "trainees", m, c, k, {"on_duty": on}
+        yield "retention", m, c, k, {"left": left, "retained": retained}
+    for m, c, k, n, n_ok, n_paid, fen, fen_ok, fen_paid in _claims(session, catalogue, scope, period):
+        yield "claims", m, c, k, {"claimed": n, "approved": n_ok, "paid": n_paid}
+        yield "amounts", m, c, k, {"claimed": fen, "approved": fen_ok, "paid": fen_paid}
+    for m, c, k, n in _overdue(session, scope, period, today):
+        yield "overdue", m, c, k, {"overdue": n}
+
+
+def assemble(scope: str, period: Period, found, as_of: datetime | None = None) -> Statistics:
+    """The figures from groups (figure, month, city, county, values): summed by month, by the scope's city
+    (province) or county, and in total; 留用率 last."""
     regions, breakdown = _regions(scope)
     figs = {s.key: _figure(s, period, regions) for s in SPECS}
-    for m, r, applied, approved in _units(session, catalogue, scope, period):
-        _add(figs["units"], m, r, {"applied": applied, "approved": approved})
-    for m, r, published, openings in _positions(session, scope, period):
-        _add(figs["positions"], m, r, {"published": published})
-        _add(figs["openings"], m, r, {"openings": openings})
-    for m, r, n in _intents(session, scope, period):
-        _add(figs["intents"], m, r, {"intents": n})
-    for m, r, n in _agreements(session, catalogue, scope, period):
-        _add(figs["trainees"], m, r, {"matched": n})
-    for m, r, on, left, retained in _statuses(session, catalogue, scope, period):
-        _add(figs["trainees"], m, r, {"on_duty": on})
-        _add(figs["retention"], m, r, {"left": left, "retained": retained})
-    for m, r, n, n_ok, n_paid, fen, fen_ok, fen_paid in _claims(session, catalogue, scope, period):
-        _add(figs["claims"], m, r, {"claimed": n, "approved": n_ok, "paid": n_paid})
-        _add(figs["amounts"], m, r, {"claimed": fen, "approved": fen_ok, "paid": fen_paid})
-    for m, r, n in _overdue(session, scope, period, today or clock.today()):
-        _add(figs["overdue"], m, r, {"overdue": n})
+    by_city = _by_city(scope)
+    for key, month, city, county, values in found:
+        _add(figs[key], month, city if by_city else county, values)
     _rates(figs["retention"])
-    return Statistics(scope, load_regions().label(scope), period, [figs[s.key] for s in SPECS], breakdown)
+    return Statistics(scope, load_regions().label(scope), period, [figs[s.key] for s in SPECS], breakdown, as_of)
+
+
+def statistics(session, catalogue, account, period: Period, today: date | None = None) -> Statistics:
+    """Every figure of the account's scope over the period, counted from the rows now (engine.errors.
+    AccessDenied for anyone but reviewers and administrators)."""
+    scope = access.check_statistics_scope(account)
+    return assemble(scope, period, groups(session, catalogue, scope, period, today or clock.today()))
 
 
 def yuan(fen: int | None) -> str:

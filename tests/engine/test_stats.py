@@ -199,3 +199,24 @@ def test_the_month_range_as_typed():
     assert Period.from_params({"from": "2026-05", "to": "2026-03"}, "2026-06")[1] == {"to": "结束月份不能早于开始月份"}
     assert Period.from_params({"from": "2020-01", "to": "2026-03"}, "2026-06")[1] == {"to": "统计范围最多36个月"}
     assert len(Period.from_params({"from": "2023-04", "to": "2026-03"}, "2026-06")[0].months) == 36
+
+
+@pytest.mark.parametrize("scope", ["140000", "140100", "140106"])
+def test_the_rollup_gives_the_same_figures_and_says_when(dbsession, catalogue, world, scope):
+    from engine.notices.jobs import JOBS
+    from engine.stats.rollup import current, refresh
+
+    s = dbsession
+    viewer = f.admin(s) if scope == "140000" else f.reviewer(s, "roll_" + scope, scope)
+    live = current(s, catalogue, viewer, PERIOD)
+    assert live.as_of is None                          # before the first run: counted from the rows
+    at = datetime(2026, 6, 20, 1, 0)
+    assert refresh(s, catalogue, at, TODAY) > 0
+    s.commit()
+    rolled = current(s, catalogue, viewer, PERIOD)
+    assert rolled.as_of == at
+    live = statistics(s, catalogue, viewer, PERIOD, TODAY)
+    for a, b in zip(live.figures, rolled.figures):
+        assert (a.by_month, a.by_region, a.total) == (b.by_month, b.by_region, b.total), a.key
+        assert [r.code for r in a.regions] == [r.code for r in b.regions]
+    assert "statistics_rollup" in JOBS

@@ -149,3 +149,23 @@ def test_units_and_people_are_refused_and_the_anonymous_sent_to_login(world, mak
         client.api("get", "/api/review/statistics", status=403)
     assert "/login" in web.app.get("/review/statistics", status=303).location
     web.api("get", "/api/review/statistics", status=401)
+
+
+def test_once_the_workers_counted_the_page_reads_the_rollup_and_says_when(world, make_web, dbsession,
+                                                                        session_factory):
+    from engine.notices.jobs import run_due
+    from engine.loader import default_dirs, load_catalogue
+
+    web = signed_in(make_web, world["taiyuan"])
+    before = web.app.get("/review/statistics")
+    assert soup(before).select_one("[data-testid=as-of]").get_text(strip=True) == "数字为实时统计"
+    ran = run_due(session_factory, load_catalogue=lambda: load_catalogue(*default_dirs()),
+                  now=clock.utcnow())
+    assert "statistics_rollup" in ran
+    after = web.app.get("/review/statistics")
+    assert soup(after).select_one("[data-testid=as-of]").get_text(strip=True).startswith("数据截至 2026-04-15 10:00")
+    for testid in ("months-units", "regions-units", "months-trainees", "regions-retention", "months-openings"):
+        assert cells(after, testid) == cells(before, testid)
+    body = web.api("get", "/api/review/statistics")
+    assert_matches_spec(body)
+    assert body.json["as_of"] == "2026-04-15T10:00:00+08:00"

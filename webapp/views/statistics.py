@@ -5,8 +5,10 @@ from __future__ import annotations
 from pyramid.httpexceptions import HTTPNotFound
 from pyramid.view import view_config
 
+from engine import clock
 from engine.stats import svg
-from engine.stats.figures import SPEC_BY_KEY, shown, statistics, yuan
+from engine.stats.figures import SPEC_BY_KEY, shown, yuan
+from engine.stats.rollup import current
 from engine.stats.period import MAX_MONTHS, Period
 from engine.stats.workbook import figure_xlsx
 from webapp.responses import api_error, xlsx_download
@@ -14,7 +16,7 @@ from webapp.views.api_docs import query_errors
 
 
 def _stats(request, period):
-    return statistics(request.dbsession, request.registry["catalogue"], request.account, period)
+    return current(request.dbsession, request.registry["catalogue"], request.account, period)
 
 
 @view_config(route_name="review_statistics", renderer="review_statistics.jinja2", permission="oversee",
@@ -56,4 +58,5 @@ def api_statistics(request):
     stats = _stats(request, period)
     return {"scope": {"code": stats.scope, "label": stats.scope_label, "breakdown": stats.breakdown},
             "from": period.first, "to": period.last, "months": period.months,
+            "as_of": clock.isoformat(stats.as_of),
             "figures": [fig.as_dict() for fig in stats.figures]}
