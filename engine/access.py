@@ -22,6 +22,8 @@
   统一社会信用代码, or an individual's 身份证号) may learn its progress, and only that
   (engine/cases/progress.py); a draft is never followed. The comparison costs the same whether or not the
   reference names a case, so the answer cannot tell which of the two was wrong.
+- Statistics (数据统计): a reviewer sees the figures of their jurisdiction, an administrator the province's;
+  nobody else any (`statistics_scope`); every figure's query is scoped by `jurisdiction_clause`.
 - Units overseen (缺报名单): a reviewer oversees the units whose 业务办理归属地 lies in the jurisdiction, an
   administrator every unit; nobody else any (`unit_jurisdiction_clause`).
 - Sessions: a sign-in (登录设备) is its account's alone: only that account lists or ends it here (an
@@ -137,6 +139,23 @@ def unit_jurisdiction_clause(account: Account | None):
     if not is_reviewer(account):
         return false()
     return jurisdiction_clause(account.jurisdiction, Unit.city_code, Unit.county_code)
+
+
+def statistics_scope(account: Account | None) -> str | None:
+    """数据统计: the jurisdiction whose figures an account sees: a reviewer's own (the province every city, a
+    city its counties, a county itself), the province for an administrator, none for anyone else."""
+    if is_admin(account):
+        return load_regions().province.code
+    if is_reviewer(account) and level_of(account.jurisdiction) is not None:
+        return account.jurisdiction
+    return None
+
+
+def check_statistics_scope(account: Account | None) -> str:
+    scope = statistics_scope(account)
+    if scope is None:
+        raise AccessDenied("只有审核人员和管理员可以查看数据统计")
+    return scope
 
 
 # ---- owners and drafts -----------------------------------------------------------

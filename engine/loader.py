@@ -14,6 +14,7 @@ import engine.cases.lifecycle  # noqa: F401  (registers assign_reference)
 import engine.positions.publish  # noqa: F401  (registers publish, unpublish)
 import engine.ratings.followups  # noqa: F401  (registers the workers' followup_overdue_scan job)
 import engine.review.alerts  # noqa: F401  (registers the workers' deadline_scan job)
+import engine.stats.rollup  # noqa: F401  (registers the workers' statistics_rollup job)
 import engine.throttle  # noqa: F401  (registers the workers' rate_limits_purge job)
 import engine.subsidy.claims  # noqa: F401  (registers reserve_claim_lines, release_claim_lines)
 from engine.definitions import loading

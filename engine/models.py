@@ -660,3 +660,21 @@ class ClaimLine(Base):
         # Earlier months of the same people (max months per agreement, the one-off retention).
         Index("ix_claim_lines_person", "id_number", "agreement_start"),
     )
+
+
+class StatsRollup(Base):
+    """数据统计's counts, one row per level (county: by city and county; city: by city alone, for the province's
+    bars), figure, series, month and place, recounted from the rows by the workers' `statistics_rollup` job
+    (engine/stats/rollup.py) in one transaction, so the page reads a few thousand rows instead of a million
+    and says when they were counted (migration 0017)."""
+    __tablename__ = "stats_rollup"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    level: Mapped[str] = mapped_column(String(6))
+    figure: Mapped[str] = mapped_column(String(20))
+    series: Mapped[str] = mapped_column(String(20))
+    month: Mapped[str | None] = mapped_column(String(7))
+    city_code: Mapped[str | None] = mapped_column(String(6))
+    county_code: Mapped[str | None] = mapped_column(String(6))
+    value: Mapped[int] = mapped_column(BigInteger)
+    computed_at: Mapped[datetime] = mapped_column(DateTime)
+    __table_args__ = (Index("ix_stats_rollup_read", "level", "month", "city_code", "county_code"),)

@@ -141,6 +141,9 @@ MATRIX = {
     # 缺报名单: every reviewer (each sees their jurisdiction's units) and administrators (every unit).
     "review_missing": [("GET", "/review/missing", None, row(LOGIN, 403, 403, 403, OK, OK, OK))],
     "review_missing_xlsx": [("GET", "/review/missing.xlsx", None, row(LOGIN, 403, 403, 403, OK, OK, OK))],
+    "review_statistics": [("GET", "/review/statistics", None, row(LOGIN, 403, 403, 403, OK, OK, OK))],
+    "review_statistics_xlsx": [("GET", "/review/statistics.xlsx?figure=units", None,
+                                row(LOGIN, 403, 403, 403, OK, OK, OK))],
     "admin_home": [("GET", "/admin", None, ADMIN_PAGE)],
     "admin_accounts": [("GET", "/admin/accounts", None, ADMIN_PAGE),
                        ("POST", "/admin/accounts", "form", ADMIN_POST)],
@@ -187,6 +190,7 @@ MATRIX = {
     "api_review_followup": [("GET", "/api/review/followups/{followup}", None, row(401, 403, 403, 403, OK, 404, 403)),
                             ("POST", "/api/review/followups/{followup}", "json", REVIEW_POST)],
     "api_review_missing": [("GET", "/api/review/missing", None, row(401, 403, 403, 403, OK, OK, OK))],
+    "api_review_statistics": [("GET", "/api/review/statistics", None, row(401, 403, 403, 403, OK, OK, OK))],
     "api_unit_agents": [("GET", "/api/unit/agents", None, UNIT_ONLY_API)],
     "api_unit_invitations": [("POST", "/api/unit/invitations", "json", UNIT_ONLY_API)],
     "api_unit_agent": [("DELETE", "/api/unit/agents/{agent}", "json", row(401, OK, 404, 403, 403, 403, 403))],

@@ -322,6 +322,14 @@ def test_renamed_items_and_fields_run_the_whole_programme(renamed_catalogue, app
     submit["confirm"] = True
     assert soup(submit.submit("action", value="submit").follow()).select_one("[data-testid=state]").get_text() == "待县级审核"
 
+    # 9. 数据统计 finds the same items by their declarations (role, publish, the scheme's reports, kind claim).
+    def totals(query=""):
+        return {x["key"]: x["total"] for x in reviewer.api("get", f"/api/review/statistics{query}").json["figures"]}
+    this_year = totals()
+    assert this_year["units"] == {"applied": 1, "approved": 1} and this_year["positions"] == {"published": 1}
+    assert this_year["claims"] == {"claimed": 1, "approved": 0, "paid": 0}    # by the month it was submitted
+    assert totals(f"?from={month}&to={month}")["trainees"] == {"matched": 1, "on_duty": 1}
+
 
 STATES = {"draft": "cao_gao", "submitted": "dai_shen", "approved": "tong_guo", "rejected": "bu_tong_guo",
           "returned": "tui_hui"}
