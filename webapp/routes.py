@@ -82,6 +82,8 @@ def includeme(config):
     r("review_followup", "/review/followups/{id:\\d+}")
     r("review_missing", "/review/missing")
     r("review_missing_xlsx", "/review/missing.xlsx")
+    r("review_payments", "/review/payments")                         # 见习补贴拨付
+    r("review_payments_xlsx", "/review/payments.xlsx")
 
     # administration
     r("admin_home", "/admin")
@@ -125,6 +127,8 @@ def includeme(config):
     r("api_review_followups", "/api/review/followups")
     r("api_review_followup", "/api/review/followups/{id:\\d+}")
     r("api_review_missing", "/api/review/missing")
+    r("api_review_payments", "/api/review/payments")
+    r("api_case_payment", "/api/cases/{id:\\d+}/payment", factory="webapp.resources.case_factory")
     r("api_unit_agents", "/api/unit/agents")
     r("api_unit_agent", "/api/unit/agents/{id:\\d+}")
     r("api_unit_invitations", "/api/unit/invitations")
