@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select, update
 
-from engine import access, clock, declarations, formats
+from engine import access, clock, declarations, formats, masking
 from engine.cases import standing
 from engine.cases.lifecycle import transition
 from engine.definitions.model import Catalogue, ItemDefinition, WorkflowDefinition
@@ -73,8 +73,7 @@ class Payee:
     @property
     def masked_account(self) -> str:
         """Only the last four digits, as the page shows it."""
-        tail = self.bank_account[-4:]
-        return f"****{tail}" if tail else ""
+        return masking.mask_bank_account(self.bank_account)
 
 
 NO_PAYEE = Payee("", "", "")
