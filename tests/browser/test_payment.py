@@ -5,6 +5,7 @@ A screenshot at each step, axe and no sideways scrolling at 1366 and 375 px."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import openpyxl
 from playwright.sync_api import expect
@@ -68,7 +69,7 @@ def test_a_finance_reviewer_exports_and_marks_a_claim_paid(page, live_server, ch
 
     with page.expect_download() as got:
         page.get_by_role("link", name="导出拨付清单").click()
-    body = open(got.value.path(), "rb").read()
+    body = Path(got.value.path()).read_bytes()
     sheet = openpyxl.load_workbook(io.BytesIO(body)).active
     cells = [[c for c in r] for r in sheet.iter_rows(values_only=True)]
     assert any(reference in r and any(str(v).replace(" ", "") == digits for v in r if v) for r in cells)
@@ -92,7 +93,7 @@ def test_a_finance_reviewer_exports_and_marks_a_claim_paid(page, live_server, ch
     # The unit is told, and its claim shows 已拨付 with the date and voucher, with nothing left to do.
     login(page, live_server, "/login", unit.login_name, label="统一社会信用代码")
     page.goto(live_server + "/me/notices")
-    assert "已拨付" in page.locator("main").inner_text()
+    assert f"见习补贴申领已拨付：{reference}" in page.locator("main").inner_text()
     check("unit-notice")
     page.goto(live_server + f"/cases/{case_id}/subsidy")
     assert page.locator("[data-testid=state]").inner_text() == "已拨付"
