@@ -41,6 +41,7 @@ def payable_claim(s, catalogue, unit, county, city, period=("2026-01", "2026-03"
 def pay_world(dbsession, catalogue, storage):
     s = dbsession
     province = f.reviewer(s, login="sheng", jurisdiction="140000", name="省级审核员")
+    f.admin(s)
     county = f.reviewer(s, login="xiaodian", jurisdiction="140105", name="小店区审核员")
     city = f.reviewer(s, login="taiyuan", jurisdiction="140100", name="太原市审核员")
     finance = f.reviewer(s, login="caiwu", jurisdiction="140100", name="太原市拨付员")
@@ -226,3 +227,41 @@ def test_a_reimport_that_would_change_a_paid_month_is_refused(pay_world, make_we
     assert any(reference in e["message"] for e in res.json["errors"])
     fresh(dbsession)
     assert dbsession.get(Case, case_id).state == "paid"
+
+
+def test_an_administrator_grants_and_withdraws_the_permission(pay_world, make_web, dbsession):
+    from engine.models import Account, AuditEntry
+    taiyuan = dbsession.scalar(select(Account).where(Account.login_name == "taiyuan"))
+    reviewer = make_web()
+    reviewer.login("taiyuan", tab="staff")
+    reviewer.app.get("/review/payments", status=403)
+    admin = make_web()
+    admin.login("admin", tab="staff")
+    url = f"/admin/accounts/{taiyuan.id}"
+    page = admin.app.get(url)
+    assert soup(page).select_one("[data-testid=finance]").get_text() == "无"
+    assert soup(page).select_one("[data-testid=finance-grant]")
+    done = admin.post(url, {"action": "finance_grant"}).follow()
+    assert "已授予“taiyuan”的拨付权限" in done.text
+    assert soup(done).select_one("[data-testid=finance]").get_text().startswith("有")
+    assert pay_world["reference"] in reviewer.app.get("/review/payments").text   # at the next request
+    admin.post(url, {"action": "finance_revoke"}).follow()
+    reviewer.app.get("/review/payments", status=403)
+    fresh(dbsession)
+    assert [e.action for e in dbsession.scalars(select(AuditEntry).where(AuditEntry.action.like("finance_%"))
+                                                .order_by(AuditEntry.id))] == ["finance_grant", "finance_revoke"]
+
+
+def test_marking_paid_needs_the_csrf_token(pay_world, make_web, dbsession):
+    case_id = pay_world["case_id"]
+    web = make_web()
+    web.login("caiwu", tab="staff")
+    body = {"paid_on": clock.today().isoformat(), "voucher": "V-1"}
+    for headers, token in (({}, None), ({"X-CSRF-Token": "forged"}, "forged")):
+        res = web.app.post_json(f"/api/cases/{case_id}/payment", body, headers=headers, status=400)
+        assert "页面已过期" in res.text
+        params = {"case": str(case_id), **body, **({"csrf_token": token} if token else {})}
+        res = web.app.post("/review/payments", params, status=400)
+        assert "页面已过期" in res.text
+    fresh(dbsession)
+    assert dbsession.get(Case, case_id).state == "payable"
