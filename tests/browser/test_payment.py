@@ -1,5 +1,5 @@
-"""见习补贴拨付 in a real browser: a finance reviewer (拨付权限) of 太原 reads the claims 待拨付 (the bank account
-masked), downloads the payment workbook (the account in full), forgets the voucher and is told beside the field
+"""见习补贴拨付 in a real browser: an administrator grants a 太原 reviewer 拨付权限; that reviewer reads the claims
+待拨付 (the bank account masked), downloads the payment workbook (the account in full), forgets the voucher and is told beside the field
 with the date kept, then marks the claim 已拨付; the unit reads the notice and sees 已拨付 with date and voucher.
 A screenshot at each step, axe and no sideways scrolling at 1366 and 375 px."""
 from __future__ import annotations
@@ -38,7 +38,8 @@ def test_a_finance_reviewer_exports_and_marks_a_claim_paid(page, live_server, ch
     province = f.reviewer(s, "sheng", "140000", "省级审核员")
     county = f.reviewer(s, "xiaodian", "140105", "小店区审核员")
     city = f.reviewer(s, "taiyuan", "140100", "太原市审核员")
-    f.reviewer(s, "caiwu", "140100", "太原市财务审核员").finance = True
+    finance = f.reviewer(s, "caiwu", "140100", "太原市财务审核员")
+    f.admin(s)
     unit = f.unit_account(s, name="太原晋阳数字科技有限公司")
     f.approved_unit(s, catalogue, storage, unit, province)
     people = [(f.new_id_number(), name) for name in ("王芳", "李强")]
@@ -49,11 +50,21 @@ def test_a_finance_reviewer_exports_and_marks_a_claim_paid(page, live_server, ch
     f.reported(s, catalogue, unit, "attendance_report",
                [f.attendance_row(p, m, name=n) for p, n in people for m in months])
     case = payable_claim(s, catalogue, unit, county, city)
-    case_id, reference = case.id, case.reference
+    case_id, reference, finance_id = case.id, case.reference, finance.id
     bank = f.unit_application_data(unit.unit.name)["bank_account"]
     s.commit()
     s.close()
     digits = bank.replace(" ", "")
+
+    # An administrator grants 拨付权限 on the reviewer's account page.
+    login(page, live_server, "/staff/login", "admin")
+    page.goto(live_server + f"/admin/accounts/{finance_id}")
+    assert page.locator("[data-testid=finance]").inner_text() == "无"
+    page.get_by_role("button", name="授予拨付权限").click()
+    assert "拨付权限" in page.locator(".notice-success").inner_text()
+    assert page.locator("[data-testid=finance]").inner_text().startswith("有")
+    check("admin-granted")
+    logout(page)
 
     login(page, live_server, "/staff/login", "caiwu")
     page.goto(live_server + "/review/payments")
