@@ -128,6 +128,7 @@ def includeme(config):
     r("api_review_followup", "/api/review/followups/{id:\\d+}")
     r("api_review_missing", "/api/review/missing")
     r("api_review_payments", "/api/review/payments")
+    r("api_review_payments_xlsx", "/api/review/payments.xlsx")
     r("api_case_payment", "/api/cases/{id:\\d+}/payment", factory="webapp.resources.case_factory")
     r("api_unit_agents", "/api/unit/agents")
     r("api_unit_agent", "/api/unit/agents/{id:\\d+}")

@@ -192,6 +192,7 @@ MATRIX = {
                             ("POST", "/api/review/followups/{followup}", "json", REVIEW_POST)],
     "api_review_missing": [("GET", "/api/review/missing", None, row(401, 403, 403, 403, OK, OK, OK))],
     "api_review_payments": [("GET", "/api/review/payments", None, row(401, 403, 403, 403, 403, 403, 403))],
+    "api_review_payments_xlsx": [("GET", "/api/review/payments.xlsx", None, row(401, 403, 403, 403, 403, 403, 403))],
     "api_case_payment": [("POST", "/api/cases/{subsidy}/payment", "json", REVIEW_POST | {"rev_in": 403})],
     "api_unit_agents": [("GET", "/api/unit/agents", None, UNIT_ONLY_API)],
     "api_unit_invitations": [("POST", "/api/unit/invitations", "json", UNIT_ONLY_API)],

@@ -135,6 +135,7 @@ def test_a_finance_reviewer_exports_and_marks_a_claim_paid(pay_world, make_web, 
     unit = make_web()
     unit.login(pay_world["unit"].login_name)
     assert reference in unit.app.get("/me/notices").text
+    assert "PZ-2026-001" in soup(unit.app.get(f"/cases/{case_id}")).select_one("[data-testid=paid]").get_text()
     mine = unit.app.get(f"/cases/{case_id}/subsidy")
     assert soup(mine).select_one("[data-testid=state]").get_text() == "已拨付"
     assert "PZ-2026-001" in soup(mine).select_one("[data-testid=paid]").get_text()
@@ -154,6 +155,10 @@ def test_the_json_twins(pay_world, make_web, dbsession):
     assert_matches_spec(listed)
     (row,) = listed.json["claims"]
     assert (row["case_id"], row["bank_account"], row["trainee_months"]) == (case_id, "****1234", 5)
+    export = web.app.get("/api/review/payments.xlsx")
+    assert_matches_spec(export)
+    ws = openpyxl.load_workbook(io.BytesIO(export.body)).active
+    assert [c.value for c in ws[2]][4] == "050212345678901234"
     assert web.api("get", "/api/review/payments?page=x", status=422).json["errors"][0]["field"] == "page"
     bad = web.api("post", f"/api/cases/{case_id}/payment", {"paid_on": "2026-13-01", "voucher": ""}, status=422)
     assert_matches_spec(bad)
@@ -178,6 +183,7 @@ def test_who_may_pay(pay_world, make_web, dbsession):
     plain.app.get("/review/payments", status=403)
     plain.app.get("/review/payments.xlsx", status=403)
     plain.api("get", "/api/review/payments", status=403)
+    plain.app.get("/api/review/payments.xlsx", status=403)
     assert "拨付权限" in plain.api("post", f"/api/cases/{case_id}/payment", body, status=403).json["error"]
     # A finance reviewer of another city: sees nothing of it, and the case is as if it did not exist.
     other = make_web()

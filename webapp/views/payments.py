@@ -54,6 +54,7 @@ def payments_mark(request):
 
 
 @view_config(route_name="review_payments_xlsx", permission="pay", request_method="GET")
+@view_config(route_name="api_review_payments_xlsx", permission="pay", request_method="GET")
 def payments_export(request):
     body = payment.payable_xlsx(request.dbsession, _catalogue(request), request.account)
     return xlsx_download(body, "见习补贴拨付清单.xlsx", "payments.xlsx")
