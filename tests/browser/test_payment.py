@@ -112,3 +112,7 @@ def test_a_finance_reviewer_exports_and_marks_a_claim_paid(page, live_server, ch
     assert today in paid and "PZ-2026-0001" in paid
     expect(page.get_by_role("button", name="重新计算")).to_have_count(0)
     check("unit-claim-paid")
+    page.goto(live_server + f"/cases/{case_id}")
+    paid = page.locator("[data-testid=paid]").inner_text()
+    assert today in paid and "PZ-2026-0001" in paid
+    check("unit-case-paid")

@@ -305,6 +305,7 @@ SURFACES = {
     "见习补贴拨付 `GET /review/payments`": (get("/review/payments"), {"银行账号（单位申请）"}),
     "拨付 JSON `GET /api/review/payments`": (get("/api/review/payments"), {"银行账号（单位申请）"}),
     "拨付清单 `GET /review/payments.xlsx`": (get("/review/payments.xlsx"), {"银行账号（单位申请）"}),
+    "拨付清单 API `GET /api/review/payments.xlsx`": (get("/api/review/payments.xlsx"), {"银行账号（单位申请）"}),
     "账号管理 `GET /admin/accounts`": (get("/admin/accounts"), INDIVIDUAL),
     "账号页 `GET /admin/accounts/{id}`": (get("/admin/accounts/{w.person_id}"), INDIVIDUAL),
     "系统管理首页 `GET /admin`": (get("/admin"), {"身份证号（个人）"}),
