@@ -30,6 +30,9 @@
   administrator ends all of an account's sessions by disabling it or resetting its password, never one).
 - A unit's people (经办人): every active account of a unit sees who acts for it; only its administrator
   (单位管理员) invites and removes them, and only people of its own unit (never itself).
+- Payment (见习补贴拨付): a reviewer with 拨付权限 (`accounts.finance`, granted by administrators) pays the
+  claims located in their jurisdiction (`may_pay`, `payable_clause`), and sees the unit's bank account in
+  full only in the payment workbook. Nobody else pays, and a paid month is never changed again.
 - Claims: a case claimed by one reviewer cannot be acted on by another until the claim is released or
   lapses. This is honoured on every path (page, bulk, JSON API), because every reviewer's action goes
   through `check_may_act`.
@@ -244,6 +247,34 @@ def check_may_take_down(account: Account | None, position: Position) -> None:
     """Only the unit that owns the position or a reviewer of its jurisdiction may end its listing."""
     if not position_permissions(account, position):
         raise AccessDenied("您的账号无权下架此岗位", hide=is_reviewer(account))
+
+
+# ---- payment (见习补贴拨付) ----------------------------------------------------------
+
+def is_finance(account: Account | None) -> bool:
+    """A reviewer with 拨付权限."""
+    return is_reviewer(account) and bool(account.finance)
+
+
+def may_pay(account: Account | None, case: Case) -> bool:
+    """Whether this account may export and mark paid this (submitted) claim: a finance reviewer covering it."""
+    return is_finance(account) and not is_draft(case) and \
+        covers(account.jurisdiction, case.city_code, case.county_code)
+
+
+def payable_clause(account: Account | None):
+    """`may_pay` as a SQL condition on cases."""
+    if not is_finance(account):
+        return false()
+    return and_(jurisdiction_clause(account.jurisdiction), submitted_clause())
+
+
+def check_may_pay(account: Account | None, case: Case) -> None:
+    if may_pay(account, case):
+        return
+    if is_reviewer(account) and not may_review(account, case):
+        raise AccessDenied("该申请不在您的管辖范围内", hide=True)
+    raise AccessDenied("您的账号没有拨付权限，请联系系统管理员")
 
 
 # ---- ratings (好差评) and their follow-ups -------------------------------------------

@@ -250,6 +250,15 @@ def claim_period(item) -> tuple[str, str]:
     return period["from"], period["to"]
 
 
+PAYEE_SLOTS = ("account_name", "bank_name", "bank_account")
+
+
+def claim_payee(item) -> dict | None:
+    """Where a claim item's payee is read: {"item": the unit's approved application item, and each of
+    PAYEE_SLOTS -> that item's field}; None if the item declares none."""
+    return (item.raw.get("claim") or {}).get("payee") if item is not None else None
+
+
 def role_item(catalogue, role: str):
     """The item that plays a role, or None (the loader lets only one item claim a singular role)."""
     if catalogue is None:
@@ -375,6 +384,18 @@ def _due_problems(raw: dict, props: dict, required: set, index: dict) -> list[tu
     return []
 
 
+def _payee_problems(payee: dict | None, items: dict[str, dict]) -> list[tuple[str, str]]:
+    """claim.payee names an item, and fields of it for each slot."""
+    if not payee:
+        return []
+    other = next((r for r in items.values() if r["key"] == payee["item"]), None)
+    if other is None:   # engine/definitions/items.py says it is missing (or its own file is broken)
+        return []
+    props = other["schema"]["properties"]
+    return [(f"/claim/payee/{slot}", f"字段“{payee[slot]}”不在事项“{payee['item']}”中")
+            for slot in PAYEE_SLOTS if payee[slot] not in props]
+
+
 def _states(raw: dict, workflows: dict) -> list[str] | None:
     wf = workflows.get(raw["workflow"])
     return [s["name"] for s in wf["states"]] if wf else None
@@ -404,6 +425,7 @@ def problems(items: dict[str, dict], workflows: dict[str, dict],
         if raw.get("claim"):
             found += _slots(raw["claim"]["period"], CLAIM_PERIOD_SLOTS, "/claim/period", props, required,
                             "claim.period")
+            found += _payee_problems(raw["claim"].get("payee"), items)
         change = raw.get("change")
         if change:
             states = _states(raw, workflows)

@@ -17,6 +17,7 @@ import engine.review.alerts  # noqa: F401  (registers the workers' deadline_scan
 import engine.stats.rollup  # noqa: F401  (registers the workers' statistics_rollup job)
 import engine.throttle  # noqa: F401  (registers the workers' rate_limits_purge job)
 import engine.subsidy.claims  # noqa: F401  (registers reserve_claim_lines, release_claim_lines)
+import engine.subsidy.payment  # noqa: F401  (registers lock_claim_lines)
 from engine.definitions import loading
 from engine.definitions.loading import DefinitionError, default_dirs
 from engine.definitions.model import Catalogue

@@ -89,6 +89,9 @@ class Account(Base):
     # Units: the person accounts acting for a unit (经办人) share its unit_id; its administrator (单位管理员, the
     # first of them) invites and removes the others (engine/accounts/agents.py; migration 0012).
     unit_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Reviewers: 拨付权限, granted by administrators (engine/admin/staff.py; migration 0016): they export the
+    # payment workbook of the claims 待拨付 in their jurisdiction and mark them 已拨付 (engine/subsidy/payment.py).
+    finance: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     unit: Mapped[Unit | None] = relationship()
 
@@ -626,13 +629,18 @@ class SubsidyClaim(Base):
     paid_count: Mapped[int] = mapped_column(Integer, default=0)     # lines with an amount (not flagged)
     flagged_count: Mapped[int] = mapped_column(Integer, default=0)  # 缺报, 重复, 已申领, 超期 …
     total_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Set when finance staff mark the claim 已拨付 (engine/subsidy/payment.py; migration 0016).
+    paid_on: Mapped[date | None] = mapped_column(Date)
+    voucher: Mapped[str | None] = mapped_column(String(40))
+    paid_by: Mapped[int | None] = mapped_column(Integer)
 
 
 class ClaimLine(Base):
     """One trainee and month of a claim, with its amounts in fen and its basis in words. `flag` says why a
     line is not paid (missing, duplicate, claimed, over_limit, unpriced, no_scheme); `counted` holds a paid
     line of a submitted claim, and the partial unique index on it keeps a trainee-month from being paid
-    twice, whatever the claim or unit. `locked_at`: set once the line is paid (payment is a later part)."""
+    twice, whatever the claim or unit. `locked_at`: set once the claim is paid (engine/subsidy/payment.py); a locked month is never
+    changed again, by a recomputation or by a re-imported report."""
     __tablename__ = "claim_lines"
     id: Mapped[int] = mapped_column(primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("subsidy_claims.id"), index=True)

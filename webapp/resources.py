@@ -18,6 +18,8 @@ class Root:
         # 缺报名单: units overseen (engine.access.unit_jurisdiction_clause scopes what each one sees).
         (Allow, "role:reviewer", "oversee"),
         (Allow, "role:admin", "oversee"),
+        # 见习补贴拨付: reviewers with 拨付权限 (engine.access.payable_clause scopes what each one pays).
+        (Allow, "perm:finance", "pay"),
         (Allow, Authenticated, "authenticated"),
         (Allow, Everyone, "public"),
     ]

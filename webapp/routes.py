@@ -84,6 +84,8 @@ def includeme(config):
     r("review_missing_xlsx", "/review/missing.xlsx")
     r("review_statistics", "/review/statistics")                     # 数据统计
     r("review_statistics_xlsx", "/review/statistics.xlsx")
+    r("review_payments", "/review/payments")                         # 见习补贴拨付
+    r("review_payments_xlsx", "/review/payments.xlsx")
 
     # administration
     r("admin_home", "/admin")
@@ -128,6 +130,9 @@ def includeme(config):
     r("api_review_followup", "/api/review/followups/{id:\\d+}")
     r("api_review_missing", "/api/review/missing")
     r("api_review_statistics", "/api/review/statistics")
+    r("api_review_payments", "/api/review/payments")
+    r("api_review_payments_xlsx", "/api/review/payments.xlsx")
+    r("api_case_payment", "/api/cases/{id:\\d+}/payment", factory="webapp.resources.case_factory")
     r("api_unit_agents", "/api/unit/agents")
     r("api_unit_agent", "/api/unit/agents/{id:\\d+}")
     r("api_unit_invitations", "/api/unit/invitations")

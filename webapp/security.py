@@ -27,6 +27,7 @@ from pyramid.authorization import ACLHelper, Authenticated, Everyone
 from pyramid.csrf import SessionCSRFStoragePolicy
 from pyramid.session import JSONSerializer, SignedCookieSessionFactory
 
+from engine import access
 from engine.accounts import second_factor, sessions
 from engine.models import Account, LoginSession
 
@@ -43,6 +44,8 @@ def principals_for(account: Account | None) -> list[str]:
     if account is None:
         return [Everyone]
     out = [Everyone, Authenticated, f"account:{account.id}", f"role:{account.role}"]
+    if access.is_finance(account):
+        out.append("perm:finance")   # 拨付权限 (engine.access decides; the ACL only names it)
     return out
 
 

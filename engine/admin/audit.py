@@ -27,6 +27,7 @@ ACTION_LABELS = {
     "login": "登录", "login_failed": "登录失败", "logout": "退出",
     "account_create": "创建账号", "account_disable": "停用账号", "account_enable": "启用账号",
     "password_reset": "重置密码", "jurisdiction_change": "修改管辖范围",
+    "finance_grant": "授予拨付权限", "finance_revoke": "取消拨付权限",
     "contact_change": "修改联系方式",
     "second_factor_enrol": "绑定两步验证", "second_factor_recovery": "使用恢复码登录",
     "second_factor_reset": "重置两步验证", "sessions_end": "退出登录设备",
@@ -42,7 +43,7 @@ ACTION_LABELS = {
 AUDIT_KINDS = {"login": ("login", "login_failed", "logout", "second_factor_enrol", "second_factor_recovery",
                          "sessions_end"),
                "admin": ("account_create", "account_disable", "account_enable", "password_reset",
-                         "jurisdiction_change", "second_factor_reset", "delivery_resend", "calendar_set",
+                         "jurisdiction_change", "finance_grant", "finance_revoke", "second_factor_reset", "delivery_resend", "calendar_set",
                          "calendar_remove"),
                "consent": ("intent_consent",), "contact": ("contact_change",),
                "agents": ("agent_invite", "agent_invite_cancel", "agent_remove", "agent_join")}

@@ -165,6 +165,18 @@ def change_jurisdiction(session, actor: Account, account: Account, jurisdiction:
     _about(session, actor, "jurisdiction_change", account, {"from": before, "to": jurisdiction}, remote_addr)
 
 
+def set_finance(session, actor: Account, account: Account, finance: bool, remote_addr: str | None = None) -> None:
+    """Grant or withdraw 拨付权限 (engine.access.is_finance): a reviewer's right to export the payment workbook
+    of the claims 待拨付 in their jurisdiction and to mark them 已拨付."""
+    if account.role != "reviewer":
+        raise AdminError([FieldError("/finance", "只有审核人员可以授予拨付权限")])
+    if bool(account.finance) == finance:
+        return
+    account.finance = finance
+    _about(session, actor, "finance_grant" if finance else "finance_revoke", account, {"role": account.role},
+           remote_addr)
+
+
 ACCOUNTS_PER_PAGE = 50
 
 

@@ -22,6 +22,7 @@ import fastjsonschema
 from engine import clock, declarations, formats
 from engine.batch.columns import as_predicate, column_checks, suspect_rows
 from engine.batch.gc_pause import cycle_collector_paused
+from engine.batch.paid import paid_month_errors
 from engine.batch.reader import (
     HEADER_ONLY, BadFile, CellProblem, HeaderColumn, Sheet, column_converter, display_value, open_sheet,
 )
@@ -237,6 +238,8 @@ def check_sheet(item: ItemDefinition, sheet: Sheet, ctx: RuleContext) -> CheckRe
             checked[i] = (n, {k: v for k, v in data.items() if k not in bad})
     found = list(run_batch_rules(item, checked, ctx))
     found += _duplicate_keys(item, checked, ctx)
+    if ctx.session is not None:   # a month already paid (已拨付) is never changed by a re-import
+        found += paid_month_errors(ctx.session, item, ctx.unit_id, checked)
     if found:
         values = dict(checked)
         seen = set()

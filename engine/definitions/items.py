@@ -92,6 +92,9 @@ def check_item(doc: Doc, workflows: dict[str, Doc], present_workflows: set[str],
             if other_wf is not None and other_wf.sound("states") and \
                     req["state"] not in [s["name"] for s in other_wf.raw["states"]]:
                 out.append(Problem(name, f"/requires/{i}/state", f"状态“{req['state']}”不在事项“{req['item']}”的流程中"))
+    payee = (item.get("claim") or {}).get("payee") if doc.sound("claim") else None
+    if isinstance(payee, dict) and payee.get("item") not in present_items:
+        out.append(Problem(name, "/claim/payee/item", f"事项“{payee.get('item')}”不存在"))
     wf_states = [s["name"] for s in wf.raw["states"]] if wf is not None else None
     if doc.sound("publish") and wf_states is not None and item["publish"]["when"] not in wf_states:
         out.append(Problem(name, "/publish/when", f"状态“{item['publish']['when']}”不在流程中"))

@@ -253,7 +253,8 @@ class LinesPage:
                 "paid_count": c.paid_count, "flagged_count": c.flagged_count, "total": self.total,
                 "total_fen": c.total_fen, "by_flag": self.by_flag, "missing_items": self.missing_items,
                 "page": self.page.number, "pages": self.page.pages, "total_lines": self.page.total,
-                "lines": [x.as_dict() for x in self.lines]}
+                "lines": [x.as_dict() for x in self.lines],
+                "payment": {"paid_on": c.paid_on.isoformat(), "voucher": c.voucher} if c.paid_on else None}
 
 
 def lines_page(session, catalogue: Catalogue, case: Case, page=None, flag: str | None = None) -> LinesPage | None:

@@ -144,6 +144,10 @@ MATRIX = {
     "review_statistics": [("GET", "/review/statistics", None, row(LOGIN, 403, 403, 403, OK, OK, OK))],
     "review_statistics_xlsx": [("GET", "/review/statistics.xlsx?figure=units", None,
                                 row(LOGIN, 403, 403, 403, OK, OK, OK))],
+    # 见习补贴拨付: reviewers with 拨付权限 only (none of these actors has it; tests/webapp/test_payment.py has them).
+    "review_payments": [("GET", "/review/payments", None, row(LOGIN, 403, 403, 403, 403, 403, 403)),
+                        ("POST", "/review/payments", "form", row(401, 403, 403, 403, 403, 403, 403))],
+    "review_payments_xlsx": [("GET", "/review/payments.xlsx", None, row(LOGIN, 403, 403, 403, 403, 403, 403))],
     "admin_home": [("GET", "/admin", None, ADMIN_PAGE)],
     "admin_accounts": [("GET", "/admin/accounts", None, ADMIN_PAGE),
                        ("POST", "/admin/accounts", "form", ADMIN_POST)],
@@ -191,6 +195,9 @@ MATRIX = {
                             ("POST", "/api/review/followups/{followup}", "json", REVIEW_POST)],
     "api_review_missing": [("GET", "/api/review/missing", None, row(401, 403, 403, 403, OK, OK, OK))],
     "api_review_statistics": [("GET", "/api/review/statistics", None, row(401, 403, 403, 403, OK, OK, OK))],
+    "api_review_payments": [("GET", "/api/review/payments", None, row(401, 403, 403, 403, 403, 403, 403))],
+    "api_review_payments_xlsx": [("GET", "/api/review/payments.xlsx", None, row(401, 403, 403, 403, 403, 403, 403))],
+    "api_case_payment": [("POST", "/api/cases/{subsidy}/payment", "json", REVIEW_POST | {"rev_in": 403})],
     "api_unit_agents": [("GET", "/api/unit/agents", None, UNIT_ONLY_API)],
     "api_unit_invitations": [("POST", "/api/unit/invitations", "json", UNIT_ONLY_API)],
     "api_unit_agent": [("DELETE", "/api/unit/agents/{agent}", "json", row(401, OK, 404, 403, 403, 403, 403))],
@@ -381,8 +388,10 @@ def test_a_claimed_case_is_moved_by_no_one_else(route, make_web, world, objects,
 # Asked without a session, so without a token (like POST /api/session): the 办件进度查询 JSON lookup changes
 # nothing of the caller's, and what it answers is the caller's own (tests/webapp/test_progress.py).
 CSRF_EXEMPT = {"api_progress"}
+# No actor here has 拨付权限: tests/webapp/test_payment.py checks these routes' token as a finance reviewer.
+FINANCE_ONLY = {"review_payments", "api_case_payment"}
 UNSAFE = [(name, i) for name, calls in MATRIX.items() for i, call in enumerate(calls)
-          if call[0] != "GET" and name not in CSRF_EXEMPT]
+          if call[0] != "GET" and name not in CSRF_EXEMPT | FINANCE_ONLY]
 
 
 @pytest.mark.parametrize("route,index", UNSAFE)

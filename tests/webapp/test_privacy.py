@@ -16,12 +16,15 @@ import openpyxl
 import pytest
 from sqlalchemy import insert, select
 
+from engine import roles
 from engine.accounts.registration import register_individual
 from engine.cases.lifecycle import start_change, transition
-from engine.masking import browser_label, mask_id, mask_mobile
-from engine.models import AuditEntry, Intent, LoginSession, RateLimit
+from engine.masking import browser_label, mask_bank_account, mask_id, mask_mobile
+from engine.models import AuditEntry, Case, Intent, LoginSession, RateLimit
 from engine.positions.intents import CONSENT_TEXT, CONSENT_VERSION
+from engine.rules import TransitionContext
 from engine.spreadsheet import XLSX_CONTENT_TYPE
+from engine.workflow import Actor, fire
 from tests import factories as f
 from tests.data import batch_rows
 from tests.data import workbooks as wbs
@@ -52,7 +55,7 @@ FIELDS = {
     "身份证号（未经同意的旧意向）": ([LEGACY["id_number"]], mask_id),
     "法定代表人（单位申请）": ([UNIT_APP["legal_rep"]], None),
     "联系电话（单位申请）": ([UNIT_APP["contact_mobile"]], mask_mobile),
-    "银行账号（单位申请）": ([UNIT_APP["bank_account"]], None),
+    "银行账号（单位申请）": ([UNIT_APP["bank_account"]], mask_bank_account),
     "联系人（岗位）": ([POST["contact_name"]], None),
     "联系电话（岗位）": ([POST["contact_mobile"]], mask_mobile),
     "密码": ([WRONG, f.PASSWORD], None),
@@ -107,6 +110,9 @@ def build(make_web, dbsession, catalogue, storage, monkeypatch, caplog) -> World
     caplog.set_level(logging.DEBUG, logger="sqlalchemy.engine")
     s = dbsession
     province = f.reviewer(s, login="sheng", jurisdiction="140000", name="省级审核员")
+    province.finance = True   # 拨付权限: the reviewer of the 见习补贴拨付 rows
+    county = f.reviewer(s, login="xiaodian", jurisdiction="140105", name="小店区审核员")
+    city = f.reviewer(s, login="taiyuan", jurisdiction="140100", name="太原市审核员")
     f.admin(s)
     unit = f.unit_account(s, name="山西晋阳智能科技有限公司")
     app_case = f.submitted_unit_application(s, catalogue, storage, unit, **UNIT_APP,
@@ -154,6 +160,15 @@ def build(make_web, dbsession, catalogue, storage, monkeypatch, caplog) -> World
     claim = clients["unit"].api("post", "/api/items/subsidy_claim/subsidy-claims",
                                 {"data": {"period_from": month, "period_to": month}}, status=201).json
     clients["unit"].api("post", f"/api/cases/{claim['id']}/transitions/submit", {"version": claim["version"]})
+    # Approved by the county and the city, and 公示期满: the claim waits 待拨付 (见习补贴拨付).
+    fresh_claim = s.get(Case, claim["id"])
+    s.refresh(fresh_claim)
+    transition(s, catalogue, fresh_claim, "county_approve", county)
+    transition(s, catalogue, fresh_claim, "city_approve", city)
+    system = Actor(None, roles.SYSTEM)
+    fire(fresh_claim, catalogue.workflows[fresh_claim.workflow_key], "end_publicity", system,
+         TransitionContext(s, catalogue, system))
+    s.commit()
 
     # Failed logins: a wrong password, through the page and the API, and a password typed as the name.
     make_web().login(person.login_name, WRONG, tab="individual")
@@ -287,6 +302,10 @@ SURFACES = {
     "核对申请内容 `GET /cases/{id}/check`": (get("/cases/{w.change_id}/check"), UNIT_DATA),
     "核对申请内容 JSON `GET /api/cases/{id}/check`": (get("/api/cases/{w.change_id}/check"), UNIT_DATA),
     "审核页（单位申请）`GET /review/cases/{id}`": (get("/review/cases/{w.app_case_id}"), UNIT_DATA),
+    "见习补贴拨付 `GET /review/payments`": (get("/review/payments"), {"银行账号（单位申请）"}),
+    "拨付 JSON `GET /api/review/payments`": (get("/api/review/payments"), {"银行账号（单位申请）"}),
+    "拨付清单 `GET /review/payments.xlsx`": (get("/review/payments.xlsx"), {"银行账号（单位申请）"}),
+    "拨付清单 API `GET /api/review/payments.xlsx`": (get("/api/review/payments.xlsx"), {"银行账号（单位申请）"}),
     "账号管理 `GET /admin/accounts`": (get("/admin/accounts"), INDIVIDUAL),
     "账号页 `GET /admin/accounts/{id}`": (get("/admin/accounts/{w.person_id}"), INDIVIDUAL),
     "系统管理首页 `GET /admin`": (get("/admin"), {"身份证号（个人）"}),

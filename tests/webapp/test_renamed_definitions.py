@@ -78,6 +78,10 @@ def rename_item(raw: dict) -> dict:
     if "claim" in r:
         r["claim"] = {"scheme": SCHEMES[r["claim"]["scheme"]],
                       "period": {slot: F(k) for slot, k in r["claim"]["period"].items()}}
+        if "payee" in raw["claim"]:
+            payee = raw["claim"]["payee"]
+            r["claim"]["payee"] = {"item": KEYS[payee["item"]],
+                                   **{slot: F(k) for slot, k in payee.items() if slot != "item"}}
     batch = r.get("batch")
     if batch:
         batch["row_key"] = [F(k) for k in batch["row_key"]]

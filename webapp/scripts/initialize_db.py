@@ -52,6 +52,9 @@ def load_demo(session, catalogue, storage: FileStorage) -> bool:
     create_staff(session, "admin", "系统管理员", "admin", DEMO_PASSWORD)
     province = create_staff(session, "sheng", "省级审核员", "reviewer", DEMO_PASSWORD, jurisdiction="140000")
     create_staff(session, "taiyuan", "太原市审核员", "reviewer", DEMO_PASSWORD, jurisdiction="140100")
+    # 拨付权限 (engine/subsidy/payment.py): exports 太原's payment workbook and marks claims 已拨付.
+    create_staff(session, "taiyuan_caiwu", "太原市财务审核员", "reviewer", DEMO_PASSWORD,
+                 jurisdiction="140100").finance = True
     register_individual(session, PERSON[0], PERSON[1], "13812345678", DEMO_PASSWORD,
                         profile={"education": "本科", "school": "山西大学", "major": "计算机科学与技术"})
     unit_a = register_unit(session, UNIT_A[0], UNIT_A[1], "李红", "13912345678", DEMO_PASSWORD)

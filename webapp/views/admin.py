@@ -112,6 +112,9 @@ def account_action(request):
         elif action == "jurisdiction":
             staff.change_jurisdiction(session, me, account, request.POST.get("jurisdiction", ""), ip)
             message = f"已将“{login}”的管辖范围改为{load_regions().label(account.jurisdiction)}"
+        elif action in ("finance_grant", "finance_revoke"):
+            staff.set_finance(session, me, account, action == "finance_grant", ip)
+            message = f"已{'授予' if account.finance else '取消'}“{login}”的拨付权限"
         else:
             raise staff.AdminError([FieldError("", "未知的操作")])
     except staff.AdminError as e:

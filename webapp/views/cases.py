@@ -14,6 +14,7 @@ from engine.cases import center, detail
 from engine.cases.answers import read_answers
 from engine.errors import TransitionNotAllowed, WorkflowError
 from engine.models import row_id
+from engine.subsidy import payment
 from engine.validation import ValidationFailed
 from webapp.forms import build_sections, display_value
 from webapp.payloads import expected_version, field_problem, json_object
@@ -65,7 +66,11 @@ def case_detail(context, request):
         return {"case": case, **page, "sections": [], "active_top": "个人中心"}
     page = detail.case_page(request.dbsession, _catalogue(request), case, deadline_board(request),
                             request.account)
-    return {"case": case, **page, "batch": None, "sections": _sections(page["item"], case), "active_top": "个人中心"}
+    paid = None
+    if page["item"] is not None and page["item"].kind == "claim":   # 已拨付: its date and voucher
+        paid = payment.paid_info(payment.claim_of(request.dbsession, case))
+    return {"case": case, **page, "batch": None, "sections": _sections(page["item"], case), "active_top": "个人中心",
+            "paid": paid}
 
 
 @view_config(route_name="case_done", renderer="case_done.jinja2", request_method="GET", permission="view")
