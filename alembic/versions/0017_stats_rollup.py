@@ -2,7 +2,7 @@
 workers' statistics_rollup job (engine/stats/rollup.py); the page reads it instead of a million rows.
 
 Revision ID: 0017
-Revises: 0014
+Revises: 0016
 """
 from alembic import op
 import sqlalchemy as sa
