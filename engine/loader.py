@@ -16,6 +16,7 @@ import engine.ratings.followups  # noqa: F401  (registers the workers' followup_
 import engine.review.alerts  # noqa: F401  (registers the workers' deadline_scan job)
 import engine.throttle  # noqa: F401  (registers the workers' rate_limits_purge job)
 import engine.subsidy.claims  # noqa: F401  (registers reserve_claim_lines, release_claim_lines)
+import engine.subsidy.publicity  # noqa: F401  (registers start_publicity and the workers' publicity_end job)
 from engine.definitions import loading
 from engine.definitions.loading import DefinitionError, default_dirs
 from engine.definitions.model import Catalogue
