@@ -53,6 +53,11 @@ class PublicityEnded(EngineError):
     kind = "conflict"
 
 
+class Decided(EngineError):
+    """The objection was decided already (by another reviewer, or in another tab)."""
+    kind = "conflict"
+
+
 class NotFound(EngineError):
     """No such claim in 公示 (or objection of this reviewer's): one answer, whatever the reason."""
     kind = "not_found"
@@ -308,7 +313,7 @@ def check_objection(text, contact) -> tuple[str, str | None]:
     """The text and contact cleaned, or ValidationFailed with a message per field (nothing counted)."""
     text, text_problem = _clean_text(text)
     contact, contact_problem = _clean_contact(contact)
-    errors = [FieldError(f, m) for f, m in (("text", text_problem), ("contact", contact_problem)) if m]
+    errors = [FieldError(f"/{f}", m) for f, m in (("text", text_problem), ("contact", contact_problem)) if m]
     if errors:
         raise ValidationFailed(errors, {"text": text, "contact": contact})
     return text, contact or None
@@ -386,7 +391,7 @@ def _pending(session, account: Account, objection_id) -> tuple[ClaimObjection, C
         raise NotFound("未找到该异议")
     objection, case, _ = found
     if objection.status != PENDING:
-        raise TransitionNotAllowed(f"该异议已处理（{STATUS_LABELS.get(objection.status, objection.status)}）")
+        raise Decided(f"该异议已处理（{STATUS_LABELS.get(objection.status, objection.status)}）")
     return objection, case
 
 
@@ -400,7 +405,7 @@ def _clean_note(note, required: bool) -> str | None:
     elif len(note) > NOTE_MAX:
         problem = f"处理意见不能超过{NOTE_MAX}个字"
     if problem:
-        raise ValidationFailed([FieldError("note", problem)], {"note": note})
+        raise ValidationFailed([FieldError("/note", problem)], {"note": note})
     return note or None
 
 
