@@ -196,7 +196,7 @@ def test_the_json_twins(in_publicity, make_web, dbsession):
     res = county.api("POST", f"/api/review/objections/{item['id']}/dismiss", json={"note": "经核查不属实"})
     assert_matches_spec(res)
     assert res.json["status"] == "dismissed"
-    res = county.api("POST", f"/api/review/objections/{item['id']}/uphold", json={}, status=400)
+    res = county.api("POST", f"/api/review/objections/{item['id']}/uphold", json={}, status=409)
     assert_matches_spec(res)
     anyone.post_json(f"/api/publicity/{case.reference}/objections", {"text": "考勤表系事后补签"}, status=201)
     (second,) = county.api("GET", "/api/review/objections").json["items"]
