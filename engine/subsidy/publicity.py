@@ -26,7 +26,7 @@ from engine import access, clock, declarations, formats, masking, roles, throttl
 from engine.cases.lifecycle import transition
 from engine.deadlines import due_on
 from engine.definitions.model import Catalogue
-from engine.errors import AccessDenied, EngineError, TransitionNotAllowed
+from engine.errors import AccessDenied, EngineError
 from engine.models import Account, Case, ClaimLine, ClaimObjection, SubsidyClaim, Unit, row_id
 from engine.notices.jobs import JobContext, periodic
 from engine.notices.outbox import transition_notices
@@ -127,7 +127,7 @@ def period_end(cal, start: date, working_days: int) -> date:
     return due_on(cal, start, working_days)
 
 
-@effect("start_publicity", serves="claim", label="开始公示",
+@effect("start_publicity", label="开始公示",
         doc="an approved claim is shown publicly (公示) from the approval's date for the item's "
             "claim.publicity.working_days working days (default 7), on the working-day calendar")
 def _start_effect(case, ctx) -> None:
@@ -416,7 +416,7 @@ def uphold(session, catalogue: Catalogue, account: Account, objection_id, note=N
     note = _clean_note(note, required=False)
     steps = published(catalogue).get(case.item_key)
     if steps is None or case.state != steps.state:
-        raise TransitionNotAllowed("该申领已不在公示中")
+        raise Decided("该申领已不在公示中，不能再认定异议成立")
     comment = f"公示异议成立：{objection.text}" + (f"\n审核意见：{note}" if note else "")
     transition(session, catalogue, case, steps.uphold, account, comment=comment, form=OBJECTION_FORM,
                event_data={"objection": objection.id})

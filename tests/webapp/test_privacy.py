@@ -18,8 +18,8 @@ from sqlalchemy import insert, select
 
 from engine.accounts.registration import register_individual
 from engine.cases.lifecycle import start_change, transition
-from engine.masking import browser_label, mask_id, mask_mobile
-from engine.models import AuditEntry, Intent, LoginSession, RateLimit
+from engine.masking import browser_label, mask_id, mask_mobile, mask_name
+from engine.models import AuditEntry, Case, Intent, LoginSession, RateLimit
 from engine.positions.intents import CONSENT_TEXT, CONSENT_VERSION
 from engine.spreadsheet import XLSX_CONTENT_TYPE
 from tests import factories as f
@@ -37,6 +37,7 @@ PERSON_EMAIL = "ouyang.mingxuan@example.com"
 LEGACY = {"name": "司马静", "id_number": f.id_number("14010720020620032"), "mobile": "15912340002"}
 UNIT_APP = {"legal_rep": "慕容铁柱", "contact_mobile": "13566667777", "bank_account": "6222020200112233445"}
 POST = {"contact_name": "欧阳红梅", "contact_mobile": "13644445555"}
+OBJECTOR = "13912340003"                 # the contact left with an objection to a 公示
 WRONG = "Wr0ng-Passw0rd-7731"            # typed as the password, and wrong
 TYPED_SECRET = "Zq8!MySecretPass"        # a password typed into the login name field
 # Where and with what the individual signs in (登录设备), and the session token its cookie holds (set by build).
@@ -45,7 +46,7 @@ USER_AGENT = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHT
               "Chrome/120.0.0.0 Safari/537.36 Jianxi-Privacy-Test/7")
 TOKENS: list[str] = []
 FIELDS = {
-    "姓名（个人）": ([PERSON["name"]], None),
+    "姓名（个人）": ([PERSON["name"]], mask_name),
     "身份证号（个人）": ([PERSON["id_number"]], mask_id),
     "手机号（个人）": ([PERSON["mobile"]], mask_mobile),
     "电子邮箱（个人）": ([PERSON_EMAIL], None),
@@ -60,6 +61,7 @@ FIELDS = {
     "登录地址（IP）": ([ADDRESS], None),
     "浏览器标识（User-Agent）": ([USER_AGENT], browser_label),
     "会话令牌": (TOKENS, None),
+    "异议人联系方式": ([OBJECTOR], mask_mobile),
 }
 
 
@@ -93,6 +95,7 @@ class World:
     errors_url: str
     bad_file: bytes
     claim_case_id: int = 0
+    claim_reference: str = ""
     log: list = field(default_factory=list)
     followed: dict = field(default_factory=dict)   # 办件进度查询: a returned case's reference and its unit's code
 
@@ -154,6 +157,13 @@ def build(make_web, dbsession, catalogue, storage, monkeypatch, caplog) -> World
     claim = clients["unit"].api("post", "/api/items/subsidy_claim/subsidy-claims",
                                 {"data": {"period_from": month, "period_to": month}}, status=201).json
     clients["unit"].api("post", f"/api/cases/{claim['id']}/transitions/submit", {"version": claim["version"]})
+    # Both levels approve it: it is published (公示), and someone objects, leaving a phone number.
+    claim_case = s.get(Case, claim["id"])
+    transition(s, catalogue, claim_case, "county_approve", f.reviewer(s, login="xiaodian", jurisdiction="140105"))
+    transition(s, catalogue, claim_case, "city_approve", f.reviewer(s, login="taiyuan", jurisdiction="140100"))
+    s.commit()
+    clients["visitor"].app.post_json(f"/api/publicity/{claim_case.reference}/objections",
+                                     {"text": "请核查该单位的见习人员", "contact": OBJECTOR}, status=201)
 
     # Failed logins: a wrong password, through the page and the API, and a password typed as the name.
     make_web().login(person.login_name, WRONG, tab="individual")
@@ -203,7 +213,7 @@ def build(make_web, dbsession, catalogue, storage, monkeypatch, caplog) -> World
     make_web().login(person.login_name, WRONG, tab="individual")
     intents = s.scalars(select(Intent.id).where(Intent.position_id == position.id).order_by(Intent.id)).all()
     return World(clients, position.id, app_case.id, change.id, match_case_id, person.id, list(intents), errors_url, bad_file,
-                 claim["id"], followed=followed)
+                 claim["id"], claim_case.reference, followed=followed)
 
 
 # ---- reaching each surface -----------------------------------------------------------------
@@ -281,6 +291,10 @@ SURFACES = {
     "补贴明细页 `GET /cases/{id}/subsidy`": (get("/cases/{w.claim_case_id}/subsidy"), INDIVIDUAL),
     "补贴明细 JSON `GET /api/cases/{id}/subsidy`": (get("/api/cases/{w.claim_case_id}/subsidy"), INDIVIDUAL),
     "审核页（见习补贴申领）`GET /review/cases/{id}`": (get("/review/cases/{w.claim_case_id}"), INDIVIDUAL),
+    "见习补贴公示页 `GET /gongshi/{reference}`": (get("/gongshi/{w.claim_reference}"), INDIVIDUAL),
+    "见习补贴公示 JSON `GET /api/publicity/{reference}`": (get("/api/publicity/{w.claim_reference}"), INDIVIDUAL),
+    "公示异议 `GET /review/objections`": (get("/review/objections"), {"异议人联系方式"}),
+    "公示异议 JSON `GET /api/review/objections`": (get("/api/review/objections"), {"异议人联系方式"}),
     "申请详情页 `GET /cases/{id}`": (get("/cases/{w.app_case_id}"), UNIT_DATA),
     "申请打印页 `GET /cases/{id}/print`": (get("/cases/{w.app_case_id}/print"), UNIT_DATA),
     "申请 JSON `GET /api/cases/{id}`": (get("/api/cases/{w.app_case_id}"), UNIT_DATA),

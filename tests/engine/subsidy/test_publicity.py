@@ -2,7 +2,7 @@
 within a limit, the reviewers' decisions, and the workers' job that moves it to 待拨付 once 公示 has ended."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -18,7 +18,7 @@ from tests import factories as f
 from tests.engine.subsidy.test_claims import trainee
 from tests.webapp.pages import fresh
 
-LIMIT = throttle.Limit("objection.address", 3, publicity.timedelta(days=1))
+LIMIT = throttle.Limit("objection.address", 3, timedelta(days=1))
 
 
 def bj(y, m, d, h=10):
