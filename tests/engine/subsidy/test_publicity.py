@@ -117,3 +117,17 @@ def test_objections_are_checked_limited_and_only_taken_during_publicity(dbsessio
                                    today=date(2026, 10, 16))
     assert s.query(ClaimObjection).count() == 3
 
+
+
+def test_the_console_ends_publicity_by_hand(tmp_path, database, dbsession, approved, clock_at, capsys):
+    from engine.cli import main as cli
+    ini = tmp_path / "jianxi.ini"
+    ini.write_text(f"[app:main]\nsqlalchemy.url = {database}\n", "utf-8")
+    clock_at(bj(2026, 10, 15, 20))
+    assert cli(["publicity-end", "--ini", str(ini)]) == 0
+    assert capsys.readouterr().out.strip() == "公示期满处理完成：0件"
+    clock_at(bj(2026, 10, 16, 9))
+    assert cli(["publicity-end", "--ini", str(ini)]) == 0
+    assert capsys.readouterr().out.splitlines() == [f"{approved.reference}\t待拨付", "公示期满处理完成：1件"]
+    fresh(dbsession)
+    assert dbsession.get(type(approved), approved.id).state == "payable"
