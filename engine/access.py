@@ -212,6 +212,11 @@ def staff_case_clause(account: Account):
     return and_(jurisdiction_clause(account.jurisdiction), submitted_clause())
 
 
+def objection_clause(account: Account):
+    """The 公示 objections a reviewer decides: those of claims of their jurisdiction (on the claim's case)."""
+    return staff_case_clause(account)
+
+
 # ---- permissions on one object ---------------------------------------------------
 
 def case_permissions(account: Account | None, case: Case) -> frozenset[str]:

@@ -6,6 +6,7 @@
   jianxi worker --ini FILE [--once]                  send notices and run periodic jobs until stopped
   jianxi deadlines-scan --ini FILE                  start missing clocks, record 预警/超期 crossings once each
   jianxi report-reminders --ini FILE                remind units of monthly reports due soon or late, once each
+  jianxi publicity-end --ini FILE                   move each claim whose 公示 has ended (nothing pending) to 待拨付
 
 Passwords are never taken from a flag (it would stay in the shell history and the process list): they
 are read from JIANXI_PASSWORD or asked for twice at a prompt.
@@ -174,6 +175,34 @@ def report_reminders(argv: list[str]) -> int:
     return 0
 
 
+def publicity_end(argv: list[str]) -> int:
+    """What the worker's publicity_end job runs each hour, by hand: every claim whose 公示 ended before today
+    (Beijing) with no objection pending moves on (engine/subsidy/publicity.py)."""
+    from engine import clock
+    from engine.db import database_url, make_engine, make_session_factory, writer_engine
+    from engine.loader import load_catalogue
+    from engine.subsidy import publicity
+
+    parser = argparse.ArgumentParser(prog="jianxi publicity-end", description="公示期满且无待处理异议的补贴申领转入下一状态（待拨付）")
+    parser.add_argument("--ini", type=Path, default=Path("development.ini"), help="配置文件（DATABASE_URL 优先）")
+    args = parser.parse_args(argv)
+    settings = _ini_settings(args.ini)
+    catalogue = load_catalogue(*_definition_dirs(settings))
+    engine = make_engine(database_url(settings))
+    session = make_session_factory(writer_engine(engine))()
+    try:
+        moved = publicity.end_due(session, catalogue, clock.today())
+        lines = [f"{c.reference}\t{catalogue.workflows[c.workflow_key].label(c.state)}" for c in moved]
+        session.commit()
+    finally:
+        session.close()
+        engine.dispose()
+    for line in lines:
+        print(line)
+    print(f"公示期满处理完成：{len(lines)}件")
+    return 0
+
+
 def rule_tables() -> int:
     """The rule, condition and effect tables of docs/definitions.md, from the registries."""
     from engine.rules.docs import hooks_table, rules_table
@@ -234,6 +263,7 @@ USAGE = ("用法：jianxi check [--forms DIR] [--workflows DIR]\n"
          "      jianxi worker --ini FILE [--once]\n"
          "      jianxi deadlines-scan --ini FILE\n"
          "      jianxi report-reminders --ini FILE\n"
+         "      jianxi publicity-end --ini FILE\n"
          "密码从环境变量 JIANXI_PASSWORD 读取，未设置时提示输入两次。")
 
 
@@ -256,6 +286,8 @@ def main(argv: list[str] | None = None) -> int:
         return deadlines_scan(argv[1:])
     if argv[0] == "report-reminders":
         return report_reminders(argv[1:])
+    if argv[0] == "publicity-end":
+        return publicity_end(argv[1:])
     print(f"未知命令：{argv[0]}", file=sys.stderr)
     print(USAGE, file=sys.stderr)
     return 2

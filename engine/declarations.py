@@ -244,6 +244,15 @@ def claim_scheme(item) -> str | None:
     return (item.raw.get("claim") or {}).get("scheme") if item is not None else None
 
 
+PUBLICITY_DAYS = 7   # 公示 of an approved claim, in working days, when its item says nothing
+
+
+def publicity_days(item) -> int:
+    """How many working days an approved claim of this item is shown publicly (claim.publicity.working_days)."""
+    claim = (item.raw.get("claim") or {}) if item is not None else {}
+    return int((claim.get("publicity") or {}).get("working_days", PUBLICITY_DAYS))
+
+
 def claim_period(item) -> tuple[str, str]:
     """The fields of a claim item that hold its first and last month."""
     period = item.raw["claim"]["period"]

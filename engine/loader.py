@@ -18,6 +18,7 @@ import engine.stats.rollup  # noqa: F401  (registers the workers' statistics_rol
 import engine.throttle  # noqa: F401  (registers the workers' rate_limits_purge job)
 import engine.subsidy.claims  # noqa: F401  (registers reserve_claim_lines, release_claim_lines)
 import engine.subsidy.payment  # noqa: F401  (registers lock_claim_lines)
+import engine.subsidy.publicity  # noqa: F401  (registers start_publicity and the workers' publicity_end job)
 from engine.definitions import loading
 from engine.definitions.loading import DefinitionError, default_dirs
 from engine.definitions.model import Catalogue

@@ -633,6 +633,26 @@ class SubsidyClaim(Base):
     paid_on: Mapped[date | None] = mapped_column(Date)
     voucher: Mapped[str | None] = mapped_column(String(40))
     paid_by: Mapped[int | None] = mapped_column(Integer)
+    # 公示 (engine/subsidy/publicity.py): the Beijing dates the approved claim is shown publicly, set by the
+    # start_publicity effect; an upheld objection leaves them as they were until the next approval.
+    publicity_from: Mapped[date | None] = mapped_column(Date)
+    publicity_to: Mapped[date | None] = mapped_column(Date, index=True)
+
+
+class ClaimObjection(Base):
+    """An objection sent by anyone during a claim's 公示 (engine/subsidy/publicity.py): its text and optional
+    contact are shown only to the claim's reviewers. status: pending, upheld or dismissed (or closed: another
+    objection of the claim was upheld and sent it back to review)."""
+    __tablename__ = "claim_objections"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("subsidy_claims.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    contact: Mapped[str | None] = mapped_column(String(100))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(12), default="pending", index=True)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class ClaimLine(Base):

@@ -10,6 +10,7 @@ from pyramid.config import Configurator
 from engine.accounts.login import limits as login_limits
 from engine.accounts.registration import limit as registration_limit
 from engine.cases.progress import limits as progress_limits
+from engine.subsidy.publicity import limit as objection_limit
 from engine.deadlines import warning_days
 from engine.loader import DefinitionError, default_dirs, load_catalogue
 
@@ -40,6 +41,7 @@ def make_app(settings: dict, catalogue):
     settings["jianxi.progress_limits"] = progress_limits(settings)
     settings["jianxi.login_limits"] = login_limits(settings)
     settings["jianxi.registration_limit"] = registration_limit(settings)
+    settings["jianxi.objection_limit"] = objection_limit(settings)
     with Configurator(settings=settings) as config:
         config.registry["catalogue"] = catalogue
         config.include("pyramid_jinja2")

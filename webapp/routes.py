@@ -40,6 +40,10 @@ def includeme(config):
     # 办件进度查询 (anyone: a case's reference and its owner's code, sent by POST)
     r("progress", "/progress")
 
+    # 公示 of approved claims (anyone: the list, one claim, an objection)
+    r("publicity_list", "/gongshi")
+    r("publicity_claim", "/gongshi/{reference}")
+
     # 消息中心 (every signed-in person's notices)
     r("notices", "/me/notices")
     r("notice_read", "/me/notices/{id:\\d+}/read")
@@ -81,6 +85,9 @@ def includeme(config):
     r("review_followups", "/review/followups")                       # 差评整改
     r("review_followup", "/review/followups/{id:\\d+}")
     r("review_missing", "/review/missing")
+    r("review_objections", "/review/objections")                     # 公示异议
+    r("review_objection_uphold", "/review/objections/{id:\\d+}/uphold")
+    r("review_objection_dismiss", "/review/objections/{id:\\d+}/dismiss")
     r("review_missing_xlsx", "/review/missing.xlsx")
     r("review_statistics", "/review/statistics")                     # 数据统计
     r("review_statistics_xlsx", "/review/statistics.xlsx")
@@ -141,3 +148,9 @@ def includeme(config):
     r("api_notice_read", "/api/notices/{id:\\d+}/read")
     r("api_notices_read_all", "/api/notices/read-all")
     r("api_progress", "/api/progress")
+    r("api_publicity_list", "/api/publicity")
+    r("api_publicity_claim", "/api/publicity/{reference}")
+    r("api_publicity_objections", "/api/publicity/{reference}/objections")
+    r("api_review_objections", "/api/review/objections")
+    r("api_review_objection_uphold", "/api/review/objections/{id:\\d+}/uphold")
+    r("api_review_objection_dismiss", "/api/review/objections/{id:\\d+}/dismiss")

@@ -1,13 +1,13 @@
 """见习补贴 payment: the reviewers' 拨付权限 (accounts.finance) and a paid claim's date and voucher
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0016"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

@@ -13,6 +13,7 @@ from engine.ratings.rating import rating_panel
 from engine.review import actions, display, queue
 from engine.subsidy.claims import lines_page
 from engine.subsidy.compute import FLAGS
+from engine.subsidy.publicity import case_objections
 
 
 def case_page(session, catalogue: Catalogue, case: Case, account: Account, board: Countdown | None = None,
@@ -44,6 +45,7 @@ def case_page(session, catalogue: Catalogue, case: Case, account: Account, board
         "source": source_import(session, case),
         "subsidy": lines_page(session, catalogue, case, *lines) if item and item.kind == "claim" else None,
         "subsidy_flags": FLAGS,
+        "objections": case_objections(session, case) if item and item.kind == "claim" else [],
         "days": queue.days_between(case.submitted_at, clock.utcnow()),
         "deadline": board.of(case), "rating": rating_panel(session, catalogue, case, account, board),
         "catalogue": catalogue, "labels": queue.state_labels(catalogue),

@@ -83,6 +83,7 @@ def public_pages(page, live_server, w):
         ("register-individual", "/register/individual"),
         ("register-errors", lambda: page.get_by_role("button", name="注册").click()),
         ("not-found", "/positions/999999"),
+        ("publicity", "/gongshi"),
         ("progress", "/progress"),
         ("progress-not-found", lambda: (page.get_by_label("办件编号").fill("JX-140100-202612-999999"),
                                         page.get_by_label("证件号码").fill("91140105MA0000001E"),

@@ -17,7 +17,8 @@ from engine.accounts.agents import invite
 from engine.accounts.sessions import start as start_session
 from engine.attachments import attach
 from engine.cases.lifecycle import save_draft, start_change, transition
-from engine.models import Account, BatchImport, BatchRow, Case, CaseEvent, Delivery, Intent, Notice, RatingFollowup, utcnow
+from engine.models import (Account, BatchImport, BatchRow, Case, CaseEvent, ClaimObjection, Delivery, Intent, Notice,
+                           RatingFollowup, utcnow)
 from engine.subsidy import claims
 from tests import factories as f
 from tests.data import workbooks
@@ -41,6 +42,7 @@ REVIEWER_PAGE = row(LOGIN, 403, 403, 403, OK, OK, 403)
 ADMIN_PAGE = row(LOGIN, 403, 403, 403, 403, 403, OK)
 ADMIN_POST = row(401, 403, 403, 403, 403, 403, OK)
 PUBLIC = row(OK, OK, OK, OK, OK, OK, OK)
+NOBODY = row(404, 404, 404, 404, 404, 404, 404)
 SIGNED_IN_PAGE = row(LOGIN, OK, OK, OK, OK, OK, OK)
 
 # route name -> list of (method, url template, body kind, expectations)
@@ -88,6 +90,11 @@ MATRIX = {
                     ("POST", "/cases/{app_case}/rating", "form", OWNER_POST)],
     # 办件进度查询: anyone (what a lookup may show is engine.access's may_follow, tests/webapp/test_progress.py).
     "progress": [("GET", "/progress", None, PUBLIC), ("POST", "/progress", "form", PUBLIC)],
+    # 见习补贴公示: anyone; a claim in review (as {subsidy_ref} is) is public to no one, its owner included
+    # (what a published one shows: tests/webapp/test_publicity.py).
+    "publicity_list": [("GET", "/gongshi", None, PUBLIC)],
+    "publicity_claim": [("GET", "/gongshi/{subsidy_ref}", None, NOBODY),
+                        ("POST", "/gongshi/{subsidy_ref}", "form", NOBODY)],
     # A notice is its recipient's alone: anyone else's is as if it did not exist (404), staff's included.
     "notices": [("GET", "/me/notices", None, SIGNED_IN_PAGE)],
     "account": [("GET", "/me/account", None, SIGNED_IN_PAGE)],
@@ -140,6 +147,9 @@ MATRIX = {
                         ("POST", "/review/followups/{followup}", "form", REVIEW_POST)],
     # 缺报名单: every reviewer (each sees their jurisdiction's units) and administrators (every unit).
     "review_missing": [("GET", "/review/missing", None, row(LOGIN, 403, 403, 403, OK, OK, OK))],
+    "review_objections": [("GET", "/review/objections", None, REVIEWER_PAGE)],
+    "review_objection_uphold": [("POST", "/review/objections/{objection}/uphold", "form", REVIEW_POST)],
+    "review_objection_dismiss": [("POST", "/review/objections/{objection}/dismiss", "form", REVIEW_POST)],
     "review_missing_xlsx": [("GET", "/review/missing.xlsx", None, row(LOGIN, 403, 403, 403, OK, OK, OK))],
     "review_statistics": [("GET", "/review/statistics", None, row(LOGIN, 403, 403, 403, OK, OK, OK))],
     "review_statistics_xlsx": [("GET", "/review/statistics.xlsx?figure=units", None,
@@ -208,6 +218,13 @@ MATRIX = {
     "api_notice_read": [("POST", "/api/notices/{notice}/read", "json", row(401, OK, 404, 404, 404, 404, 404))],
     "api_notices_read_all": [("POST", "/api/notices/read-all", "json", row(401, OK, OK, OK, OK, OK, OK))],
     "api_progress": [("POST", "/api/progress", "json", PUBLIC)],
+    "api_publicity_list": [("GET", "/api/publicity", None, PUBLIC)],
+    "api_publicity_claim": [("GET", "/api/publicity/{subsidy_ref}", None, NOBODY)],
+    # An empty body is refused field by field (422) before any claim is looked up.
+    "api_publicity_objections": [("POST", "/api/publicity/{subsidy_ref}/objections", "json", PUBLIC)],
+    "api_review_objections": [("GET", "/api/review/objections", None, row(401, 403, 403, 403, OK, OK, 403))],
+    "api_review_objection_uphold": [("POST", "/api/review/objections/{objection}/uphold", "json", REVIEW_POST)],
+    "api_review_objection_dismiss": [("POST", "/api/review/objections/{objection}/dismiss", "json", REVIEW_POST)],
 }
 
 CELLS = [(name, i, actor) for name, calls in MATRIX.items() for i in range(len(calls)) for actor in ACTORS]
@@ -260,6 +277,9 @@ def objects(world, dbsession, catalogue, storage):
     subsidy = claims.start(s, catalogue, claim_item, unit, {"period_from": "2026-09", "period_to": "2026-09"})
     transition(s, catalogue, subsidy, "submit", unit)
     subsidy_draft = claims.start(s, catalogue, claim_item, unit, {"period_from": "2026-10", "period_to": "2026-10"})
+    # An objection to it (as if sent during a 公示): decided by the reviewers of its jurisdiction only.
+    objection = ClaimObjection(claim_id=claims.claim_of(s, subsidy).id, text="请核查该单位见习人员", status="pending")
+    s.add(objection)
     s.commit()
     # The unit's notice of its approved application, and a delivery of one (its SMS).
     notice = s.scalar(select(Notice).where(Notice.recipient_id == unit.id, Notice.inapp.is_(True)).order_by(Notice.id))
@@ -278,7 +298,8 @@ def objects(world, dbsession, catalogue, storage):
             "app_case": submitted.id, "batch": batch.id, "position": world["position"].id, "intent": intent.id,
             "rev_out_id": world["datong"].id, "foreign_token": "0" * 32, "agent": agent.id,
             "invitation": invitation.id, "followup": followup,
-            "subsidy": subsidy.id, "subsidy_draft": subsidy_draft.id}
+            "subsidy": subsidy.id, "subsidy_draft": subsidy_draft.id, "subsidy_ref": subsidy.reference,
+            "objection": objection.id}
 
 
 def _client(make_web, world, actor):
@@ -387,7 +408,7 @@ def test_a_claimed_case_is_moved_by_no_one_else(route, make_web, world, objects,
 
 # Asked without a session, so without a token (like POST /api/session): the 办件进度查询 JSON lookup changes
 # nothing of the caller's, and what it answers is the caller's own (tests/webapp/test_progress.py).
-CSRF_EXEMPT = {"api_progress"}
+CSRF_EXEMPT = {"api_progress", "api_publicity_objections"}
 # No actor here has 拨付权限: tests/webapp/test_payment.py checks these routes' token as a finance reviewer.
 FINANCE_ONLY = {"review_payments", "api_case_payment"}
 UNSAFE = [(name, i) for name, calls in MATRIX.items() for i, call in enumerate(calls)

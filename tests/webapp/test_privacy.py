@@ -19,7 +19,7 @@ from sqlalchemy import insert, select
 from engine import roles
 from engine.accounts.registration import register_individual
 from engine.cases.lifecycle import start_change, transition
-from engine.masking import browser_label, mask_bank_account, mask_id, mask_mobile
+from engine.masking import browser_label, mask_bank_account, mask_id, mask_mobile, mask_name
 from engine.models import AuditEntry, Case, Intent, LoginSession, RateLimit
 from engine.positions.intents import CONSENT_TEXT, CONSENT_VERSION
 from engine.rules import TransitionContext
@@ -40,6 +40,7 @@ PERSON_EMAIL = "ouyang.mingxuan@example.com"
 LEGACY = {"name": "司马静", "id_number": f.id_number("14010720020620032"), "mobile": "15912340002"}
 UNIT_APP = {"legal_rep": "慕容铁柱", "contact_mobile": "13566667777", "bank_account": "6222020200112233445"}
 POST = {"contact_name": "欧阳红梅", "contact_mobile": "13644445555"}
+OBJECTOR = "13912340003"                 # the contact left with an objection to a 公示
 WRONG = "Wr0ng-Passw0rd-7731"            # typed as the password, and wrong
 TYPED_SECRET = "Zq8!MySecretPass"        # a password typed into the login name field
 # Where and with what the individual signs in (登录设备), and the session token its cookie holds (set by build).
@@ -48,7 +49,7 @@ USER_AGENT = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHT
               "Chrome/120.0.0.0 Safari/537.36 Jianxi-Privacy-Test/7")
 TOKENS: list[str] = []
 FIELDS = {
-    "姓名（个人）": ([PERSON["name"]], None),
+    "姓名（个人）": ([PERSON["name"]], mask_name),
     "身份证号（个人）": ([PERSON["id_number"]], mask_id),
     "手机号（个人）": ([PERSON["mobile"]], mask_mobile),
     "电子邮箱（个人）": ([PERSON_EMAIL], None),
@@ -63,6 +64,7 @@ FIELDS = {
     "登录地址（IP）": ([ADDRESS], None),
     "浏览器标识（User-Agent）": ([USER_AGENT], browser_label),
     "会话令牌": (TOKENS, None),
+    "异议人联系方式": ([OBJECTOR], mask_mobile),
 }
 
 
@@ -96,6 +98,7 @@ class World:
     errors_url: str
     bad_file: bytes
     claim_case_id: int = 0
+    claim_reference: str = ""
     log: list = field(default_factory=list)
     followed: dict = field(default_factory=dict)   # 办件进度查询: a returned case's reference and its unit's code
 
@@ -160,13 +163,19 @@ def build(make_web, dbsession, catalogue, storage, monkeypatch, caplog) -> World
     claim = clients["unit"].api("post", "/api/items/subsidy_claim/subsidy-claims",
                                 {"data": {"period_from": month, "period_to": month}}, status=201).json
     clients["unit"].api("post", f"/api/cases/{claim['id']}/transitions/submit", {"version": claim["version"]})
-    # Approved by the county and the city, and 公示期满: the claim waits 待拨付 (见习补贴拨付).
-    fresh_claim = s.get(Case, claim["id"])
-    s.refresh(fresh_claim)
-    transition(s, catalogue, fresh_claim, "county_approve", county)
-    transition(s, catalogue, fresh_claim, "city_approve", city)
+    # Both levels approve it: it is published (公示), and someone objects, leaving a phone number. The rows
+    # need that objection pending and the claim 待拨付 at once (见习补贴拨付), which the workers' job would
+    # not do (it waits for the decision), so the fixture ends the 公示 itself.
+    claim_case = s.get(Case, claim["id"])
+    s.refresh(claim_case)
+    transition(s, catalogue, claim_case, "county_approve", county)
+    transition(s, catalogue, claim_case, "city_approve", city)
+    s.commit()
+    clients["visitor"].app.post_json(f"/api/publicity/{claim_case.reference}/objections",
+                                     {"text": "请核查该单位的见习人员", "contact": OBJECTOR}, status=201)
+    s.refresh(claim_case)
     system = Actor(None, roles.SYSTEM)
-    fire(fresh_claim, catalogue.workflows[fresh_claim.workflow_key], "end_publicity", system,
+    fire(claim_case, catalogue.workflows[claim_case.workflow_key], "end_publicity", system,
          TransitionContext(s, catalogue, system))
     s.commit()
 
@@ -218,7 +227,7 @@ def build(make_web, dbsession, catalogue, storage, monkeypatch, caplog) -> World
     make_web().login(person.login_name, WRONG, tab="individual")
     intents = s.scalars(select(Intent.id).where(Intent.position_id == position.id).order_by(Intent.id)).all()
     return World(clients, position.id, app_case.id, change.id, match_case_id, person.id, list(intents), errors_url, bad_file,
-                 claim["id"], followed=followed)
+                 claim["id"], claim_case.reference, followed=followed)
 
 
 # ---- reaching each surface -----------------------------------------------------------------
@@ -296,6 +305,10 @@ SURFACES = {
     "补贴明细页 `GET /cases/{id}/subsidy`": (get("/cases/{w.claim_case_id}/subsidy"), INDIVIDUAL),
     "补贴明细 JSON `GET /api/cases/{id}/subsidy`": (get("/api/cases/{w.claim_case_id}/subsidy"), INDIVIDUAL),
     "审核页（见习补贴申领）`GET /review/cases/{id}`": (get("/review/cases/{w.claim_case_id}"), INDIVIDUAL),
+    "见习补贴公示页 `GET /gongshi/{reference}`": (get("/gongshi/{w.claim_reference}"), INDIVIDUAL),
+    "见习补贴公示 JSON `GET /api/publicity/{reference}`": (get("/api/publicity/{w.claim_reference}"), INDIVIDUAL),
+    "公示异议 `GET /review/objections`": (get("/review/objections"), {"异议人联系方式"}),
+    "公示异议 JSON `GET /api/review/objections`": (get("/api/review/objections"), {"异议人联系方式"}),
     "申请详情页 `GET /cases/{id}`": (get("/cases/{w.app_case_id}"), UNIT_DATA),
     "申请打印页 `GET /cases/{id}/print`": (get("/cases/{w.app_case_id}/print"), UNIT_DATA),
     "申请 JSON `GET /api/cases/{id}`": (get("/api/cases/{w.app_case_id}"), UNIT_DATA),

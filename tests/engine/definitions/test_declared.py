@@ -147,3 +147,23 @@ def test_due_needs_the_roster_of_an_item_playing_agreements_and_bounded_numbers(
     assert ("forms/onduty_report.json: /due: 声明 due 需要一个担任角色“agreements”的事项（role.as）："
             "应报的单位和人员来自其名单") in found
     assert any(p.startswith("forms/attendance_report.json: /due/remind_before") for p in found), found
+
+
+def test_a_claims_publicity_is_started_by_start_publicity_and_ended_by_the_system(defs):
+    forms, workflows = defs
+
+    def change(w):
+        for t in w["transitions"]:
+            if t["trigger"] == "city_approve":
+                t["effects"] = []
+        w["transitions"] = [t for t in w["transitions"] if t["trigger"] != "end_publicity"]
+    edit(workflows / "claim_review.json", change)
+    found = problems_of(*defs)
+    name = "forms/subsidy_claim.json"
+    assert f"{name}: /workflow: 流程“claim_review”进入公示状态“publicity”的操作没有执行效果“start_publicity”，公示期不会记录" in found
+    assert any(p.startswith(f"{name}: /workflow: 流程“claim_review”的公示状态“publicity”没有系统执行的公示期满操作")
+               for p in found), found
+    edit(workflows / "claim_review.json", lambda w: w.update(transitions=[
+        t for t in w["transitions"] if t.get("form") != "objection"]))
+    assert f"{name}: /claim/publicity: 流程“claim_review”没有公示异议的操作（form: objection），claim.publicity 不会生效" \
+        in problems_of(*defs)

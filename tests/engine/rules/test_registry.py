@@ -30,7 +30,8 @@ def test_every_registered_name_has_a_doc(catalogue):
     labels = [GUARDS.labels[n] for n in GUARDS] + [EFFECTS.labels[n] for n in EFFECTS]
     assert labels and all(label and not label.isascii() for label in labels)
     assert set(EFFECTS) == {"assign_reference", "publish", "unpublish", "deactivate_rows", "locate_unit",
-                            "reserve_claim_lines", "release_claim_lines", "lock_claim_lines"}
+                            "reserve_claim_lines", "release_claim_lines", "lock_claim_lines",
+                            "start_publicity"}
 
 
 def test_a_name_cannot_be_registered_twice():
