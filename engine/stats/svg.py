@@ -52,12 +52,15 @@ def month_lines(fig) -> str:
     values = [[_scale(fig, k, fig.by_month[m].get(k)) for m in months] for k, _ in series]
     peak = _nice(max([v for row in values for v in row] or [0]))
     step = (WIDTH - left - right) / max(len(months) - 1, 1)
+    # Counts are whole numbers: their gridlines too (0, 1, 2, not 0.5, 1.5).
+    whole = all(float(v).is_integer() for row in values for v in row)
+    n = next((n for n in (4, 5, 2, 1) if (peak / n).is_integer()), 4) if whole else 4
     out = [_open(title, height)]
-    for i in range(5):
-        y = bottom - (bottom - top) * i / 4
+    for i in range(n + 1):
+        y = bottom - (bottom - top) * i / n
         out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{WIDTH - right}" y2="{y:.1f}" stroke="{LINE}"/>'
                    f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end" fill="{MUTED}">'
-                   f'{peak * i / 4:g}</text>')
+                   f'{peak * i / n:g}</text>')
     every = max(1, (len(months) + 11) // 12)
     for j, m in enumerate(months):
         if j % every == 0 or j == len(months) - 1:

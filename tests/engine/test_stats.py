@@ -220,3 +220,13 @@ def test_the_rollup_gives_the_same_figures_and_says_when(dbsession, catalogue, w
         assert (a.by_month, a.by_region, a.total) == (b.by_month, b.by_region, b.total), a.key
         assert [r.code for r in a.regions] == [r.code for r in b.regions]
     assert "statistics_rollup" in JOBS
+
+
+def test_a_count_chart_has_whole_number_gridlines():
+    import re
+    from types import SimpleNamespace
+    from engine.stats import svg
+    fig = SimpleNamespace(spec=SimpleNamespace(kind="count", title="见习单位"), chart_series=[("applied", "申请单位")],
+                          months=["2026-03", "2026-04"], by_month={"2026-03": {"applied": 0}, "2026-04": {"applied": 2}})
+    labels = re.findall(r'text-anchor="end"[^>]*>([^<]+)<', svg.month_lines(fig))
+    assert labels == ["0", "1", "2"]
