@@ -18,6 +18,7 @@ import getpass
 import os
 import sys
 from configparser import ConfigParser
+from contextlib import contextmanager
 from pathlib import Path
 
 from engine.loader import check_definitions, default_dirs
@@ -104,12 +105,26 @@ def _create(argv: list[str], role: str) -> int:
     return 0
 
 
+@contextmanager
+def _job_session(settings: dict):
+    """(session, catalogue) for a by-hand run of a worker job: the writer engine, disposed afterwards."""
+    from engine.db import database_url, make_engine, make_session_factory, writer_engine
+    from engine.loader import load_catalogue
+
+    catalogue = load_catalogue(*_definition_dirs(settings))
+    engine = make_engine(database_url(settings))
+    session = make_session_factory(writer_engine(engine))()
+    try:
+        yield session, catalogue
+    finally:
+        session.close()
+        engine.dispose()
+
+
 def deadlines_scan(argv: list[str]) -> int:
     """What the worker runs on a timer, by hand: cases waiting without a clock get one (cases from before
     time limits), then every running clock that entered 即将超期 or 超期 is recorded once and listed."""
     from engine import clock, deadlines
-    from engine.db import database_url, make_engine, make_session_factory, writer_engine
-    from engine.loader import load_catalogue
     from engine.regions import load_regions
     from engine.review import alerts
 
@@ -122,17 +137,11 @@ def deadlines_scan(argv: list[str]) -> int:
     except ValueError as e:
         print(str(e), file=sys.stderr)
         return 1
-    catalogue = load_catalogue(*_definition_dirs(settings))
-    engine = make_engine(database_url(settings))
-    session = make_session_factory(writer_engine(engine))()
-    try:
+    with _job_session(settings) as (session, catalogue):
         started = deadlines.start_missing(session, catalogue)
         crossings = deadlines.scan(session, clock.now(), warning)
         alerts.notify(session, catalogue, crossings)   # as the worker's job does: recorded and told at once
         session.commit()
-    finally:
-        session.close()
-        engine.dispose()
     if started:
         print(f"已为{started}件等待中的申请开始计时（时限设立前提交的申请）")
     regions = load_regions()
@@ -149,23 +158,15 @@ def report_reminders(argv: list[str]) -> int:
     reminder due today that was not yet sent is recorded and sent, once (engine/batch/reminders.py)."""
     from engine import clock
     from engine.batch import dues, reminders
-    from engine.db import database_url, make_engine, make_session_factory, writer_engine
-    from engine.loader import load_catalogue
 
     parser = argparse.ArgumentParser(prog="jianxi report-reminders",
                                      description="提醒单位按月报送的报表即将到期或已逾期（每个单位每月每种提醒一次）")
     parser.add_argument("--ini", type=Path, default=Path("development.ini"), help="配置文件（DATABASE_URL 优先）")
     args = parser.parse_args(argv)
     settings = _ini_settings(args.ini)
-    catalogue = load_catalogue(*_definition_dirs(settings))
-    engine = make_engine(database_url(settings))
-    session = make_session_factory(writer_engine(engine))()
-    try:
+    with _job_session(settings) as (session, catalogue):
         sent = reminders.remind(session, catalogue, clock.now())
         session.commit()
-    finally:
-        session.close()
-        engine.dispose()
     for r in sent:
         item = catalogue.item(r.item_key)
         print(f"{r.label}\t{r.unit_name}\t{item.title}\t{dues.month_label(r.month)}"
@@ -179,24 +180,16 @@ def publicity_end(argv: list[str]) -> int:
     """What the worker's publicity_end job runs each hour, by hand: every claim whose 公示 ended before today
     (Beijing) with no objection pending moves on (engine/subsidy/publicity.py)."""
     from engine import clock
-    from engine.db import database_url, make_engine, make_session_factory, writer_engine
-    from engine.loader import load_catalogue
     from engine.subsidy import publicity
 
     parser = argparse.ArgumentParser(prog="jianxi publicity-end", description="公示期满且无待处理异议的补贴申领转入下一状态（待拨付）")
     parser.add_argument("--ini", type=Path, default=Path("development.ini"), help="配置文件（DATABASE_URL 优先）")
     args = parser.parse_args(argv)
     settings = _ini_settings(args.ini)
-    catalogue = load_catalogue(*_definition_dirs(settings))
-    engine = make_engine(database_url(settings))
-    session = make_session_factory(writer_engine(engine))()
-    try:
+    with _job_session(settings) as (session, catalogue):
         moved = publicity.end_due(session, catalogue, clock.today())
         lines = [f"{c.reference}\t{catalogue.workflows[c.workflow_key].label(c.state)}" for c in moved]
         session.commit()
-    finally:
-        session.close()
-        engine.dispose()
     for line in lines:
         print(line)
     print(f"公示期满处理完成：{len(lines)}件")
