@@ -32,6 +32,7 @@ def served(world, dbsession, catalogue, storage, make_web):
              for slot, (name, body, _) in FILES.items()}
     submit(dbsession, catalogue, item, unit, data, case=case)
     dbsession.add(Intent(position_id=world["position"].id, account_id=world["person"].id))
+    f.reviewer(dbsession, login="caiwu", name="太原市财务审核员").finance = True   # 拨付权限: the payment workbook
     dbsession.commit()
     web = make_web()
     web.login(unit.login_name)
@@ -54,7 +55,7 @@ def client(make_web, served, actor):
     if actor == "owner":
         return served["unit"]
     web = make_web()
-    web.login({"rev_in": "taiyuan", "admin": "admin"}[actor], tab="staff")
+    web.login({"rev_in": "taiyuan", "finance": "caiwu", "admin": "admin"}[actor], tab="staff")
     return web
 
 
@@ -93,6 +94,11 @@ CALLS = [
     ("admin_audit_xlsx", "admin", lambda s: "/admin/audit.xlsx", "attachment", XLSX, "审计日志"),
     ("review_missing_xlsx", "rev_in", lambda s: "/review/missing.xlsx?item=onduty_report&month=2026-03", "attachment",
      XLSX, "缺报名单-见习人员每月在岗情况上报-2026-03"),
+    ("review_statistics_xlsx", "rev_in", lambda s: "/review/statistics.xlsx?figure=units&from=2026-01&to=2026-03",
+     "attachment", XLSX, "数据统计-见习单位-2026-01至2026-03"),
+    ("review_payments_xlsx", "finance", lambda s: "/review/payments.xlsx", "attachment", XLSX, "见习补贴拨付清单"),
+    ("api_review_payments_xlsx", "finance", lambda s: "/api/review/payments.xlsx", "attachment", XLSX,
+     "见习补贴拨付清单"),
 ]
 
 

@@ -130,7 +130,7 @@ def test_the_public_footer_links_the_staff_login_and_every_page_has_a_favicon(we
 
 def test_an_anonymous_side_menu_holds_only_what_a_visitor_can_use(web, world):
     side = soup(web.app.get("/positions")).select_one("aside.side-nav")
-    assert [a.get_text(strip=True) for a in side.select("a")] == ["见习岗位查询", "办件进度查询"]
+    assert [a.get_text(strip=True) for a in side.select("a")] == ["见习岗位查询", "见习补贴公示", "办件进度查询"]
     web.login(world["unit"].login_name)
     side = soup(web.app.get("/positions")).select_one("aside.side-nav")
     assert "就业见习单位申请" in [a.get_text(strip=True) for a in side.select("a")]

@@ -35,6 +35,7 @@ def listings(world, dbsession, catalogue, storage):
     for i in range(50):
         f.individual_account(s, name=f"个人{i}")
     s.add_all(AuditEntry(action="login_failed", target=f"nobody{i}") for i in range(51))
+    f.reviewer(s, login="caiwu", name="太原市财务审核员").finance = True   # 拨付权限: the payments list
     rows = batch_rows.match_rows(101, names)   # at most 4 of each position's 5 places: all stay listed
     result = import_workbook(s, catalogue, catalogue.item("match_report"), unit,
                              wbs.workbook(catalogue.item("match_report"), rows), "匹配.xlsx", storage=storage)
@@ -88,7 +89,8 @@ def test_the_queue_bounds_its_page_size_too(listings, make_web):
 
 APIS = [("unit", "unit", "/api/cases"), ("taiyuan", "staff", "/api/review/cases"), (None, None, "/api/positions"),
         ("unit", "unit", "/api/notices"), ("taiyuan", "staff", "/api/review/followups"),
-        ("taiyuan", "staff", "/api/review/missing")]
+        ("taiyuan", "staff", "/api/review/missing"), (None, None, "/api/publicity"),
+        ("taiyuan", "staff", "/api/review/objections"), ("caiwu", "staff", "/api/review/payments")]
 
 
 @pytest.mark.parametrize("login, tab, address", APIS, ids=[a[2] for a in APIS])
@@ -106,8 +108,9 @@ def test_the_api_documents_the_bounds_the_parser_keeps():
     doc = openapi_document()
     pages = [p["schema"] for ops in doc["paths"].values() for op in ops.values() if isinstance(op, dict)
              for p in op.get("parameters", []) if p["name"] == "page"]
-    # One more takes an id: a claim's lines, /api/cases/{id}/subsidy (tests/webapp/test_subsidy_claims.py).
-    assert len(pages) == len(APIS) + 1
+    # Two more take an id: a claim's lines, /api/cases/{id}/subsidy (tests/webapp/test_subsidy_claims.py), and
+    # its 公示, /api/publicity/{reference} (tests/webapp/test_publicity.py).
+    assert len(pages) == len(APIS) + 2
     assert all((s["minimum"], s["maximum"]) == (1, paging.MAX_PAGE) for s in pages), json.dumps(pages)
     size = next(p["schema"] for p in doc["paths"]["/api/review/cases"]["get"]["parameters"] if p["name"] == "per_page")
     assert size["maximum"] == review.filters.MAX_PER_PAGE
